@@ -1,0 +1,1 @@
+"""Canvass core: platform-neutral domain, rules, anonymity and aggregation."""

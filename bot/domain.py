@@ -1,0 +1,157 @@
+"""Domain objects: plain dataclasses with no platform or storage types."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeAlias
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ResultsMode(enum.StrEnum):
+    LIVE = "live"
+    AFTER_CLOSE = "after_close"
+    ORGANISERS = "organisers"
+
+
+class QuestionKind(enum.StrEnum):
+    SINGLE = "single"
+    MULTI = "multi"
+    SCALE = "scale"
+    RANKING = "ranking"
+    TEXT = "text"
+
+
+CHOICE_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTI})
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Who is acting. Only the entry point (`Service.submit`) ever sees this for a voter."""
+
+    platform: str
+    user_id: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Actor(Participant):
+    """A participant whose organiser status the adapter has checked (e.g. Matrix power level)."""
+
+    platform_organiser: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    platform: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    position: int
+    kind: QuestionKind
+    text: str
+    options: tuple[str, ...] = ()
+    max_selections: int = 1
+    scale_min: int = 1
+    scale_max: int = 5
+    min_label: str = ""
+    max_label: str = ""
+    required: bool = True
+
+    @property
+    def is_nps(self) -> bool:
+        return self.kind is QuestionKind.SCALE and self.scale_min == 0 and self.scale_max == 10
+
+    @property
+    def scale_values(self) -> range:
+        return range(self.scale_min, self.scale_max + 1)
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    title: str
+    status: Status
+    questions: tuple[Question, ...]
+    targets: tuple[Target, ...]
+    results_mode: ResultsMode
+    k: int
+    opens_at: datetime | None  # UTC
+    closes_at: datetime | None  # UTC
+    timezone: str
+    created_by: str
+    description: str = ""
+    respondents_at_close: int | None = None
+    invited_count: int = 0
+
+    @property
+    def is_poll(self) -> bool:
+        return len(self.questions) == 1
+
+    def question(self, question_id: str) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        from bot.errors import NotFound
+
+        raise NotFound(f"Question {question_id} is not part of survey {self.id}.")
+
+
+# Validated answers, as stored in a ballot:
+#   single -> int (option index); multi -> tuple of option indexes; scale -> int value;
+#   ranking -> tuple of option indexes, best first; text -> str.
+Answer: TypeAlias = int | str | tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    kind: QuestionKind
+    text: str
+    options: tuple[str, ...] = ()
+    max_selections: int = 1
+    scale_min: int = 1
+    scale_max: int = 5
+    min_label: str = ""
+    max_label: str = ""
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class ReminderSpec:
+    """A reminder as written by an organiser; the scheduler turns it into rows."""
+
+    at: datetime | None = None  # absolute, UTC
+    before_close_seconds: int | None = None
+    audience: str = "non_respondents"  # or "channel"
+    message: str = ""
+    recurring_daily: bool = False
+
+
+@dataclass(frozen=True)
+class SurveySpec:
+    """A survey as an organiser describes it, before it has ids."""
+
+    title: str
+    questions: tuple[QuestionSpec, ...]
+    targets: tuple[Target, ...] = ()
+    results_mode: ResultsMode = ResultsMode.AFTER_CLOSE
+    k: int = 5
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    timezone: str = "UTC"
+    description: str = ""
+    roster: tuple[Participant, ...] | None = None
+    reminders: tuple[ReminderSpec, ...] = field(default_factory=tuple)

@@ -1,0 +1,128 @@
+"""Result views: aggregates only, ready for charts, tables and exports.
+
+No view ever holds a participant id or a per-person answer, except the shuffled free-text list, which
+carries no identity and no order of arrival.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeAlias
+
+from bot.domain import QuestionKind
+
+
+@dataclass(frozen=True)
+class QuestionHeader:
+    id: str
+    position: int
+    kind: QuestionKind
+    text: str
+
+
+@dataclass(frozen=True)
+class OptionCount:
+    label: str
+    count: int
+    percent: float  # of respondents to the question, 0..100
+
+
+@dataclass(frozen=True)
+class ChoiceResult:
+    question: QuestionHeader
+    respondents: int
+    options: tuple[OptionCount, ...]  # in option order
+    multi: bool  # percentages may then add up to more than 100
+
+
+@dataclass(frozen=True)
+class ScaleBucket:
+    value: int
+    count: int
+    percent: float
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    question: QuestionHeader
+    respondents: int
+    distribution: tuple[ScaleBucket, ...]  # every value from min to max, zeros included
+    median: float
+    mean: float
+    scale_min: int
+    scale_max: int
+    min_label: str
+    max_label: str
+    nps: float | None  # -100..100 when the scale is 0..10
+    promoters_percent: float | None = None
+    passives_percent: float | None = None
+    detractors_percent: float | None = None
+
+
+@dataclass(frozen=True)
+class RankedOption:
+    label: str
+    borda: int  # sum over respondents of (n_options - 1 - position)
+    mean_borda: float
+    first_count: int
+    first_percent: float
+
+
+@dataclass(frozen=True)
+class RankingResult:
+    question: QuestionHeader
+    respondents: int
+    items: tuple[RankedOption, ...]  # by Borda score, best first; ties by option order
+    max_borda_per_respondent: int
+
+
+@dataclass(frozen=True)
+class TermCount:
+    term: str
+    respondents: int
+
+
+@dataclass(frozen=True)
+class TextResult:
+    question: QuestionHeader
+    respondents: int
+    answers: tuple[str, ...]  # shuffled; the order depends on the content only, never on arrival
+    top_terms: tuple[TermCount, ...]
+
+
+@dataclass(frozen=True)
+class HiddenResult:
+    """Fewer than k respondents: nothing at all may be shown, not even a percentage."""
+
+    question: QuestionHeader
+    k: int
+    reason: str  # e.g. "not enough responses yet (n < 5)"
+
+
+QuestionResult: TypeAlias = ChoiceResult | ScaleResult | RankingResult | TextResult | HiddenResult
+VisibleResult: TypeAlias = ChoiceResult | ScaleResult | RankingResult | TextResult
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    survey_id: str
+    title: str
+    status: str
+    live: bool  # True while the survey is still open
+    as_of: datetime | None  # close time (UTC) or the time of the live snapshot
+    opens_at: datetime | None
+    closes_at: datetime | None
+    timezone: str
+    k: int
+    respondents: int | None  # None while hidden (n < k); otherwise stepped in live mode
+    invited: int
+    questions: tuple[QuestionResult, ...]
+
+    @property
+    def hidden(self) -> bool:
+        return all(isinstance(q, HiddenResult) for q in self.questions)
+
+
+def hidden_reason(k: int) -> str:
+    return f"not enough responses yet (n < {k})"
