@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain import Participant, Status, Survey, Target
+from bot.domain import Participant, ReminderSpec, Status, Survey, Target
 from bot.results import SurveyResults, VisibleResult
 
 
@@ -21,7 +21,7 @@ class Clock(Protocol):
 class BallotWrite:
     question_id: str
     slot: bytes
-    answer: str  # canonical JSON of the validated answer
+    answer: str | None  # canonical JSON of the validated answer; None clears an earlier one
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,9 @@ class SurveyRepository(Protocol):
     async def respondent_count(self, survey_id: str) -> int: ...
     async def answer_counts(self, question_id: str, sealed: bool) -> list[tuple[str, int]]: ...
 
-    async def seal(self, survey_id: str, respondents: int) -> bool:
-        """Close for good: erase the key salt, drop roster, markers and drafts, and rewrite the
-        ballots without slots in random order. Returns False if it was already closed."""
+    async def seal(self, survey_id: str) -> bool:
+        """Close for good: erase the key salt, count and drop the markers, drop roster and drafts,
+        and rewrite the ballots without slots in random order. False if it was already closed."""
         ...
 
     async def live_snapshot(self, survey_id: str) -> LiveSnapshot | None: ...
@@ -85,22 +85,60 @@ class ChartRenderer(Protocol):
     async def summary_chart(self, results: SurveyResults) -> RenderedChart | None: ...
 
 
-@dataclass(frozen=True)
-class OutgoingMessage:
-    """A platform-neutral message; adapters turn it into Block Kit, Matrix HTML or console text."""
-
-    text: str
-    survey_id: str | None = None
-    chart: RenderedChart | None = None
-
-
 class Messenger(Protocol):
-    """What the core asks a chat platform to do. One implementation per adapter."""
+    """What the core asks of a chat platform; one implementation per adapter. Formatting (Block Kit,
+    Matrix HTML, console text) is the adapter's business."""
 
     platform: str
 
-    async def post_to_channel(self, target: Target, message: OutgoingMessage) -> None: ...
-    async def send_direct(self, participant: Participant, message: OutgoingMessage) -> None: ...
-    async def announce_survey(self, target: Target, survey: Survey) -> None: ...
-    async def invite_participant(self, participant: Participant, survey: Survey) -> None: ...
-    async def channel_members(self, target: Target) -> list[Participant]: ...
+    async def announce_survey(self, target: Target, survey: Survey) -> None:
+        """Tell the channel a poll or survey is open (with the anonymity notice); for a Slack quick
+        poll this message carries the answer buttons."""
+        ...
+
+    async def invite_participant(self, participant: Participant, survey: Survey) -> None:
+        """Ask one roster member privately (DM). May do nothing where the channel message suffices."""
+        ...
+
+    async def post_results(
+        self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]
+    ) -> None: ...
+
+    async def post_text(self, target: Target, text: str) -> None: ...
+
+    async def send_direct(self, participant: Participant, text: str) -> None: ...
+
+    async def channel_members(self, target: Target) -> list[Participant]:
+        """Human members of the channel, for a roster taken from the platform."""
+        ...
+
+
+class StateStore(Protocol):
+    """Small persistent state for adapters: sync tokens, handled event ids."""
+
+    async def get_state(self, key: str) -> str | None: ...
+    async def set_state(self, key: str, value: str) -> None: ...
+    async def first_sighting(self, event_id: str) -> bool:
+        """Record an event id; True only the first time it is seen."""
+        ...
+
+
+class ReminderBook(Protocol):
+    """Organiser-facing reminder operations, implemented by the scheduling engine."""
+
+    async def list_text(self, survey_id: str) -> str: ...
+    async def add(self, survey_id: str, spec: ReminderSpec) -> str: ...
+    async def cancel(self, survey_id: str, number: int) -> str: ...
+
+
+class PlatformAdapter(Protocol):
+    """A connected chat platform, as the composition root starts and stops it."""
+
+    platform: str
+    messenger: Messenger
+
+    async def run(self) -> None:
+        """Serve until stopped (or, for the console, until its input ends)."""
+        ...
+
+    async def stop(self) -> None: ...

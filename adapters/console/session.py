@@ -1,0 +1,151 @@
+"""A terminal chat: type as any user (`/as alice`), run `/canvass` commands and answer polls.
+
+Like errbot's text backend, it makes readable tests: `await session.exec("/vote abc 2")`.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+
+from adapters.console.messenger import PLATFORM, ConsoleMessenger
+from bot.command_handler import CommandHandler
+from bot.commands import SurveyFromToml
+from bot.domain import Actor, Participant, QuestionKind, Survey, Target
+from bot.errors import CanvassError, InvalidInput
+from bot.service import Canvass
+
+HELP = """\
+/as NAME                      act as NAME (joins the channel)
+/canvass COMMAND              organiser commands (/canvass help)
+/survey FILE                  create a survey from a TOML file
+/vote ID ANSWER...            answer a one-question poll (option numbers, a rating, or text)
+/answer ID N ANSWER...        answer question N of a survey (kept as a draft)
+/draft ID                     show your saved draft
+/submit ID                    submit your draft answers
+/quit                         leave"""
+
+
+class ConsoleSession:
+    def __init__(self, service: Canvass, commands: CommandHandler, messenger: ConsoleMessenger,
+                 write: Callable[[str], None], channel: str = "general") -> None:  # fmt: skip
+        self.service = service
+        self.commands = commands
+        self.messenger = messenger
+        self.write = write
+        self.target = Target(PLATFORM, channel)
+        self.user = "organiser"
+
+    def _actor(self) -> Actor:
+        return Actor(PLATFORM, self.user)
+
+    async def exec(self, line: str) -> None:
+        """Run one line; errors become a short message, never a traceback."""
+        line = line.strip()
+        if not line:
+            return
+        try:
+            await self._dispatch(line)
+        except CanvassError as error:
+            self.write(f"⚠ {error}")
+
+    async def _dispatch(self, line: str) -> None:
+        verb, _, rest = line.partition(" ")
+        if verb == "/help":
+            self.write(HELP)
+        elif verb == "/as":
+            self._switch_user(rest.strip())
+        elif verb == "/canvass":
+            reply = await self.commands.handle_text(self._actor(), self.target, rest)
+            self.write(reply.text)
+        elif verb == "/survey":
+            try:
+                toml = open(rest.strip(), encoding="utf-8").read()  # noqa: ASYNC230 (interactive, tiny file)
+            except OSError as error:
+                raise InvalidInput(f"cannot read {rest.strip()!r}: {error.strerror}") from None
+            reply = await self.commands.handle(self._actor(), self.target, SurveyFromToml(toml))
+            self.write(reply.text)
+        elif verb == "/vote":
+            await self._vote(rest)
+        elif verb == "/answer":
+            await self._answer(rest)
+        elif verb == "/draft":
+            await self._show_draft(rest.strip())
+        elif verb == "/submit":
+            await self._submit(rest.strip())
+        else:
+            self.write("Unknown input. /help lists what you can type.")
+
+    def _switch_user(self, name: str) -> None:
+        if not name or " " in name:
+            raise InvalidInput("/as needs one name, e.g. /as alice")
+        self.user = name
+        if name not in self.messenger.members and name != "organiser":
+            self.messenger.members.append(name)
+        self.write(f"You are now {name}.")
+
+    def _me(self) -> Participant:
+        return Participant(PLATFORM, self.user)
+
+    async def _vote(self, rest: str) -> None:
+        survey_id, _, answer_text = rest.strip().partition(" ")
+        survey = await self.service.get(survey_id)
+        if not survey.is_poll:
+            raise InvalidInput(f"[{survey.id}] has several questions: use /answer {survey.id} N ... and /submit.")
+        question = survey.questions[0]
+        receipt = await self.service.submit(self._me(), survey.id, {question.id: _raw_answer(survey, 0, answer_text)})
+        self._confirm(survey, receipt.changed)
+
+    async def _answer(self, rest: str) -> None:
+        words = rest.strip().split(" ", 2)
+        if len(words) < 3 or not words[1].isdigit():
+            raise InvalidInput("usage: /answer ID N ANSWER")
+        survey = await self.service.get(words[0])
+        position = int(words[1]) - 1
+        if not 0 <= position < len(survey.questions):
+            raise InvalidInput(f"there is no question {words[1]}; choose 1 to {len(survey.questions)}")
+        draft = dict(await self.service.load_draft(self._me(), survey.id))
+        draft[survey.questions[position].id] = _raw_answer(survey, position, words[2])
+        saved = await self.service.save_draft(self._me(), survey.id, draft)
+        self.write(f"(only you see this) Saved draft: {saved} of {len(survey.questions)} answered. /submit {survey.id}")
+
+    async def _show_draft(self, survey_id: str) -> None:
+        survey = await self.service.get(survey_id)
+        draft = await self.service.load_draft(self._me(), survey.id)
+        lines = [f"(only you see this) Your draft for {survey.title}:"]
+        for q in survey.questions:
+            lines.append(f"  Q{q.position + 1}: {draft.get(q.id, '—')}")
+        self.write("\n".join(lines))
+
+    async def _submit(self, survey_id: str) -> None:
+        survey = await self.service.get(survey_id)
+        draft = await self.service.load_draft(self._me(), survey.id)
+        receipt = await self.service.submit(self._me(), survey.id, draft)
+        self._confirm(survey, receipt.changed)
+
+    def _confirm(self, survey: Survey, changed: bool) -> None:
+        what = "changed" if changed else "recorded"
+        self.write(f"(only you see this) Your answer to “{survey.title}” is {what}, anonymously.")
+
+
+def _raw_answer(survey: Survey, position: int, text: str) -> object:
+    """Console users type 1-based option numbers; the core takes 0-based indexes."""
+    question = survey.questions[position]
+    if question.kind is QuestionKind.TEXT:
+        return text
+    try:
+        words = shlex.split(text)
+    except ValueError as error:
+        raise InvalidInput(f"could not read the answer: {error}") from None
+    if not words or not all(w.lstrip("-").isdigit() for w in words):
+        raise InvalidInput("answer with numbers, e.g. 2 or 1 3")
+    numbers = [int(w) for w in words]
+    if question.kind is QuestionKind.SCALE:
+        if len(numbers) != 1:
+            raise InvalidInput("give one rating")
+        return numbers[0]
+    if question.kind is QuestionKind.SINGLE:
+        if len(numbers) != 1:
+            raise InvalidInput("choose one option")
+        return numbers[0] - 1
+    return [n - 1 for n in numbers]

@@ -1,0 +1,145 @@
+"""Aggregation of one question's ballots into a result view (DESIGN.md, "Question kinds").
+
+Input is `(canonical answer, count)` pairs, as a SQL GROUP BY returns them, so large surveys are
+counted by the database and only distinct answers cross into Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import statistics
+from collections.abc import Iterable
+
+from bot.domain import Question, QuestionKind
+from bot.results import (
+    ChoiceResult,
+    HiddenResult,
+    OptionCount,
+    QuestionHeader,
+    QuestionResult,
+    RankedOption,
+    RankingResult,
+    ScaleBucket,
+    ScaleResult,
+    TermCount,
+    TextResult,
+    hidden_reason,
+)
+from bot.textstats import top_terms
+from bot.validation import decode_answer
+
+
+def header(question: Question) -> QuestionHeader:
+    return QuestionHeader(question.id, question.position, question.kind, question.text)
+
+
+def percent(part: int, whole: int) -> float:
+    return 100.0 * part / whole if whole else 0.0
+
+
+def aggregate(question: Question, grouped: Iterable[tuple[str, int]], k: int) -> QuestionResult:
+    decoded = [(decode_answer(payload), count) for payload, count in grouped]
+    respondents = sum(count for _, count in decoded)
+    if respondents < k:
+        return HiddenResult(header(question), k, hidden_reason(k))
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI):
+        return _choice(question, decoded, respondents)
+    if question.kind is QuestionKind.SCALE:
+        return _scale(question, decoded, respondents)
+    if question.kind is QuestionKind.RANKING:
+        return _ranking(question, decoded, respondents)
+    return _text(question, decoded, respondents)
+
+
+def _choice(question: Question, decoded: list[tuple[object, int]], respondents: int) -> ChoiceResult:
+    counts = [0] * len(question.options)
+    for answer, count in decoded:
+        picks = answer if isinstance(answer, tuple) else (answer,)
+        for index in picks:
+            counts[int(index)] += count
+    options = tuple(
+        OptionCount(label, n, percent(n, respondents)) for label, n in zip(question.options, counts, strict=True)
+    )
+    return ChoiceResult(header(question), respondents, options, multi=question.kind is QuestionKind.MULTI)
+
+
+def _weighted_median(values: list[tuple[int, int]], total: int) -> float:
+    """Median of a distribution given as (value, count), without expanding it."""
+    ordered = sorted(values)
+
+    def nth(n: int) -> int:
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if seen > n:
+                return value
+        raise ValueError("empty distribution")
+
+    if total % 2:
+        return float(nth(total // 2))
+    return (nth(total // 2 - 1) + nth(total // 2)) / 2
+
+
+def _scale(question: Question, decoded: list[tuple[object, int]], respondents: int) -> ScaleResult:
+    counts = dict.fromkeys(question.scale_values, 0)
+    for answer, count in decoded:
+        counts[int(answer)] += count  # type: ignore[call-overload]
+    pairs = [(v, n) for v, n in counts.items() if n]
+    mean = sum(v * n for v, n in pairs) / respondents
+    buckets = tuple(ScaleBucket(v, n, percent(n, respondents)) for v, n in counts.items())
+    nps = promoters = passives = detractors = None
+    if question.is_nps:
+        promoters = percent(sum(n for v, n in pairs if v >= 9), respondents)
+        passives = percent(sum(n for v, n in pairs if 7 <= v <= 8), respondents)
+        detractors = percent(sum(n for v, n in pairs if v <= 6), respondents)
+        nps = promoters - detractors
+    return ScaleResult(
+        header(question),
+        respondents,
+        buckets,
+        median=_weighted_median(pairs, respondents),
+        mean=mean,
+        scale_min=question.scale_min,
+        scale_max=question.scale_max,
+        min_label=question.min_label,
+        max_label=question.max_label,
+        nps=nps,
+        promoters_percent=promoters,
+        passives_percent=passives,
+        detractors_percent=detractors,
+    )
+
+
+def _ranking(question: Question, decoded: list[tuple[object, int]], respondents: int) -> RankingResult:
+    n_options = len(question.options)
+    borda = [0] * n_options
+    firsts = [0] * n_options
+    for answer, count in decoded:
+        order = answer if isinstance(answer, tuple) else (answer,)
+        for position, index in enumerate(order):
+            borda[int(index)] += (n_options - 1 - position) * count
+        firsts[int(order[0])] += count
+    ranked = sorted(range(n_options), key=lambda i: (-borda[i], i))
+    items = tuple(
+        RankedOption(
+            question.options[i], borda[i], borda[i] / respondents, firsts[i], percent(firsts[i], respondents)
+        )
+        for i in ranked
+    )
+    return RankingResult(header(question), respondents, items, max_borda_per_respondent=n_options - 1)
+
+
+def content_shuffle(answers: list[str]) -> list[str]:
+    """Shuffle seeded by the content alone: the order says nothing about who answered when, and the
+    same answers always give the same order (so rendered charts stay cacheable)."""
+    ordered = sorted(answers)
+    seed = hashlib.sha256("\x1e".join(ordered).encode()).digest()
+    random.Random(seed).shuffle(ordered)
+    return ordered
+
+
+def _text(question: Question, decoded: list[tuple[object, int]], respondents: int) -> TextResult:
+    answers = [str(answer) for answer, count in decoded for _ in range(count)]
+    terms = tuple(TermCount(term, n) for term, n in top_terms(answers))
+    return TextResult(header(question), respondents, tuple(content_shuffle(answers)), terms)

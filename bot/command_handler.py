@@ -1,0 +1,147 @@
+"""Executes parsed commands for an actor in a channel; adapters only parse transport and render replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import commands as c
+from bot.delivery import Delivery
+from bot.domain import Actor, QuestionSpec, ReminderSpec, ResultsMode, Status, SurveySpec, Target
+from bot.errors import InvalidInput, NotAuthorised
+from bot.ports import Clock, ReminderBook
+from bot.survey_file import parse_survey
+from bot.timeparse import format_local, parse_duration, parse_time
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    public: bool = False  # False: only the actor sees it (ephemeral / DM)
+
+
+class CommandHandler:
+    def __init__(
+        self,
+        delivery: Delivery,
+        clock: Clock,
+        default_zone: str,
+        default_k: int,
+        reminders: ReminderBook | None = None,
+    ) -> None:
+        self.delivery = delivery
+        self.service = delivery.service
+        self.clock = clock
+        self.default_zone = default_zone
+        self.default_k = default_k
+        self.reminders = reminders
+
+    async def handle_text(self, actor: Actor, target: Target, text: str) -> Reply:
+        return await self.handle(actor, target, c.parse_command(text))
+
+    async def handle(self, actor: Actor, target: Target, command: c.Command) -> Reply:
+        if isinstance(command, c.Help):
+            return Reply(c.USAGE)
+        if not self.service.is_organiser(actor):
+            raise NotAuthorised("Only organisers can run Canvass commands. Answers are given privately, not here.")
+        match command:
+            case c.Poll():
+                return await self._poll(actor, target, command)
+            case c.SurveyFromToml(toml=toml):
+                spec = parse_survey(toml, self.default_zone, self.default_k, self.clock.now())
+                if not spec.targets:
+                    spec = _with_target(spec, target)
+                return await self._create_and_maybe_open(actor, spec)
+            case c.NewSurveyDialog():
+                return Reply("The survey builder is a Slack dialog; elsewhere, use `survey` followed by TOML.")
+            case c.ListSurveys():
+                return await self._list()
+            case c.OpenSurvey(survey_id=survey_id):
+                survey = await self.delivery.open(actor, survey_id)
+                return Reply(f"Opened “{survey.title}” [{survey.id}].")
+            case c.CloseSurvey(survey_id=survey_id):
+                survey = await self.service.close_survey(actor, survey_id)
+                return Reply(f"Closed “{survey.title}” [{survey.id}] with {survey.respondents_at_close} respondents.")
+            case c.ShowResults(survey_id=survey_id, channel=channel):
+                where = [Target(target.platform, channel.lstrip("#"))] if channel else [target]
+                await self.delivery.post_results(actor, survey_id, where)
+                return Reply(f"Posted the results of [{survey_id}].")
+            case c.Extend(survey_id=survey_id, when=when):
+                survey = await self.service.get(survey_id)
+                closes = parse_time(when, survey.timezone, self.clock.now())
+                survey = await self.service.extend(actor, survey_id, closes)
+                return Reply(f"[{survey.id}] now closes {format_local(survey.closes_at, survey.timezone)}.")
+            case c.RemindList() | c.RemindAdd() | c.RemindCancel():
+                return await self._remind(command)
+        raise InvalidInput(c.USAGE)
+
+    async def _poll(self, actor: Actor, target: Target, poll: c.Poll) -> Reply:
+        now = self.clock.now()
+        spec = SurveySpec(
+            title=poll.question,
+            questions=(
+                QuestionSpec(
+                    kind=poll.kind,
+                    text=poll.question,
+                    options=poll.options,
+                    max_selections=poll.max_selections,
+                    scale_min=poll.scale_min,
+                    scale_max=poll.scale_max,
+                    min_label=poll.min_label,
+                    max_label=poll.max_label,
+                ),
+            ),
+            targets=(target,),
+            results_mode=poll.results_mode,
+            k=poll.k if poll.k is not None else self.default_k,
+            closes_at=parse_time(poll.closes, self.default_zone, now) if poll.closes else None,
+            timezone=self.default_zone,
+        )
+        return await self._create_and_maybe_open(actor, spec)
+
+    async def _create_and_maybe_open(self, actor: Actor, spec: SurveySpec) -> Reply:
+        survey = await self.service.create_survey(actor, spec)
+        if survey.status is Status.DRAFT:
+            survey = await self.delivery.open(actor, survey.id)
+            return Reply(f"Opened “{survey.title}” [{survey.id}]{_closing(survey.closes_at, survey.timezone)}.")
+        return Reply(
+            f"Scheduled “{survey.title}” [{survey.id}] to open {format_local(survey.opens_at, survey.timezone)}"
+            f"{_closing(survey.closes_at, survey.timezone)}."
+        )
+
+    async def _list(self) -> Reply:
+        surveys = await self.service.list_surveys([Status.DRAFT, Status.SCHEDULED, Status.OPEN])
+        if not surveys:
+            return Reply("No open or scheduled surveys.")
+        lines = []
+        for survey in surveys:
+            progress = await self.service.progress(survey.id)
+            mode = {ResultsMode.LIVE: "live", ResultsMode.AFTER_CLOSE: "after close", ResultsMode.ORGANISERS: "organisers"}
+            lines.append(
+                f"[{survey.id}] {survey.title}: {survey.status}, {progress.describe()}, results {mode[survey.results_mode]}"
+                f"{_closing(survey.closes_at, survey.timezone)}"
+            )
+        return Reply("\n".join(lines))
+
+    async def _remind(self, command: c.RemindList | c.RemindAdd | c.RemindCancel) -> Reply:
+        if self.reminders is None:
+            return Reply("Reminders are not available in this process.")
+        survey = await self.service.get(command.survey_id)
+        if isinstance(command, c.RemindList):
+            return Reply(await self.reminders.list_text(survey.id))
+        if isinstance(command, c.RemindCancel):
+            return Reply(await self.reminders.cancel(survey.id, command.reminder))
+        at: datetime | None = parse_time(command.at, survey.timezone, self.clock.now()) if command.at else None
+        before = int(parse_duration(command.before_close).total_seconds()) if command.before_close else None
+        spec = ReminderSpec(at, before, command.audience, command.message, command.daily)
+        return Reply(await self.reminders.add(survey.id, spec))
+
+
+def _closing(closes_at: datetime | None, zone: str) -> str:
+    return f", closing {format_local(closes_at, zone)}" if closes_at else ""
+
+
+def _with_target(spec: SurveySpec, target: Target) -> SurveySpec:
+    from dataclasses import replace
+
+    return replace(spec, targets=(target,))

@@ -1,0 +1,59 @@
+"""Domain events: plain dataclasses, published after the change they describe has been committed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeAlias
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SurveyCreated:
+    survey_id: str
+
+
+@dataclass(frozen=True)
+class SurveyOpened:
+    survey_id: str
+
+
+@dataclass(frozen=True)
+class SurveyClosed:
+    survey_id: str
+
+
+@dataclass(frozen=True)
+class DeadlineChanged:
+    survey_id: str
+    closes_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LiveResultsChanged:
+    """A new stepped snapshot exists (at least k submissions since the last one)."""
+
+    survey_id: str
+
+
+Event: TypeAlias = SurveyCreated | SurveyOpened | SurveyClosed | DeadlineChanged | LiveResultsChanged
+Handler: TypeAlias = Callable[[Event], Awaitable[None]]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._handlers: list[Handler] = []
+
+    def subscribe(self, handler: Handler) -> None:
+        self._handlers.append(handler)
+
+    async def publish(self, event: Event) -> None:
+        # One failing subscriber (a chat platform being down, say) must not undo or block the others.
+        for handler in list(self._handlers):
+            try:
+                await handler(event)
+            except Exception:
+                log.exception("event handler failed for %s", type(event).__name__)

@@ -1,0 +1,152 @@
+"""Rules for survey definitions and answers. Input beyond the limits is rejected, never truncated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from bot.domain import Answer, Question, QuestionKind, QuestionSpec, ResultsMode, SurveySpec
+from bot.errors import InvalidInput
+from bot.limits import (
+    MAX_OPTION_CHARS,
+    MAX_OPTIONS,
+    MAX_QUESTION_CHARS,
+    MAX_QUESTIONS,
+    MAX_TEXT_ANSWER_CHARS,
+    MAX_TITLE_CHARS,
+    MIN_K,
+)
+
+MAX_SCALE_POINTS = 11  # 0..10 for NPS
+
+
+def validate_question(spec: QuestionSpec, field: str) -> None:
+    text = spec.text.strip()
+    if not text:
+        raise InvalidInput("the question text is empty", f"{field}.text")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidInput(
+            f"a question may have at most {MAX_QUESTION_CHARS} characters (got {len(text)})", f"{field}.text"
+        )
+    if spec.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING):
+        _validate_options(spec, field)
+    elif spec.options:
+        raise InvalidInput(f"a {spec.kind} question takes no options", f"{field}.options")
+    if spec.kind is QuestionKind.MULTI and not 1 <= spec.max_selections <= len(spec.options):
+        raise InvalidInput(
+            f"must be between 1 and the number of options ({len(spec.options)})", f"{field}.max_selections"
+        )
+    if spec.kind is QuestionKind.SCALE:
+        if spec.scale_min >= spec.scale_max:
+            raise InvalidInput(f"min ({spec.scale_min}) must be below max ({spec.scale_max})", f"{field}.max")
+        if spec.scale_min < 0 or spec.scale_max - spec.scale_min + 1 > MAX_SCALE_POINTS:
+            raise InvalidInput(
+                f"a scale runs from 0 or more and has at most {MAX_SCALE_POINTS} points", f"{field}.max"
+            )
+        for label_field, label in (("min_label", spec.min_label), ("max_label", spec.max_label)):
+            if len(label) > MAX_OPTION_CHARS:
+                raise InvalidInput(f"at most {MAX_OPTION_CHARS} characters (got {len(label)})", f"{field}.{label_field}")
+
+
+def _validate_options(spec: QuestionSpec, field: str) -> None:
+    options = spec.options
+    if len(options) < 2:
+        raise InvalidInput(f"a {spec.kind} question needs at least 2 options", f"{field}.options")
+    if len(options) > MAX_OPTIONS:
+        raise InvalidInput(f"at most {MAX_OPTIONS} options (got {len(options)})", f"{field}.options")
+    seen: set[str] = set()
+    for i, option in enumerate(options):
+        if not option.strip():
+            raise InvalidInput("an option is empty", f"{field}.options[{i}]")
+        if len(option) > MAX_OPTION_CHARS:
+            raise InvalidInput(
+                f"an option may have at most {MAX_OPTION_CHARS} characters (got {len(option)})",
+                f"{field}.options[{i}]",
+            )
+        if option.casefold() in seen:
+            raise InvalidInput(f"the option {option!r} appears twice", f"{field}.options[{i}]")
+        seen.add(option.casefold())
+
+
+def validate_survey(spec: SurveySpec) -> None:
+    if not spec.title.strip():
+        raise InvalidInput("the title is empty", "title")
+    if len(spec.title) > MAX_TITLE_CHARS:
+        raise InvalidInput(f"at most {MAX_TITLE_CHARS} characters (got {len(spec.title)})", "title")
+    if not spec.questions:
+        raise InvalidInput("a survey needs at least one question", "questions")
+    if len(spec.questions) > MAX_QUESTIONS:
+        raise InvalidInput(f"at most {MAX_QUESTIONS} questions (got {len(spec.questions)})", "questions")
+    for i, question in enumerate(spec.questions):
+        validate_question(question, f"questions[{i}]")
+    if spec.k < MIN_K:
+        raise InvalidInput(f"must be at least {MIN_K}, so that no small group can be singled out", "min_respondents")
+    if not isinstance(spec.results_mode, ResultsMode):
+        raise InvalidInput("must be live, after_close or organisers", "results")
+    if spec.opens_at and spec.closes_at and spec.opens_at >= spec.closes_at:
+        raise InvalidInput("the survey must close after it opens", "closes_at")
+
+
+def _as_int(raw: object, what: str) -> int:
+    if isinstance(raw, bool):
+        raise InvalidInput(f"{what} must be a whole number")
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+        return int(raw.strip())
+    raise InvalidInput(f"{what} must be a whole number")
+
+
+def _option_index(question: Question, raw: object) -> int:
+    index = _as_int(raw, "an option")
+    if not 0 <= index < len(question.options):
+        raise InvalidInput(f"there is no option {index + 1}; choose 1 to {len(question.options)}")
+    return index
+
+
+def _as_sequence(raw: object, what: str) -> Sequence[object]:
+    if isinstance(raw, (list, tuple)):
+        return raw
+    raise InvalidInput(f"{what} must be a list")
+
+
+def validate_answer(question: Question, raw: object) -> Answer:
+    """Turn an adapter's raw answer into the canonical form, or explain what is wrong."""
+    kind = question.kind
+    if kind is QuestionKind.SINGLE:
+        return _option_index(question, raw)
+    if kind is QuestionKind.MULTI:
+        picks = tuple(sorted({_option_index(question, item) for item in _as_sequence(raw, "a selection")}))
+        if not picks:
+            raise InvalidInput("choose at least one option")
+        if len(picks) > question.max_selections:
+            raise InvalidInput(f"choose at most {question.max_selections} options (got {len(picks)})")
+        return picks
+    if kind is QuestionKind.SCALE:
+        value = _as_int(raw, "the rating")
+        if value not in question.scale_values:
+            raise InvalidInput(f"the rating must be from {question.scale_min} to {question.scale_max} (got {value})")
+        return value
+    if kind is QuestionKind.RANKING:
+        order = tuple(_option_index(question, item) for item in _as_sequence(raw, "a ranking"))
+        if sorted(order) != list(range(len(question.options))):
+            raise InvalidInput(f"rank every option exactly once (1 to {len(question.options)})")
+        return order
+    if not isinstance(raw, str):
+        raise InvalidInput("the answer must be text")
+    text = raw.strip()
+    if not text:
+        raise InvalidInput("the answer is empty")
+    if len(text) > MAX_TEXT_ANSWER_CHARS:
+        raise InvalidInput(f"at most {MAX_TEXT_ANSWER_CHARS} characters (got {len(text)})")
+    return text
+
+
+def encode_answer(answer: Answer) -> str:
+    """Canonical JSON, so equal answers are equal strings and can be grouped in SQL."""
+    return json.dumps(list(answer) if isinstance(answer, tuple) else answer, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_answer(payload: str) -> Answer:
+    value = json.loads(payload)
+    return tuple(value) if isinstance(value, list) else value

@@ -1,0 +1,149 @@
+"""SQLModel tables. The schema itself enforces the anonymity rules (DESIGN.md rules 2-4):
+
+- `ballots` (open surveys) hold a random UUID, the question, an HMAC slot and the answer: no time,
+  no serial id, no person. SQLite stores them WITHOUT ROWID, so not even a hidden rowid records the
+  order of voting; rows sit in UUID order.
+- `sealed_ballots` (closed surveys) have no slot column at all.
+- `roster` is the only table that holds participant ids, and it is emptied at close.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+NO_ROWID = {"sqlite_with_rowid": False}
+
+
+class SurveyRow(SQLModel, table=True):
+    __tablename__ = "surveys"
+
+    id: str = Field(primary_key=True, max_length=16)
+    title: str
+    description: str = ""
+    status: str = Field(index=True, max_length=16)
+    results_mode: str = Field(max_length=16)
+    k: int
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    timezone: str = Field(max_length=64)
+    created_by: str
+    # Erased at close: without it no slot can ever be recomputed (rule 4).
+    key_salt: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    respondents_at_close: int | None = None
+    invited_at_close: int | None = None  # the roster itself is deleted at close
+
+
+class QuestionRow(SQLModel, table=True):
+    __tablename__ = "questions"
+
+    id: str = Field(primary_key=True, max_length=24)
+    survey_id: str = Field(foreign_key="surveys.id", index=True, max_length=16)
+    position: int
+    kind: str = Field(max_length=16)
+    text: str
+    options: str = "[]"  # JSON list
+    max_selections: int = 1
+    scale_min: int = 1
+    scale_max: int = 5
+    min_label: str = ""
+    max_label: str = ""
+    required: bool = True
+
+
+class TargetRow(SQLModel, table=True):
+    __tablename__ = "targets"
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    platform: str = Field(primary_key=True, max_length=16)
+    channel: str = Field(primary_key=True, max_length=255)
+    # Where the adapter posted the poll message (Slack ts, Matrix event id), for live updates.
+    message_ref: str | None = None
+
+
+class RosterRow(SQLModel, table=True):
+    """Who was invited. No link to any answer; deleted at close."""
+
+    __tablename__ = "roster"
+    __table_args__ = NO_ROWID
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    platform: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=255)
+
+
+class BallotRow(SQLModel, table=True):
+    __tablename__ = "ballots"
+    __table_args__ = (
+        UniqueConstraint("question_id", "slot", name="uq_ballots_question_slot"),
+        Index("ix_ballots_question_answer", "question_id", "answer"),
+        NO_ROWID,
+    )
+
+    id: str = Field(primary_key=True, max_length=36)  # random UUIDv4
+    question_id: str = Field(max_length=24)
+    slot: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    answer: str
+
+
+class SealedBallotRow(SQLModel, table=True):
+    """Ballots of closed surveys: re-issued ids, shuffled order, and no slot column."""
+
+    __tablename__ = "sealed_ballots"
+    __table_args__ = (Index("ix_sealed_ballots_question_answer", "question_id", "answer"), NO_ROWID)
+
+    id: str = Field(primary_key=True, max_length=36)
+    question_id: str = Field(max_length=24)
+    answer: str
+
+
+class RespondedRow(SQLModel, table=True):
+    """A "responded" marker, keyed by HMAC slot and never by user id (rule 3)."""
+
+    __tablename__ = "responded"
+    __table_args__ = NO_ROWID
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    slot: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+
+
+class DraftRow(SQLModel, table=True):
+    __tablename__ = "drafts"
+    __table_args__ = NO_ROWID
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    slot: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    payload: str
+
+
+class LiveResultRow(SQLModel, table=True):
+    """The last published live snapshot (aggregates only) and how many submissions came since."""
+
+    __tablename__ = "live_results"
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    submissions_since: int = 0
+    payload: str | None = None
+
+
+class StateRow(SQLModel, table=True):
+    """Small key/value state of the adapters, such as the Matrix sync token."""
+
+    __tablename__ = "bot_state"
+
+    key: str = Field(primary_key=True, max_length=200)
+    value: str
+
+
+class SeenEventRow(SQLModel, table=True):
+    """Platform event ids already handled, so that redelivered events count once."""
+
+    __tablename__ = "seen_events"
+
+    event_id: str = Field(primary_key=True, max_length=255)
+    seen_at: datetime = Field(index=True)
+
+
+metadata = SQLModel.metadata
