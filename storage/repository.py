@@ -285,14 +285,16 @@ class SqlRepository:
                     await conn.execute(
                         delete(ballots).where(ballots.c.question_id == b.question_id, ballots.c.slot == b.slot)
                     )
+            # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
             marker = await conn.execute(
                 self._insert(responded)
                 .values(survey_id=survey_id, slot=marker_slot)
                 .on_conflict_do_nothing(index_elements=["survey_id", "slot"])
+                .returning(responded.c.survey_id)
             )
             if draft_slot is not None:
                 await conn.execute(delete(drafts).where(drafts.c.survey_id == survey_id, drafts.c.slot == draft_slot))
-            return SubmitOutcome(accepted=True, new_respondent=marker.rowcount == 1)
+            return SubmitOutcome(accepted=True, new_respondent=marker.first() is not None)
 
     async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool:
         async with self.engine.begin() as conn:
@@ -430,8 +432,9 @@ class SqlStateStore:
                 self._insert(seen)
                 .values(event_id=event_id, seen_at=datetime.now(UTC))
                 .on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(seen.c.event_id)
             )
-            return result.rowcount == 1
+            return result.first() is not None
 
     async def forget_before(self, moment: datetime) -> int:
         async with self.engine.begin() as conn:
