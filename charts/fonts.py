@@ -35,6 +35,21 @@ def families() -> tuple[str, ...]:
     return found or ("DejaVu Sans",)
 
 
+@functools.cache
+def _primary_coverage() -> frozenset[int]:
+    """Code points the first family has; text made only of these needs no fallback."""
+    path = font_manager.findfont(font_manager.FontProperties(family=families()[0]), fallback_to_default=True)
+    return frozenset(font_manager.get_font(path).get_charmap())
+
+
+def families_for(text: str) -> list[str]:
+    """The fallback list only when `text` needs it: each extra family costs time in every text draw."""
+    primary = families()
+    if len(primary) > 1 and not all(ord(c) in _primary_coverage() for c in text if c not in "\n"):
+        return list(primary)
+    return [primary[0]]
+
+
 def _quiet_missing_glyphs() -> None:
     # A glyph no installed font has is drawn as a box; that is the documented fallback, not an error, so the
     # per-glyph UserWarning would only flood logs. Installed once (process-wide) on first use, not at import.

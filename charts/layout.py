@@ -52,7 +52,7 @@ SUMMARY_CELL = Style(
 
 def text(target: Figure | Axes, x: float, y: float, s: str, size: float, **kw: Any) -> Text:
     """Every text goes through here: the font fallback list, and no mathtext (a '$' in a label is literal)."""
-    return target.text(x, y, s, fontsize=size, fontfamily=list(fonts.families()), parse_math=False, **kw)
+    return target.text(x, y, s, fontsize=size, fontfamily=fonts.families_for(s), parse_math=False, **kw)
 
 
 class Canvas:

@@ -67,8 +67,9 @@ def build_summary_figure(results: SurveyResults, style: Style = SUMMARY_CELL) ->
     if not questions:
         return None
     cell_width = style.width
-    total_width = COLUMNS * cell_width + (COLUMNS - 1) * GUTTER + 2 * style.margin
-    inner = total_width - 2 * style.margin
+    margin = style.margin + 0.1
+    inner = COLUMNS * cell_width + (COLUMNS - 1) * GUTTER
+    total_width = inner + 2 * margin
     head = [
         text_block(
             wrap(results.title, style.columns(inner, 14)),
@@ -80,7 +81,7 @@ def build_summary_figure(results: SurveyResults, style: Style = SUMMARY_CELL) ->
             gid="title",
         ),
         text_block(
-            [f"{responses(results)} · {status_line(results)}"],
+            [f"{responses(results).rstrip('.')} · {status_line(results)}"],
             style.small_size + 1,
             style,
             gap_after=0.25,
