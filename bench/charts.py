@@ -15,7 +15,7 @@ from collections.abc import Callable
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.results import SurveyResults, VisibleResult
+from bot.results import HiddenResult, SurveyResults, VisibleResult
 from charts import samples
 from charts.figures import build_figure
 from charts.output import PNG_COMPRESS_LEVEL
@@ -64,13 +64,13 @@ def main() -> None:
     results = samples.workshop()
     names = ["single", "multi", "scale", "nps", "ranking", "text"]
     for name, question in zip(names, results.questions, strict=True):
-        assert not isinstance(question, samples.HiddenResult)
+        assert not isinstance(question, HiddenResult)
         q: VisibleResult = question
         fig = build_figure(results, q)
         width, height = fig.get_size_inches()
         bars = max(len(getattr(q, "options", ())) or len(getattr(q, "items", ())), 3)
         chart = median_ms(lambda q=q: render_question(results, q), reps)  # type: ignore[misc]
-        floor = median_ms(lambda w=width, h=height, n=bars: floor_png(w, h, fig.dpi, n), reps)  # type: ignore[misc]
+        floor = median_ms(lambda w=width, h=height, d=fig.dpi, n=bars: floor_png(w, h, d, n), reps)  # type: ignore[misc]
         emit(f"{name}_png_ms", chart)
         emit(f"{name}_floor_ms", floor)
         emit(f"{name}_ratio", chart / floor, "x")
