@@ -14,25 +14,19 @@ from bot.results import (
     TextResult,
     VisibleResult,
 )
+from bot.tables import MULTI_NOTE
+from bot.textfmt import status_line
 from charts import palette
 from charts.bars import Row, bar_rows
 from charts.guard import ensure_visible
 from charts.layout import CHAT, Block, Style, spacer, stack, text_block
 from charts.scale import diverging_bar, nps_bar
-from charts.textfmt import pct, when, wrap
+from charts.textfmt import pct, wrap
 
-MULTI_NOTE = "Respondents could choose more than one option, so the percentages may add up to more than 100%."
 TERMS_NOTE = (
     "Share of respondents who used each term (stop-words removed; a term needs 2 or more respondents)."
 )
 NO_TERMS = "No term was used by 2 or more respondents; see the answers in the text."
-
-
-def status_line(results: SurveyResults) -> str:
-    if results.live:
-        return f"live, as of {when(results.as_of, results.timezone)}" if results.as_of else "live"
-    moment = results.closes_at or results.as_of
-    return f"closed {when(moment, results.timezone)}" if moment else "closed"
 
 
 def subtitle(results: SurveyResults, question: VisibleResult) -> str:

@@ -8,8 +8,9 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from bot.results import HiddenResult, QuestionResult, SurveyResults, TextResult, hidden_reason
+from bot.textfmt import status_line
 from charts import palette
-from charts.figures import body, header, status_line
+from charts.figures import body, header
 from charts.guard import as_visible
 from charts.layout import PDF, Block, Style, spacer, stack, text_block
 from charts.report_text import promise, responses, window

@@ -27,7 +27,7 @@ CLOSE = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)  # 15:00 in Brussels
 def header(kind: QuestionKind, text: str = "", position: int = 1) -> QuestionHeader:
     return QuestionHeader(
         id=f"q{position}",
-        position=position,
+        position=position - 1,  # samples count from 1, as people do; the core counts from 0
         kind=kind,
         text=text or f"Sample {kind.value} question number {position}?",
     )

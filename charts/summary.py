@@ -6,8 +6,9 @@ from matplotlib.figure import Figure
 
 from bot.domain import QuestionKind
 from bot.results import SurveyResults, VisibleResult
+from bot.textfmt import status_line
 from charts import palette
-from charts.figures import body, status_line
+from charts.figures import body
 from charts.guard import visible_questions
 from charts.layout import SUMMARY_CELL, Block, Canvas, Style, spacer, stack, text_block
 from charts.report_text import responses
@@ -24,7 +25,7 @@ def summary_questions(results: SurveyResults) -> list[VisibleResult]:
 
 def _cell(question: VisibleResult, style: Style, width: float) -> list[Block]:
     title = wrap(
-        f"{question.question.position}. {question.question.text}",
+        f"{question.question.number}. {question.question.text}",
         style.columns(width, style.title_size) - 2,
         max_lines=3,
     )

@@ -1,23 +1,10 @@
-"""Text helpers shared by figures, alt text and tables: wrapping by display width, numbers, times."""
+"""Text wrapping for charts; the other text helpers live in the core (bot.textfmt) and are shared."""
 
 from __future__ import annotations
 
-import unicodedata
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from bot.textfmt import char_width, display_width, number, pct, when, zone
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def char_width(ch: str) -> int:
-    """Display columns of one character: CJK and emoji take two."""
-    if unicodedata.combining(ch) or ch in "\u200d\ufe0f":
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-def display_width(text: str) -> int:
-    return sum(char_width(c) for c in text)
+__all__ = ["char_width", "display_width", "number", "pct", "when", "wrap", "zone"]
 
 
 def wrap(text: str, columns: int, max_lines: int | None = None) -> list[str]:
@@ -45,25 +32,3 @@ def wrap(text: str, columns: int, max_lines: int | None = None) -> list[str]:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][: max(len(lines[-1]) - 1, 0)].rstrip() + "…"
     return lines
-
-
-def pct(value: float) -> str:
-    """52.2% / 50% / 100%: one decimal, trailing zero dropped."""
-    return f"{value:.1f}".rstrip("0").rstrip(".") + "%"
-
-
-def number(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def when(moment: datetime, tz_name: str) -> str:
-    """`10 Mar 2026 15:00 CET`, with fixed English month names (independent of the process locale)."""
-    local = moment.astimezone(zone(tz_name))
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} {local:%H:%M} {local.tzname() or tz_name}"

@@ -21,7 +21,7 @@ from storage.engine import sync_url
 from storage.repository import SqlRepository
 from tests.conftest import START
 from tests.factories import ORGANISER, survey_spec
-from tests.storage.dbdump import dump_all, rows_mentioning
+from tests.storage.dbdump import rows_mentioning
 
 CANARY_COUNT = 30
 
@@ -170,7 +170,11 @@ def test_ballot_tables_have_no_time_serial_or_person_columns(db_url: str) -> Non
     engine = create_engine(sync_url(db_url))
     try:
         inspector = inspect(engine)
-        for table, allowed in (("ballots", {"id", "question_id", "slot", "answer"}), ("sealed_ballots", {"id", "question_id", "answer"})):
+        expected = {
+            "ballots": {"id", "question_id", "slot", "answer"},
+            "sealed_ballots": {"id", "question_id", "answer"},
+        }
+        for table, allowed in expected.items():
             columns = inspector.get_columns(table)
             assert {c["name"] for c in columns} == allowed
             assert not any(isinstance(c["type"], (DateTime, Date, Time)) for c in columns)

@@ -93,7 +93,8 @@ def test_text_order_depends_on_content_not_arrival() -> None:
 
 @pytest.mark.parametrize("kind", list(QuestionKind))
 def test_below_k_is_hidden(kind: QuestionKind) -> None:
-    question = q(kind, ("A", "B", "C") if kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING) else ())
+    has_options = kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING)
+    question = q(kind, ("A", "B", "C") if has_options else ())
     answer = {"single": 0, "multi": [0], "scale": 3, "ranking": [0, 1, 2], "text": "hello"}[kind.value]
     result = aggregate(question, grouped(*[answer] * 4), k=5)
     assert isinstance(result, HiddenResult)

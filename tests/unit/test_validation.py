@@ -54,7 +54,7 @@ def spec(*questions: QuestionSpec, k: int = 5) -> SurveySpec:
 @pytest.mark.parametrize(
     ("question", "field", "reason"),
     [
-        (QuestionSpec(QuestionKind.SINGLE, "Q", tuple(f"o{i}" for i in range(21))), "questions[0].options", "at most 20"),
+        (QuestionSpec(QuestionKind.SINGLE, "Q", tuple(f"o{i}" for i in range(21))), "questions[0].options", "most 20"),
         (QuestionSpec(QuestionKind.SINGLE, "Q", ("A", "x" * 76)), "questions[0].options[1]", "at most 75"),
         (QuestionSpec(QuestionKind.SINGLE, "x" * 301, ("A", "B")), "questions[0].text", "at most 300"),
         (QuestionSpec(QuestionKind.SINGLE, "Q", ("A",)), "questions[0].options", "at least 2"),
