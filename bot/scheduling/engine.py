@@ -252,7 +252,9 @@ class SchedulingEngine:
             )
             if not finished:
                 log.warning("outbox %s: the claim expired while it was carried out", claim.id)
-            return 1
+        if outcome.status is ReminderStatus.PENDING and self.started:
+            await self.rebuild()  # a daily reminder's next time
+        return 1
 
     async def _keep_alive(self, claim: ReminderRecord) -> Callable[[], Awaitable[bool]]:
         renewed_at = self.clock.now()

@@ -1,0 +1,87 @@
+"""Open, close, results and reminders at the right instants, driven by a manual clock and scheduler."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from bot.clock import ManualClock
+from bot.domain import Participant
+from tests.scheduling.conftest import BotFactory
+
+SURVEY = """survey
+title = "Pre-meeting questionnaire"
+timezone = "Europe/Brussels"
+opens_at = "2026-03-28 09:00"
+closes_at = "2026-03-30 15:00"
+min_respondents = 3
+targets = [{ platform = "console", channel = "plenary" }]
+roster = ["console:alice", "console:bob", "console:carol", "console:dave"]
+
+[[questions]]
+kind = "single"
+text = "Which risk first?"
+options = ["Gas", "Grid"]
+
+[[reminders]]
+before_close = "24h"
+message = "One day left."
+
+[[reminders]]
+at = "2026-03-28 18:00"
+daily = true
+audience = "channel"
+"""
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def survey_id(reply: str) -> str:
+    match = re.search(r"\[([a-z0-9]+)\]", reply)
+    assert match, reply
+    return match.group(1)
+
+
+async def test_brussels_spring_forward(make_bot: BotFactory, clock: ManualClock) -> None:
+    """Brussels moves from UTC+1 to UTC+2 on 29 March 2026: 09:00 on the 28th is 08:00Z, while
+    15:00 on the 30th is 13:00Z, and a daily 18:00 reminder is 23 hours after the previous one."""
+    bot = await make_bot()
+    sid = survey_id(await bot.command(SURVEY))
+    assert bot.jobs.when(f"open:{sid}") == at("2026-03-28 08:00")
+    assert bot.jobs.when(f"close:{sid}") == at("2026-03-30 13:00")
+
+    await bot.jobs.run_until(at("2026-03-28 07:59"))
+    assert bot.messenger.sent == []  # nothing before opens_at
+
+    await bot.jobs.run_until(at("2026-03-28 08:00"))
+    assert [(s.at, s.kind) for s in bot.messenger.sent][:1] == [(at("2026-03-28 08:00"), "announce")]
+    assert sorted(s.where for s in bot.messenger.of("invite")) == ["alice", "bob", "carol", "dave"]
+
+    # Bob and Carol answer before the reminders; Alice and Dave do not.
+    survey = await bot.core.service.get(sid)
+    for name in ("bob", "carol"):
+        await bot.core.service.submit(Participant("console", name), sid, {survey.questions[0].id: 0})
+
+    await bot.jobs.run_until(at("2026-04-01 00:00"))
+    texts = bot.messenger.of("text")
+    directs = bot.messenger.of("direct")
+    results = bot.messenger.of("results")
+
+    # The daily channel reminder: 18:00 CET (17:00Z), then 18:00 CEST (16:00Z); none on the 30th (after close).
+    channel_reminders = [s for s in texts if s.text.startswith("Reminder")]
+    assert [s.at for s in channel_reminders] == [at("2026-03-28 17:00"), at("2026-03-29 16:00")]
+    assert "fewer than 3 of 4 answered" in channel_reminders[0].text  # stepped by k: 2 answers stay hidden
+
+    # 24h before a 15:00 CEST close is 15:00 CEST the day before (13:00Z), to exactly the non-respondents.
+    assert sorted((s.at, s.where) for s in directs) == [
+        (at("2026-03-29 13:00"), "alice"),
+        (at("2026-03-29 13:00"), "dave"),
+    ]
+    assert all("One day left." in s.text for s in directs)
+
+    # Closed at 15:00 local and the results posted once, at that instant; nothing after it.
+    assert [(s.at, s.where) for s in results] == [(at("2026-03-30 13:00"), "plenary")]
+    assert max(s.at for s in bot.messenger.sent) == at("2026-03-30 13:00")
+    assert (await bot.core.service.get(sid)).status == "closed"
