@@ -85,3 +85,84 @@ async def test_brussels_spring_forward(make_bot: BotFactory, clock: ManualClock)
     assert [(s.at, s.where) for s in results] == [(at("2026-03-30 13:00"), "plenary")]
     assert max(s.at for s in bot.messenger.sent) == at("2026-03-30 13:00")
     assert (await bot.core.service.get(sid)).status == "closed"
+
+
+POLL_SURVEY = """survey
+title = "Quick check"
+timezone = "Europe/Brussels"
+closes_at = "2026-03-25 12:00"
+min_respondents = 3
+targets = [{ platform = "console", channel = "plenary" }]
+roster = ["console:alice", "console:bob"]
+
+[[questions]]
+kind = "single"
+text = "Ready?"
+options = ["Yes", "No"]
+"""
+
+
+async def test_relative_reminder_follows_an_extended_deadline(make_bot: BotFactory, clock: ManualClock) -> None:
+    bot = await make_bot()
+    sid = survey_id(await bot.command(POLL_SURVEY))  # no opens_at: opened at once
+    reply = await bot.command(f'remind {sid} add 1h before close "Last hour."')
+    assert "Reminder 1" in reply and "Wed 25 Mar 2026 11:00" in reply
+    [reminder_job] = [j for j in bot.jobs.job_ids() if j.startswith("outbox:")]
+    assert bot.jobs.when(reminder_job) == at("2026-03-25 10:00")
+
+    reply = await bot.command(f'extend {sid} "2026-03-26 12:00"')
+    assert "Thu 26 Mar 2026 12:00" in reply
+    assert bot.jobs.when(reminder_job) == at("2026-03-26 10:00")
+    # Participants are told in the channel that the deadline moved.
+    [notice] = [s for s in bot.messenger.of("text") if "deadline" in s.text]
+    assert notice.at == at("2026-03-20 09:00") and "Thu 26 Mar 2026 12:00" in notice.text
+    assert "11:00" in await bot.command(f"remind {sid} list")  # 1h before the new close, local time
+
+    await bot.jobs.run_until(at("2026-03-27 00:00"))
+    directs = bot.messenger.of("direct")
+    assert sorted((s.at, s.where) for s in directs) == [(at("2026-03-26 10:00"), "alice"), (at("2026-03-26 10:00"), "bob")]
+    assert [s.at for s in bot.messenger.of("results")] == [at("2026-03-26 11:00")]
+
+
+async def test_no_reminder_after_an_early_close(make_bot: BotFactory, clock: ManualClock) -> None:
+    bot = await make_bot()
+    sid = survey_id(await bot.command(POLL_SURVEY))
+    await bot.command(f"remind {sid} add 1h before close")
+    await bot.command(f'remind {sid} add "2026-03-21 09:00" --daily --channel')
+    await bot.jobs.run_until(at("2026-03-21 12:00"))
+    assert len([s for s in bot.messenger.of("text") if s.text.startswith("Reminder")]) == 1
+
+    await bot.command(f"close {sid}")
+    closed_at = clock.now()
+    await bot.jobs.run_until(at("2026-03-30 00:00"))
+    assert [s.at for s in bot.messenger.of("results")] == [closed_at]
+    assert all(s.at <= closed_at for s in bot.messenger.sent)
+    listing = await bot.command(f"remind {sid} list")
+    assert listing.count("skipped (the survey closed first)") == 2, listing
+
+
+async def test_a_late_reminder_after_the_deadline_is_skipped(make_bot: BotFactory, clock: ManualClock) -> None:
+    """The deadline passed but the close has not run yet (say the loop was stalled): the reminder that
+    fires first is skipped with a reason, not sent."""
+    bot = await make_bot()
+    sid = survey_id(await bot.command(POLL_SURVEY))
+    await bot.command(f"remind {sid} add 1h before close")
+    assert bot.core.scheduler is not None
+    [record] = await bot.core.scheduler.store.list_for_survey(sid)
+    clock.set(at("2026-03-25 11:30"))  # past the close (11:00Z); no timer has run
+    assert await bot.core.scheduler.fire(record.id) == 1
+    assert bot.messenger.of("direct") == []
+    done = await bot.core.scheduler.store.get(record.id)
+    assert done is not None and (done.status, done.note) == ("skipped", "the survey had closed")
+
+
+async def test_answering_removes_you_from_the_reminder(make_bot: BotFactory, clock: ManualClock) -> None:
+    bot = await make_bot()
+    sid = survey_id(await bot.command(POLL_SURVEY))
+    await bot.command(f'remind {sid} add "2026-03-22 09:00" --daily')
+    survey = await bot.core.service.get(sid)
+    await bot.jobs.run_until(at("2026-03-22 12:00"))
+    assert sorted(s.where for s in bot.messenger.of("direct")) == ["alice", "bob"]
+    await bot.core.service.submit(Participant("console", "alice"), sid, {survey.questions[0].id: 1})
+    await bot.jobs.run_until(at("2026-03-23 12:00"))
+    assert sorted((s.at, s.where) for s in bot.messenger.of("direct"))[2:] == [(at("2026-03-23 08:00"), "bob")]
