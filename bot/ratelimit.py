@@ -60,7 +60,8 @@ class TokenBucket:
     def pause(self, seconds: float) -> None:
         now = self._monotonic()
         self._blocked_until = max(self._blocked_until, now + seconds)
-        self._tokens = 0.0
+        # Nothing before the pause ends, then one call at once (the retry), then the normal rate.
+        self._tokens = 1.0
         self._updated = max(now, self._blocked_until)
 
     async def acquire(self) -> None:
