@@ -168,8 +168,8 @@ def parser() -> argparse.ArgumentParser:
     remind = sub.add_parser(
         "remind",
         help="list, add or cancel a survey's reminders",
-        description='canvass remind ID list | add (TIME | DURATION before close) [--daily] [--channel] ["message"]'
-        " | cancel N",
+        description="canvass remind ID list | add (TIME | DURATION before close) [--daily] [--channel]"
+        ' ["message"] | cancel N',
     )
     remind.add_argument("id", help="the survey id")
     remind.add_argument("rest", nargs=argparse.REMAINDER, metavar="ACTION", help="list | add ... | cancel N")

@@ -175,7 +175,9 @@ class Reminders:
         survey = await self.service.get(survey_id)
         for record in await self.store.list_for_survey(survey.id):
             if record.status is ReminderStatus.PENDING and record.kind is not Kind.RESULTS:
-                if await self.store.set_status(record.id, ReminderStatus.SKIPPED, note="the survey closed first"):
+                if await self.store.set_status(
+                    record.id, ReminderStatus.SKIPPED, note="the survey closed first"
+                ):
                     log.info("%s %s of survey %s skipped: the survey closed first", record.kind,
                              record.number or "", survey.id)  # fmt: skip
         if survey.results_mode is not ResultsMode.ORGANISERS:

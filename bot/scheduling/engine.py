@@ -90,6 +90,7 @@ class SchedulingEngine:
         self.started = False
         self._timers: dict[str, datetime] = {}  # job id -> when, as last handed to `jobs`
         self._rebuild_lock = asyncio.Lock()
+        self._sweeping = False
         # One outbox row at a time per replica: the rate limiter is the bottleneck anyway, and a
         # process holds at most one claim whose messages may have gone out unrecorded (see `fire`).
         self._outbox_lock = asyncio.Lock()
@@ -107,7 +108,8 @@ class SchedulingEngine:
 
     async def stop(self) -> None:
         self.started = False
-        self.jobs.shutdown()
+        async with self._outbox_lock:  # let the row being sent finish, rather than cut it off mid-way
+            self.jobs.shutdown()
 
     async def _on_event(self, event: Event) -> None:
         if not isinstance(event, RELEVANT):
@@ -120,6 +122,15 @@ class SchedulingEngine:
     # -- timers ----------------------------------------------------------------------------------
 
     async def sweep(self) -> None:
+        if self._sweeping:
+            return  # the previous sweep is still busy (a long catch-up); it covers this one
+        self._sweeping = True
+        try:
+            await self._sweep()
+        finally:
+            self._sweeping = False
+
+    async def _sweep(self) -> None:
         now = self.clock.now()
         for survey in await self.service.list_surveys([Status.SCHEDULED, Status.OPEN]):
             if survey.status is Status.SCHEDULED and survey.opens_at is not None and survey.opens_at <= now:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -15,6 +16,8 @@ async def _run(job_id: str, action: Action) -> None:
     # A failing job is logged and contained (maubot's lesson): the next sweep retries from the database.
     try:
         await action()
+    except asyncio.CancelledError:
+        log.debug("scheduled job %s cancelled (shutting down)", job_id)  # the database still has it
     except Exception:
         log.exception("scheduled job %s failed", job_id)
 
@@ -52,8 +55,14 @@ class APSchedulerJobs:
     def every(self, job_id: str, seconds: float, action: Action) -> None:
         from apscheduler.triggers.interval import IntervalTrigger
 
+        # The action skips a run that would overlap the previous one; APScheduler need not (and would warn).
         self._scheduler.add_job(
-            _run, IntervalTrigger(seconds=seconds), args=(job_id, action), id=job_id, replace_existing=True
+            _run,
+            IntervalTrigger(seconds=seconds),
+            args=(job_id, action),
+            id=job_id,
+            replace_existing=True,
+            max_instances=1000,
         )
 
     def cancel(self, job_id: str) -> None:

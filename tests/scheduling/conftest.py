@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +20,10 @@ SECRET = "test-secret-0123456789abcdef"
 def make_config(data_dir: Path, **scheduler: object) -> Config:
     return Config(
         canvass=CoreConfig(
-            data_dir=str(data_dir), timezone="Europe/Brussels", organisers=["console:organiser"], secret=SECRET
+            data_dir=str(data_dir),
+            timezone="Europe/Brussels",
+            organisers=["console:organiser"],
+            secret=SECRET,
         ),
         scheduler=SchedulerConfig(**scheduler),  # type: ignore[arg-type]
     )

@@ -35,7 +35,9 @@ class RecordingMessenger:
     async def invite_participant(self, participant: Participant, survey: Survey) -> None:
         self._add("invite", participant.user_id, survey.id)
 
-    async def post_results(self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]) -> None:
+    async def post_results(
+        self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]
+    ) -> None:
         self._add("results", target.channel, results.survey_id)
 
     async def post_text(self, target: Target, text: str) -> None:

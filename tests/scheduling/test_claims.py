@@ -31,7 +31,9 @@ async def test_one_claimer_wins_and_the_lease_lets_another_retry(tmp_path: Path)
     [row] = await store.add([NewReminder("s1", Kind.REMINDER, NOW, at=NOW, audience=Audience.CHANNEL)])
     assert row.number == 1 and row.status is ReminderStatus.PENDING
 
-    assert await store.claim(row.id, "a", NOW - timedelta(seconds=1), NOW + timedelta(minutes=5)) is None  # not due
+    assert (
+        await store.claim(row.id, "a", NOW - timedelta(seconds=1), NOW + timedelta(minutes=5)) is None
+    )  # not due
     won = await store.claim(row.id, "a", NOW, NOW + timedelta(minutes=5))
     assert won is not None and won.claimed_by == "a" and won.status is ReminderStatus.SENDING
     assert await other.claim(row.id, "b", NOW + timedelta(minutes=1), NOW + timedelta(minutes=6)) is None

@@ -48,7 +48,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 def test_cli_reminders_extend_close(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config_file = tmp_path / "config.toml"
     config_file.write_text(
-        f'[canvass]\ndata_dir = "{tmp_path / "data"}"\nsecret = "cli-test-secret-0123456789"\n', encoding="utf-8"
+        f'[canvass]\ndata_dir = "{tmp_path / "data"}"\nsecret = "cli-test-secret-0123456789"\n',
+        encoding="utf-8",
     )
     cfg = ("--config", str(config_file))
     closes = (datetime.now(ZoneInfo("Europe/Brussels")) + timedelta(days=3)).replace(second=0, microsecond=0)
@@ -73,7 +74,7 @@ def test_cli_reminders_extend_close(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 0 and "now closes" in out, out
     code, out = run(capsys, *cfg, "remind", sid, "list")
     moved = (new_close - timedelta(hours=1)).strftime("%d %b %Y %H:%M")
-    assert f"1h before close (" in out and moved in out, out
+    assert "1h before close (" in out and moved in out, out
 
     code, out = run(capsys, *cfg, "close", sid)
     assert code == 0 and "Closed" in out, out

@@ -21,7 +21,9 @@ async def _create_with_two_reminders(make_bot: BotFactory, messenger: RecordingM
     return sid
 
 
-async def test_down_over_two_reminders_then_over_the_deadline(make_bot: BotFactory, clock: ManualClock) -> None:
+async def test_down_over_two_reminders_then_over_the_deadline(
+    make_bot: BotFactory, clock: ManualClock
+) -> None:
     messenger = RecordingMessenger(clock)
     sid = await _create_with_two_reminders(make_bot, messenger)
     messenger.sent.clear()  # keep only what happens after the outage

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from bot.clock import ManualClock
 from bot.domain import Participant
@@ -69,7 +69,7 @@ async def test_brussels_spring_forward(make_bot: BotFactory, clock: ManualClock)
     directs = bot.messenger.of("direct")
     results = bot.messenger.of("results")
 
-    # The daily channel reminder: 18:00 CET (17:00Z), then 18:00 CEST (16:00Z); none on the 30th (after close).
+    # The daily channel reminder: 18:00 CET (17:00Z), then 18:00 CEST (16:00Z); none on the 30th (closed).
     channel_reminders = [s for s in texts if s.text.startswith("Reminder")]
     assert [s.at for s in channel_reminders] == [at("2026-03-28 17:00"), at("2026-03-29 16:00")]
     assert "fewer than 3 of 4 answered" in channel_reminders[0].text  # stepped by k: 2 answers stay hidden
@@ -102,7 +102,9 @@ options = ["Yes", "No"]
 """
 
 
-async def test_relative_reminder_follows_an_extended_deadline(make_bot: BotFactory, clock: ManualClock) -> None:
+async def test_relative_reminder_follows_an_extended_deadline(
+    make_bot: BotFactory, clock: ManualClock
+) -> None:
     bot = await make_bot()
     sid = survey_id(await bot.command(POLL_SURVEY))  # no opens_at: opened at once
     reply = await bot.command(f'remind {sid} add 1h before close "Last hour."')
@@ -120,7 +122,10 @@ async def test_relative_reminder_follows_an_extended_deadline(make_bot: BotFacto
 
     await bot.jobs.run_until(at("2026-03-27 00:00"))
     directs = bot.messenger.of("direct")
-    assert sorted((s.at, s.where) for s in directs) == [(at("2026-03-26 10:00"), "alice"), (at("2026-03-26 10:00"), "bob")]
+    assert sorted((s.at, s.where) for s in directs) == [
+        (at("2026-03-26 10:00"), "alice"),
+        (at("2026-03-26 10:00"), "bob"),
+    ]
     assert [s.at for s in bot.messenger.of("results")] == [at("2026-03-26 11:00")]
 
 
@@ -141,7 +146,9 @@ async def test_no_reminder_after_an_early_close(make_bot: BotFactory, clock: Man
     assert listing.count("skipped (the survey closed first)") == 2, listing
 
 
-async def test_a_late_reminder_after_the_deadline_is_skipped(make_bot: BotFactory, clock: ManualClock) -> None:
+async def test_a_late_reminder_after_the_deadline_is_skipped(
+    make_bot: BotFactory, clock: ManualClock
+) -> None:
     """The deadline passed but the close has not run yet (say the loop was stalled): the reminder that
     fires first is skipped with a reason, not sent."""
     bot = await make_bot()
@@ -165,4 +172,6 @@ async def test_answering_removes_you_from_the_reminder(make_bot: BotFactory, clo
     assert sorted(s.where for s in bot.messenger.of("direct")) == ["alice", "bob"]
     await bot.core.service.submit(Participant("console", "alice"), sid, {survey.questions[0].id: 1})
     await bot.jobs.run_until(at("2026-03-23 12:00"))
-    assert sorted((s.at, s.where) for s in bot.messenger.of("direct"))[2:] == [(at("2026-03-23 08:00"), "bob")]
+    assert sorted((s.at, s.where) for s in bot.messenger.of("direct"))[2:] == [
+        (at("2026-03-23 08:00"), "bob")
+    ]
