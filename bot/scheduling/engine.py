@@ -267,7 +267,7 @@ class SchedulingEngine:
             await self.rebuild()  # a daily reminder's next time
         return 1
 
-    async def _keep_alive(self, claim: ReminderRecord) -> Callable[[], Awaitable[bool]]:
+    def _keep_alive(self, claim: ReminderRecord) -> Callable[[], Awaitable[bool]]:
         renewed_at = self.clock.now()
 
         async def renew() -> bool:
@@ -282,7 +282,7 @@ class SchedulingEngine:
 
     async def _carry_out(self, claim: ReminderRecord) -> Outcome:
         survey = await self.service.get(claim.survey_id)
-        keep_alive = await self._keep_alive(claim)
+        keep_alive = self._keep_alive(claim)
         if claim.kind is Kind.RESULTS:
             if survey.status is not Status.CLOSED or survey.results_mode is ResultsMode.ORGANISERS:
                 return Outcome(ReminderStatus.SKIPPED, note="results are not for the channel")

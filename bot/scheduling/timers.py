@@ -28,6 +28,9 @@ class APSchedulerJobs:
     def __init__(self) -> None:
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+        # Jobs come and go on every rebuild; APScheduler's "Added job" lines at INFO would drown the log.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
         # misfire_grace_time=None: a late wake-up (a busy loop, a suspended laptop) still runs; the action
         # itself decides from the database whether there is anything left to do.
         self._scheduler = AsyncIOScheduler(
@@ -49,6 +52,7 @@ class APSchedulerJobs:
             DateTrigger(run_date=when.astimezone(UTC)),
             args=(job_id, action),
             id=job_id,
+            name=job_id,
             replace_existing=True,
         )
 
@@ -61,6 +65,7 @@ class APSchedulerJobs:
             IntervalTrigger(seconds=seconds),
             args=(job_id, action),
             id=job_id,
+            name=job_id,
             replace_existing=True,
             max_instances=1000,
         )
