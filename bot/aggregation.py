@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import random
-import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TypeAlias
 
-from bot.domain import Question, QuestionKind
+from bot.domain import Answer, Question, QuestionKind
 from bot.results import (
     ChoiceResult,
     HiddenResult,
@@ -28,6 +28,8 @@ from bot.results import (
 )
 from bot.textstats import top_terms
 from bot.validation import decode_answer
+
+Decoded: TypeAlias = Sequence[tuple[Answer, int]]
 
 
 def header(question: Question) -> QuestionHeader:
@@ -52,7 +54,7 @@ def aggregate(question: Question, grouped: Iterable[tuple[str, int]], k: int) ->
     return _text(question, decoded, respondents)
 
 
-def _choice(question: Question, decoded: list[tuple[object, int]], respondents: int) -> ChoiceResult:
+def _choice(question: Question, decoded: Decoded, respondents: int) -> ChoiceResult:
     counts = [0] * len(question.options)
     for answer, count in decoded:
         picks = answer if isinstance(answer, tuple) else (answer,)
@@ -81,10 +83,10 @@ def _weighted_median(values: list[tuple[int, int]], total: int) -> float:
     return (nth(total // 2 - 1) + nth(total // 2)) / 2
 
 
-def _scale(question: Question, decoded: list[tuple[object, int]], respondents: int) -> ScaleResult:
+def _scale(question: Question, decoded: Decoded, respondents: int) -> ScaleResult:
     counts = dict.fromkeys(question.scale_values, 0)
     for answer, count in decoded:
-        counts[int(answer)] += count  # type: ignore[call-overload]
+        counts[int(answer)] += count  # type: ignore[arg-type]
     pairs = [(v, n) for v, n in counts.items() if n]
     mean = sum(v * n for v, n in pairs) / respondents
     buckets = tuple(ScaleBucket(v, n, percent(n, respondents)) for v, n in counts.items())
@@ -111,7 +113,7 @@ def _scale(question: Question, decoded: list[tuple[object, int]], respondents: i
     )
 
 
-def _ranking(question: Question, decoded: list[tuple[object, int]], respondents: int) -> RankingResult:
+def _ranking(question: Question, decoded: Decoded, respondents: int) -> RankingResult:
     n_options = len(question.options)
     borda = [0] * n_options
     firsts = [0] * n_options
@@ -139,7 +141,7 @@ def content_shuffle(answers: list[str]) -> list[str]:
     return ordered
 
 
-def _text(question: Question, decoded: list[tuple[object, int]], respondents: int) -> TextResult:
+def _text(question: Question, decoded: Decoded, respondents: int) -> TextResult:
     answers = [str(answer) for answer, count in decoded for _ in range(count)]
     terms = tuple(TermCount(term, n) for term, n in top_terms(answers))
     return TextResult(header(question), respondents, tuple(content_shuffle(answers)), terms)

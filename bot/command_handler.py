@@ -13,6 +13,8 @@ from bot.ports import Clock, ReminderBook
 from bot.survey_file import parse_survey
 from bot.timeparse import format_local, parse_duration, parse_time
 
+MODE_NAMES = {ResultsMode.LIVE: "live", ResultsMode.AFTER_CLOSE: "after close", ResultsMode.ORGANISERS: "organisers"}
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -125,10 +127,9 @@ class CommandHandler:
         lines = []
         for survey in surveys:
             progress = await self.service.progress(survey.id)
-            mode = {ResultsMode.LIVE: "live", ResultsMode.AFTER_CLOSE: "after close", ResultsMode.ORGANISERS: "organisers"}
             lines.append(
-                f"[{survey.id}] {survey.title}: {survey.status}, {progress.describe()}, results {mode[survey.results_mode]}"
-                f"{_closing(survey.closes_at, survey.timezone)}"
+                f"[{survey.id}] {survey.title}: {survey.status}, {progress.describe()}, "
+                f"results {MODE_NAMES[survey.results_mode]}{_closing(survey.closes_at, survey.timezone)}"
             )
         return Reply("\n".join(lines))
 

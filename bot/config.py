@@ -158,7 +158,9 @@ def _validate(config: Config) -> None:
         needed = ["bot_token", "signing_secret"] + (["app_token"] if config.slack.mode == "socket" else [])
         for key in needed:
             if not getattr(config.slack, key):
-                raise ConfigError(f"config: [slack] {key} is required when Slack is enabled (or set it in the environment)")
+                raise ConfigError(
+                    f"config: [slack] {key} is required when Slack is enabled (or set it in the environment)"
+                )
     if config.matrix.enabled:
         for key in ("homeserver", "user_id"):
             if not getattr(config.matrix, key):

@@ -7,6 +7,7 @@ results are printed and written to a folder.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import replace
 from datetime import timedelta
@@ -54,7 +55,7 @@ def _answers(survey: Survey, rng: random.Random) -> dict[str, object]:
 
 
 async def run_demo(output: Path, say: Any = print) -> Path:
-    output.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(output.mkdir, parents=True, exist_ok=True)
     config = Config(canvass=CoreConfig(data_dir=str(output), organisers=["console:organiser"]))
     real_now = SystemClock().now()
     clock = ManualClock(real_now)
@@ -68,7 +69,8 @@ async def run_demo(output: Path, say: Any = print) -> Path:
         people = [Participant("console", f"participant-{i:02d}") for i in range(1, PARTICIPANTS + 1)]
         messenger.members = [p.user_id for p in people]
 
-        spec = parse_survey(EXAMPLE.read_text(encoding="utf-8"), "Europe/Brussels", 5, real_now)
+        example = await asyncio.to_thread(EXAMPLE.read_text, encoding="utf-8")
+        spec = parse_survey(example, "Europe/Brussels", 5, real_now)
         spec = replace(spec, opens_at=None, closes_at=real_now + timedelta(days=2))
         survey = await core.service.create_survey(organiser, spec)
         say(f"== The organiser created “{survey.title}” [{survey.id}]")
@@ -97,18 +99,22 @@ async def run_demo(output: Path, say: Any = print) -> Path:
         await _write_outputs(core, results, output)
     finally:
         await core.close()
-    say(f"\nDemo output written to {output.resolve()}")
+    say(f"\nDemo output written to {await asyncio.to_thread(output.resolve)}")
     return output
 
 
 async def _write_outputs(core: Any, results: Any, output: Path) -> None:
     from charts.export import to_csv, to_json
 
-    (output / "results.json").write_text(to_json(results), encoding="utf-8")
-    (output / "results.csv").write_text(to_csv(results), encoding="utf-8")
-    (output / "results.txt").write_text(survey_table(results) + "\n", encoding="utf-8")
+    files: dict[str, bytes] = {
+        "results.json": to_json(results).encode(),
+        "results.csv": to_csv(results).encode(),
+        "results.txt": (survey_table(results) + "\n").encode(),
+    }
     if core.renderer is not None:
-        (output / "results.pdf").write_bytes(await core.renderer.survey_pdf(results))
+        files["results.pdf"] = await core.renderer.survey_pdf(results)
         summary = await core.renderer.summary_chart(results)
         if summary is not None:
-            (output / "summary.png").write_bytes(summary.png)
+            files["summary.png"] = summary.png
+    for name, data in files.items():
+        await asyncio.to_thread((output / name).write_bytes, data)

@@ -20,6 +20,11 @@ class QuestionHeader:
     kind: QuestionKind
     text: str
 
+    @property
+    def number(self) -> int:
+        """1-based, as people count questions; `position` is 0-based."""
+        return self.position + 1
+
 
 @dataclass(frozen=True)
 class OptionCount:

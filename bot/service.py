@@ -25,7 +25,14 @@ from bot.domain import (
     SurveySpec,
 )
 from bot.errors import InvalidInput, NotAuthorised, NotFound, SurveyNotOpen
-from bot.events import DeadlineChanged, EventBus, LiveResultsChanged, SurveyClosed, SurveyCreated, SurveyOpened
+from bot.events import (
+    DeadlineChanged,
+    EventBus,
+    LiveResultsChanged,
+    SurveyClosed,
+    SurveyCreated,
+    SurveyOpened,
+)
 from bot.ids import new_survey_id, question_id
 from bot.ports import BallotWrite, Clock, SurveyReminders, SurveyRepository
 from bot.results import HiddenResult, SurveyResults, hidden_reason

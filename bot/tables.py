@@ -1,4 +1,4 @@
-"""Plain-text tables of results: for the console, the CLI, and beside every posted chart."""
+"""Plain-text tables of results: for the console and the CLI, and beside every posted chart."""
 
 from __future__ import annotations
 
@@ -11,58 +11,76 @@ from bot.results import (
     SurveyResults,
     TextResult,
 )
-from bot.timeparse import format_local
+from bot.textfmt import display_width, number, pct, status_line
+
+MULTI_NOTE = "Respondents could choose more than one option, so the percentages may add up to more than 100%."
 
 
-def _rows(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
-    table = [header, *rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
-             for row in table]  # fmt: skip
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(line.rstrip() for line in lines)
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """Columns padded by display width (CJK counts double); numbers right-aligned."""
+    widths = [max(display_width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        out = []
+        for i, (cell, w) in enumerate(zip(cells, widths, strict=True)):
+            pad = " " * (w - display_width(cell))
+            out.append(cell + pad if i == 0 else pad + cell)
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def question_table(result: QuestionResult) -> str:
-    title = f"Q{result.question.position + 1}. {result.question.text}"
-    if isinstance(result, HiddenResult):
-        return f"{title}\n{result.reason[0].upper()}{result.reason[1:]}: nothing is shown."
-    if isinstance(result, ChoiceResult):
-        body = _rows([(o.label, str(o.count), f"{o.percent:.0f}%") for o in result.options], ("option", "n", "%"))
-        note = "\nPercent of respondents; people could choose several, so the total may exceed 100%." if result.multi else ""
-        return f"{title}\nn = {result.respondents}\n{body}{note}"
-    if isinstance(result, ScaleResult):
-        def label(value: int) -> str:
-            if value == result.scale_min and result.min_label:
-                return f"{value} ({result.min_label})"
-            if value == result.scale_max and result.max_label:
-                return f"{value} ({result.max_label})"
-            return str(value)
+def scale_value_name(q: ScaleResult, value: int) -> str:
+    if value == q.scale_min and q.min_label:
+        return f"{value} ({q.min_label})"
+    if value == q.scale_max and q.max_label:
+        return f"{value} ({q.max_label})"
+    return str(value)
 
-        body = _rows([(label(b.value), str(b.count), f"{b.percent:.0f}%") for b in result.distribution], ("value", "n", "%"))
-        summary = f"median {result.median:g}, mean {result.mean:.2f}"
-        if result.nps is not None:
-            summary += (
-                f", NPS {result.nps:+.0f} (promoters {result.promoters_percent:.0f}%, passives "
-                f"{result.passives_percent:.0f}%, detractors {result.detractors_percent:.0f}%)"
-            )
-        return f"{title}\nn = {result.respondents}; {summary}\n{body}"
-    if isinstance(result, RankingResult):
-        body = _rows(
-            [(f"{i + 1}. {item.label}", str(item.borda), f"{item.mean_borda:.2f}", f"{item.first_percent:.0f}%")
-             for i, item in enumerate(result.items)],
-            ("option (by Borda score)", "Borda", "mean", "ranked 1st"),
+
+def _scale_stats(q: ScaleResult) -> str:
+    stats = f"Median {number(q.median)} · mean {number(q.mean)}"
+    if q.nps is not None:
+        def band(lo: int, hi: int) -> int:
+            return sum(b.count for b in q.distribution if lo <= b.value <= hi)
+
+        stats += (
+            f"\nNPS {q.nps:+.0f}: detractors {band(0, 6)} ({pct(q.detractors_percent or 0)}), passives "
+            f"{band(7, 8)} ({pct(q.passives_percent or 0)}), promoters {band(9, 10)} ({pct(q.promoters_percent or 0)})"
+        )
+    return stats
+
+
+def _text_body(q: TextResult) -> str:
+    n = max(q.respondents, 1)
+    rows = [[t.term, str(t.respondents), pct(100 * t.respondents / n)] for t in q.top_terms]
+    terms = _table(["Term", "Respondents", "Percent"], rows) if rows else "No term was used by 2 or more respondents."
+    answers = "\n".join(f"- {' '.join(a.split())}" for a in q.answers)
+    return f"{terms}\n\nAnswers (shuffled):\n{answers}"
+
+
+def question_table(q: QuestionResult, results: SurveyResults | None = None) -> str:
+    status = f" · {status_line(results)}" if results is not None else ""
+    if isinstance(q, HiddenResult):
+        return f"{q.question.number}. {q.question.text}\n{q.reason[0].upper()}{q.reason[1:]}: nothing is shown."
+    title = f"{q.question.number}. {q.question.text}\nn = {q.respondents} respondents{status}\n\n"
+    if isinstance(q, ChoiceResult):
+        body = _table(["Option", "Count", "Percent"], [[o.label, str(o.count), pct(o.percent)] for o in q.options])
+        return title + body + (f"\n\n{MULTI_NOTE}" if q.multi else "")
+    if isinstance(q, ScaleResult):
+        rows = [[scale_value_name(q, b.value), str(b.count), pct(b.percent)] for b in q.distribution]
+        return title + _table(["Value", "Count", "Percent"], rows) + "\n\n" + _scale_stats(q)
+    if isinstance(q, RankingResult):
+        return title + _table(
+            ["Rank", "Option", "Borda", "Ranked 1st", "Percent"],
+            [[str(i), it.label, str(it.borda), str(it.first_count), pct(it.first_percent)]
+             for i, it in enumerate(q.items, start=1)],
         )  # fmt: skip
-        return f"{title}\nn = {result.respondents}\n{body}"
-    assert isinstance(result, TextResult)
-    terms = ", ".join(f"{t.term} ({t.respondents})" for t in result.top_terms) or "none shared by 2 or more people"
-    answers = "\n".join(f"  • {answer}" for answer in result.answers)
-    return f"{title}\nn = {result.respondents}\nTop terms: {terms}\nAnswers (shuffled):\n{answers}"
+    return title + _text_body(q)
 
 
 def survey_table(results: SurveyResults) -> str:
-    when = "live" if results.live else f"closed {format_local(results.closes_at, results.timezone)}"
     count = f"{results.respondents}" if results.respondents is not None else f"fewer than {results.k}"
     invited = f" of {results.invited} invited" if results.invited else ""
-    head = f"{results.title} [{results.survey_id}] ({when}); respondents: {count}{invited}"
-    return "\n\n".join([head, *(question_table(q) for q in results.questions)])
+    head = f"{results.title} [{results.survey_id}] ({status_line(results)}); respondents: {count}{invited}"
+    return "\n\n".join([head, *(question_table(q, results) for q in results.questions)])

@@ -45,7 +45,9 @@ def validate_question(spec: QuestionSpec, field: str) -> None:
             )
         for label_field, label in (("min_label", spec.min_label), ("max_label", spec.max_label)):
             if len(label) > MAX_OPTION_CHARS:
-                raise InvalidInput(f"at most {MAX_OPTION_CHARS} characters (got {len(label)})", f"{field}.{label_field}")
+                raise InvalidInput(
+                    f"at most {MAX_OPTION_CHARS} characters (got {len(label)})", f"{field}.{label_field}"
+                )
 
 
 def _validate_options(spec: QuestionSpec, field: str) -> None:

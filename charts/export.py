@@ -23,7 +23,7 @@ def to_csv(results: SurveyResults) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for q in results.questions:
-        base = (results.survey_id, q.question.position + 1, str(q.question.kind))
+        base = (results.survey_id, q.question.number, str(q.question.kind))
         if isinstance(q, HiddenResult):
             writer.writerow((*base, "", "", "", "", q.reason))
         elif isinstance(q, ChoiceResult):

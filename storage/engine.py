@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -58,12 +59,18 @@ def _begin_immediate(conn: Any) -> None:
 
 
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
+    """hide_parameters: an error or a debug log must never print slots, ids or answers (rule 7)."""
     url = normalise_url(url)
     if is_sqlite(url):
+        # aiosqlite logs every statement *with its parameters* at DEBUG: roster ids, slots, answers.
+        # Pin it above DEBUG so a verbose log level can never write them out (rule 7).
+        logging.getLogger("aiosqlite").setLevel(logging.INFO)
         # One connection: SQLite serialises writers anyway, and queueing in the pool beats retrying on
         # SQLITE_BUSY. Other processes (the CLI) wait on busy_timeout.
-        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0)
+        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )

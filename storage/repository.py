@@ -57,6 +57,11 @@ def from_db_time(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+async def _count(conn: AsyncConnection, table: Any, survey_id: str) -> int:
+    count = await conn.scalar(select(func.count()).select_from(table).where(table.c.survey_id == survey_id))
+    return int(count or 0)
+
+
 class SqlRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -122,7 +127,9 @@ class SqlRepository:
         invited = dict(
             (
                 await conn.execute(
-                    select(roster.c.survey_id, func.count()).where(roster.c.survey_id.in_(ids)).group_by(roster.c.survey_id)
+                    select(roster.c.survey_id, func.count())
+                    .where(roster.c.survey_id.in_(ids))
+                    .group_by(roster.c.survey_id)
                 )
             ).all()
         )
@@ -285,14 +292,16 @@ class SqlRepository:
                     await conn.execute(
                         delete(ballots).where(ballots.c.question_id == b.question_id, ballots.c.slot == b.slot)
                     )
+            # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
             marker = await conn.execute(
                 self._insert(responded)
                 .values(survey_id=survey_id, slot=marker_slot)
                 .on_conflict_do_nothing(index_elements=["survey_id", "slot"])
+                .returning(responded.c.survey_id)
             )
             if draft_slot is not None:
                 await conn.execute(delete(drafts).where(drafts.c.survey_id == survey_id, drafts.c.slot == draft_slot))
-            return SubmitOutcome(accepted=True, new_respondent=marker.rowcount == 1)
+            return SubmitOutcome(accepted=True, new_respondent=marker.first() is not None)
 
     async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool:
         async with self.engine.begin() as conn:
@@ -318,8 +327,7 @@ class SqlRepository:
 
     async def respondent_count(self, survey_id: str) -> int:
         async with self.engine.connect() as conn:
-            count = await conn.scalar(select(func.count()).select_from(responded).where(responded.c.survey_id == survey_id))
-            return int(count or 0)
+            return await _count(conn, responded, survey_id)
 
     async def answer_counts(self, question_id: str, sealed_: bool) -> list[tuple[str, int]]:
         table = sealed if sealed_ else ballots
@@ -341,12 +349,13 @@ class SqlRepository:
             )
             if flipped.rowcount != 1:
                 return False
-            count = await conn.scalar(select(func.count()).select_from(responded).where(responded.c.survey_id == survey_id))
-            invited = await conn.scalar(select(func.count()).select_from(roster).where(roster.c.survey_id == survey_id))
             await conn.execute(
                 update(surveys)
                 .where(surveys.c.id == survey_id)
-                .values(respondents_at_close=int(count or 0), invited_at_close=int(invited or 0))
+                .values(
+                    respondents_at_close=await _count(conn, responded, survey_id),
+                    invited_at_close=await _count(conn, roster, survey_id),
+                )
             )
             question_ids = select(questions.c.id).where(questions.c.survey_id == survey_id).scalar_subquery()
             rows = [
@@ -385,9 +394,8 @@ class SqlRepository:
 
     async def live_snapshot(self, survey_id: str) -> LiveSnapshot | None:
         async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(select(live.c.payload, live.c.submissions_since).where(live.c.survey_id == survey_id))
-            ).first()
+            query = select(live.c.payload, live.c.submissions_since).where(live.c.survey_id == survey_id)
+            row = (await conn.execute(query)).first()
         if row is None or row.payload is None:
             return None
         return LiveSnapshot(row.payload, row.submissions_since)
@@ -430,8 +438,9 @@ class SqlStateStore:
                 self._insert(seen)
                 .values(event_id=event_id, seen_at=datetime.now(UTC))
                 .on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(seen.c.event_id)
             )
-            return result.rowcount == 1
+            return result.first() is not None
 
     async def forget_before(self, moment: datetime) -> int:
         async with self.engine.begin() as conn:

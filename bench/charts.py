@@ -1,0 +1,83 @@
+"""Chart rendering benchmark: prints one JSON line per figure (median of several repetitions).
+
+Run: python -m bench.charts [--reps N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from bot.results import HiddenResult, SurveyResults, VisibleResult
+from charts import samples
+from charts.figures import build_figure
+from charts.output import PNG_COMPRESS_LEVEL
+from charts.pdf import build_pdf
+from charts.renderer import render_question, render_summary
+
+
+def median_ms(fn: Callable[[], object], reps: int) -> float:
+    fn()  # warm-up: font loading and caches are a one-off per process
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def floor_png(width: float, height: float, dpi: float, n_bars: int) -> bytes:
+    """The floor: a bare Figure-API barh PNG of the same pixel size, default axes and ticks."""
+    fig = Figure(figsize=(width, height), dpi=dpi)
+    ax = fig.add_subplot()
+    ax.barh(range(n_bars), range(1, n_bars + 1))
+    buf = io.BytesIO()
+    # Same PNG encoder settings as the charts, so the ratio measures drawing, not zlib.
+    FigureCanvasAgg(fig).print_png(buf, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})  # type: ignore[no-untyped-call]
+    return buf.getvalue()
+
+
+def twenty_questions() -> SurveyResults:
+    base = samples.workshop().questions
+    questions = [
+        type(q)(**{**q.__dict__, "question": samples.header(q.question.kind, q.question.text, i + 1)})
+        for i, q in enumerate(base[i % len(base)] for i in range(20))
+    ]
+    return samples.survey(questions)
+
+
+def emit(figure: str, value: float, unit: str = "ms") -> None:
+    print(json.dumps({"bench": "charts", "figure": figure, "value": round(value, 2), "unit": unit}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=9)
+    reps = parser.parse_args().reps
+    results = samples.workshop()
+    names = ["single", "multi", "scale", "nps", "ranking", "text"]
+    for name, question in zip(names, results.questions, strict=True):
+        assert not isinstance(question, HiddenResult)
+        q: VisibleResult = question
+        fig = build_figure(results, q)
+        width, height = fig.get_size_inches()
+        bars = max(len(getattr(q, "options", ())) or len(getattr(q, "items", ())), 3)
+        chart = median_ms(lambda q=q: render_question(results, q), reps)  # type: ignore[misc]
+        floor = median_ms(lambda w=width, h=height, d=fig.dpi, n=bars: floor_png(w, h, d, n), reps)  # type: ignore[misc]
+        emit(f"{name}_png_ms", chart)
+        emit(f"{name}_floor_ms", floor)
+        emit(f"{name}_ratio", chart / floor, "x")
+    emit("summary_png_ms", median_ms(lambda: render_summary(results), reps))
+    big = twenty_questions()
+    emit("pdf_20_questions_ms", median_ms(lambda: build_pdf(big), max(reps // 3, 3)))
+
+
+if __name__ == "__main__":
+    main()

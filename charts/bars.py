@@ -1,0 +1,80 @@
+"""Labelled horizontal bars: the label above each bar, the numbers in a right-hand column.
+
+Labels above the bars get the full width, so a 75-character option needs at most two lines, and the numbers
+line up like a table. The axes span only the 0–100% track, so a bar's width is its percentage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from charts import palette
+from charts.layout import PT, Block, Canvas, Style, text
+from charts.textfmt import display_width, wrap
+
+VALUES_LABEL = "values"  # BarContainer label of the data bars (the grey tracks have "track")
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    percent: float  # bar length, 0..100
+    numbers: str  # e.g. "12 (52.2%)"
+
+
+def bar_rows(rows: list[Row], style: Style, width: float) -> Block:
+    size = style.label_size
+    line_h = style.line_height(size)
+    numbers_w = max(display_width(r.numbers) for r in rows) * size * 0.56 * PT + 0.15
+    track_w = max(width - numbers_w, width * 0.45)
+    wrapped = [wrap(r.label, style.columns(width, size), max_lines=4) for r in rows]
+
+    centres: list[float] = []
+    label_tops: list[float] = []
+    y = 0.0
+    for lines in wrapped:
+        label_tops.append(y)
+        y += len(lines) * line_h + 0.02
+        centres.append(y + style.bar_height / 2)
+        y += style.bar_height + style.row_gap
+    height = y - style.row_gap + 0.04
+
+    def draw(canvas: Canvas, left: float, top: float) -> None:
+        ax = canvas.axes(left, top, track_w, height)
+        ax.set_xlim(0, 100)
+        ax.set_ylim(height, 0)  # y in inches from the block's top
+        ax.barh(centres, [100.0] * len(rows), height=style.bar_height, color=palette.TRACK, label="track")
+        ax.barh(
+            centres,
+            [min(max(r.percent, 0.0), 100.0) for r in rows],
+            height=style.bar_height,
+            color=palette.BAR,
+            label=VALUES_LABEL,
+        )
+        right = 100 * width / track_w  # the block's right edge, in data units
+        for row, lines, label_top, centre in zip(rows, wrapped, label_tops, centres, strict=True):
+            text(
+                ax,
+                0,
+                label_top,
+                "\n".join(lines),
+                size,
+                va="top",
+                ha="left",
+                color=palette.INK,
+                linespacing=1.12,
+                gid="label",
+            )
+            text(
+                ax,
+                right,
+                centre,
+                row.numbers,
+                size,
+                va="center",
+                ha="right",
+                color=palette.INK,
+                gid="numbers",
+            )
+
+    return Block(height, draw)

@@ -1,0 +1,134 @@
+"""Pure builders: results in, matplotlib Figure out (Figure API, never pyplot). Tests read the artists."""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+from bot.domain import QuestionKind
+from bot.results import (
+    ChoiceResult,
+    QuestionResult,
+    RankingResult,
+    ScaleResult,
+    SurveyResults,
+    TextResult,
+    VisibleResult,
+)
+from bot.tables import MULTI_NOTE
+from bot.textfmt import status_line
+from charts import palette
+from charts.bars import Row, bar_rows
+from charts.guard import ensure_visible
+from charts.layout import CHAT, Block, Style, spacer, stack, text_block
+from charts.scale import diverging_bar, nps_bar
+from charts.textfmt import pct, wrap
+
+TERMS_NOTE = (
+    "Share of respondents who used each term (stop-words removed; a term needs 2 or more respondents)."
+)
+NO_TERMS = "No term was used by 2 or more respondents; see the answers in the text."
+
+
+def subtitle(results: SurveyResults, question: VisibleResult) -> str:
+    return f"n = {question.respondents} respondents · {status_line(results)}"
+
+
+def is_nps(result: ScaleResult) -> bool:
+    return result.scale_min == 0 and result.scale_max == 10
+
+
+def choice_rows(result: ChoiceResult) -> list[Row]:
+    return [Row(o.label, o.percent, f"{o.count} ({pct(o.percent)})") for o in result.options]
+
+
+def ranking_rows(result: RankingResult) -> list[Row]:
+    best = max(result.max_borda_per_respondent * result.respondents, 1)
+    return [
+        Row(
+            f"{i}. {item.label}",
+            100 * item.borda / best,
+            f"{item.borda} pts · 1st: {item.first_count} ({pct(item.first_percent)})",
+        )
+        for i, item in enumerate(result.items, start=1)
+    ]
+
+
+def term_rows(result: TextResult) -> list[Row]:
+    n = max(result.respondents, 1)
+    return [
+        Row(t.term, 100 * t.respondents / n, f"{t.respondents} ({pct(100 * t.respondents / n)})")
+        for t in result.top_terms
+    ]
+
+
+def body(question: VisibleResult, style: Style, width: float) -> list[Block]:
+    """The chart itself (no header): bars, segments and the notes that explain them."""
+    small = style.small_size
+    note_cols = style.columns(width, small)
+    if isinstance(question, ChoiceResult):
+        blocks = [bar_rows(choice_rows(question), style, width)] if question.options else []
+        if question.multi:
+            blocks += [
+                spacer(0.08),
+                text_block(wrap(MULTI_NOTE, note_cols), small, style, color=palette.MUTED, gid="note"),
+            ]
+        return blocks
+    if isinstance(question, ScaleResult):
+        return [
+            nps_bar(question, style, width) if is_nps(question) else diverging_bar(question, style, width)
+        ]
+    if isinstance(question, RankingResult):
+        note = (
+            f"Borda points: {question.max_borda_per_respondent} for a first place, down to 0 for a last. "
+            "1st: respondents who ranked the option first."
+        )
+        return [
+            bar_rows(ranking_rows(question), style, width),
+            spacer(0.08),
+            text_block(wrap(note, note_cols), small, style, color=palette.MUTED, gid="note"),
+        ]
+    if not question.top_terms:
+        return [
+            text_block(wrap(NO_TERMS, note_cols), style.label_size, style, color=palette.MUTED, gid="note")
+        ]
+    return [
+        bar_rows(term_rows(question), style, width),
+        spacer(0.08),
+        text_block(wrap(TERMS_NOTE, note_cols), small, style, color=palette.MUTED, gid="note"),
+    ]
+
+
+def header(results: SurveyResults, question: VisibleResult, style: Style, width: float) -> list[Block]:
+    title = wrap(question.question.text, style.columns(width, style.title_size) - 2)
+    return [
+        text_block(
+            title, style.title_size, style, gap_after=0.04, fontweight="bold", color=palette.INK, gid="title"
+        ),
+        text_block(
+            [subtitle(results, question)],
+            style.small_size,
+            style,
+            gap_after=0.16,
+            color=palette.MUTED,
+            gid="subtitle",
+        ),
+    ]
+
+
+def build_figure(
+    results: SurveyResults, question: QuestionResult, style: Style = CHAT, min_height: float = 0.0
+) -> Figure:
+    """The chart of one question. Raises HiddenResultError below k respondents: no figure exists then."""
+    visible = ensure_visible(results, question)
+    width = style.width - 2 * style.margin
+    blocks = header(results, visible, style, width) + body(visible, style, width)
+    return stack(blocks, style.width, style.dpi, style.margin, min_height)
+
+
+KIND_NAMES = {
+    QuestionKind.SINGLE: "single choice",
+    QuestionKind.MULTI: "multiple choice",
+    QuestionKind.SCALE: "scale",
+    QuestionKind.RANKING: "ranking",
+    QuestionKind.TEXT: "free text",
+}

@@ -1,0 +1,105 @@
+"""Manual layout in inches: blocks are measured first, then placed, so no tight_layout pass is needed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from charts import fonts
+
+PT = 1 / 72  # inches per point
+EM_RATIO = 0.6  # average advance of one display column, in em; slightly generous so text never overflows
+
+
+@dataclass(frozen=True)
+class Style:
+    width: float  # inches
+    dpi: int
+    title_size: float = 12.5
+    label_size: float = 10.0
+    small_size: float = 8.5
+    bar_height: float = 0.24  # inches
+    row_gap: float = 0.12
+    margin: float = 0.25
+
+    def line_height(self, size: float) -> float:
+        return size * 1.35 * PT
+
+    def columns(self, width_in: float, size: float) -> int:
+        """How many display columns of text at `size` fit in `width_in`."""
+        return int(width_in / (size * EM_RATIO * PT))
+
+
+# 6.4 in at 200 dpi: 1280 px wide, shown at ~640 CSS px in a chat client on a 2x screen.
+CHAT = Style(width=6.4, dpi=200)
+PDF = Style(width=8.27, dpi=72)  # A4 width; vector output, dpi only affects raster fallbacks
+SUMMARY_CELL = Style(
+    width=4.2,
+    dpi=200,
+    title_size=9.5,
+    label_size=8.0,
+    small_size=7.0,
+    bar_height=0.16,
+    row_gap=0.08,
+    margin=0.15,
+)
+
+
+def text(target: Figure | Axes, x: float, y: float, s: str, size: float, **kw: Any) -> Text:
+    """Every text goes through here: the font fallback list, and no mathtext (a '$' in a label is literal)."""
+    return target.text(x, y, s, fontsize=size, fontfamily=fonts.families_for(s), parse_math=False, **kw)
+
+
+class Canvas:
+    """A figure addressed in inches from the top-left corner."""
+
+    def __init__(self, fig: Figure) -> None:
+        self.fig = fig
+        self.w, self.h = (float(v) for v in fig.get_size_inches())
+
+    def text(self, x: float, y: float, s: str, size: float, **kw: Any) -> Text:
+        return text(self.fig, x / self.w, 1 - y / self.h, s, size, **kw)
+
+    def axes(self, left: float, top: float, width: float, height: float) -> Axes:
+        ax = self.fig.add_axes((left / self.w, 1 - (top + height) / self.h, width / self.w, height / self.h))
+        ax.set_axis_off()
+        return ax
+
+
+@dataclass(frozen=True)
+class Block:
+    """Something of known height that draws itself at (left, top) on a Canvas, in inches."""
+
+    height: float
+    draw: Callable[[Canvas, float, float], None]
+
+
+def stack(blocks: list[Block], width: float, dpi: int, margin: float, min_height: float = 0.0) -> Figure:
+    """A figure holding `blocks` one under another."""
+    height = max(sum(b.height for b in blocks) + 2 * margin, min_height)
+    fig = Figure(figsize=(width, height), dpi=dpi, facecolor="white")
+    canvas = Canvas(fig)
+    top = margin
+    for block in blocks:
+        block.draw(canvas, margin, top)
+        top += block.height
+    return fig
+
+
+def text_block(lines: list[str], size: float, style: Style, gap_after: float = 0.0, **kw: Any) -> Block:
+    line_h = style.line_height(size)
+
+    def draw(canvas: Canvas, left: float, top: float) -> None:
+        if lines:
+            canvas.text(left, top, "\n".join(lines), size, va="top", ha="left", linespacing=1.12, **kw)
+
+    return Block(len(lines) * line_h + gap_after, draw)
+
+
+def spacer(height: float) -> Block:
+    return Block(height, lambda canvas, left, top: None)

@@ -1,0 +1,20 @@
+"""Figure to bytes, deterministically: no timestamps, no software version in the PNG."""
+
+from __future__ import annotations
+
+import io
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+# zlib level 3 instead of 6: ~25 ms less per chart for ~10% larger files (charts are flat colours).
+PNG_COMPRESS_LEVEL = 3
+
+
+def png_bytes(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    # Agg output is a pure function of the artists; PNG text chunks are the only varying part, so drop them.
+    FigureCanvasAgg(fig).print_png(  # type: ignore[no-untyped-call]
+        buf, metadata={"Software": None}, pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL}
+    )
+    return buf.getvalue()

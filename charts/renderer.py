@@ -1,0 +1,106 @@
+"""MatplotlibChartRenderer: the ChartRenderer port, off the event loop, with an LRU cache by result digest."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from bot.ports import RenderedChart
+from bot.results import SurveyResults, VisibleResult
+from charts.alt_text import alt_text, table_text
+from charts.digest import digest
+from charts.figures import build_figure
+from charts.guard import ensure_visible, visible_questions
+from charts.output import png_bytes
+from charts.pdf import build_pdf
+from charts.summary import build_summary_figure, summary_questions
+
+T = TypeVar("T")
+
+
+def render_question(results: SurveyResults, question: VisibleResult) -> RenderedChart:
+    """Synchronous: build, rasterise and describe one question's chart. Raises HiddenResultError below k."""
+    ensure_visible(results, question)
+    return RenderedChart(
+        png_bytes(build_figure(results, question)), alt_text(results, question), table_text(results, question)
+    )
+
+
+def render_summary(results: SurveyResults) -> RenderedChart | None:
+    fig = build_summary_figure(results)
+    if fig is None:
+        return None
+    questions = summary_questions(results)
+    alt = f"Summary of {results.title}: {len(questions)} charts. " + " ".join(
+        alt_text(results, q) for q in questions
+    )
+    table = "\n\n".join(table_text(results, q) for q in questions)
+    return RenderedChart(png_bytes(fig), alt, table)
+
+
+def _context(results: SurveyResults) -> tuple[Any, ...]:
+    # What a question chart shows besides the question itself: the header line and the k gate.
+    return (
+        results.live,
+        results.as_of,
+        results.closes_at,
+        results.timezone,
+        results.k,
+        results.respondents is None,
+    )
+
+
+class MatplotlibChartRenderer:
+    """Renders in a thread pool (matplotlib Figure + Agg objects are per call, so threads are safe) and
+    never renders an unchanged result twice: finished and in-flight renders share one bounded LRU."""
+
+    def __init__(self, max_workers: int | None = 2, cache_size: int = 128) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="charts")
+        self._cache: OrderedDict[tuple[str, str], Future[Any]] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+        self.renders = 0  # how many renders actually ran (cache misses), for tests and metrics
+
+    async def question_chart(self, results: SurveyResults, question: VisibleResult) -> RenderedChart:
+        ensure_visible(results, question)  # refuse at once, in the caller's task, with a clear error
+        key = ("question", digest(_context(results), question))
+        return await self._cached(key, render_question, results, question)
+
+    async def survey_pdf(self, results: SurveyResults) -> bytes:
+        return await self._cached(("pdf", digest(results)), build_pdf, results)
+
+    async def summary_chart(self, results: SurveyResults) -> RenderedChart | None:
+        if not visible_questions(results):
+            return None
+        return await self._cached(("summary", digest(results)), render_summary, results)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    async def _cached(self, key: tuple[str, str], fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            future = self._cache.get(key)
+            if future is not None:
+                self._cache.move_to_end(key)
+            else:
+                future = self._pool.submit(self._run, fn, *args)
+                self._cache[key] = future
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        try:
+            result: T = await asyncio.wrap_future(future)
+        except BaseException:
+            with self._lock:  # a failed render is not cached: the next call tries again
+                if self._cache.get(key) is future:
+                    del self._cache[key]
+            raise
+        return result
+
+    def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._lock:
+            self.renders += 1
+        return fn(*args)

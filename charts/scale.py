@@ -1,0 +1,275 @@
+"""Scale charts: a diverging stacked bar centred on the neutral point, or NPS's three segments.
+
+Every segment is named in a key row under the bar, in the same left-to-right order, with its count and
+percentage; wide segments also carry their value inside, so colour is never the only cue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matplotlib.axes import Axes
+
+from bot.results import ScaleResult
+from charts import palette
+from charts.layout import Block, Canvas, Style, text
+from charts.textfmt import number, pct, wrap
+
+SEGMENTS_LABEL = "segments"  # BarContainer label of the stacked segments
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str  # shown inside the segment when it is wide enough
+    key: str  # the key entry's first line
+    count: int
+    percent: float
+    colour: str
+
+
+@dataclass(frozen=True)
+class NpsSplit:
+    detractors: int
+    passives: int
+    promoters: int
+    detractors_percent: float
+    passives_percent: float
+    promoters_percent: float
+    score: float
+
+
+def nps_split(result: ScaleResult) -> NpsSplit:
+    def count(lo: int, hi: int) -> int:
+        return sum(b.count for b in result.distribution if lo <= b.value <= hi)
+
+    d, p, m = count(0, 6), count(7, 8), count(9, 10)
+    n = max(result.respondents, 1)
+    dp = result.detractors_percent if result.detractors_percent is not None else 100 * d / n
+    pp = result.passives_percent if result.passives_percent is not None else 100 * p / n
+    mp = result.promoters_percent if result.promoters_percent is not None else 100 * m / n
+    score = result.nps if result.nps is not None else mp - dp
+    return NpsSplit(d, p, m, dp, pp, mp, score)
+
+
+def nps_segments(split: NpsSplit) -> list[Segment]:
+    return [
+        Segment(
+            "Detractors", "Detractors (0–6)", split.detractors, split.detractors_percent, palette.DETRACTORS
+        ),
+        Segment("Passives", "Passives (7–8)", split.passives, split.passives_percent, palette.PASSIVES),
+        Segment("Promoters", "Promoters (9–10)", split.promoters, split.promoters_percent, palette.PROMOTERS),
+    ]
+
+
+def scale_segments(result: ScaleResult) -> list[Segment]:
+    colours = palette.diverging(len(result.distribution))
+    return [
+        Segment(str(b.value), str(b.value), b.count, b.percent, c)
+        for b, c in zip(result.distribution, colours, strict=True)
+    ]
+
+
+def neutral_start(percents: list[float]) -> float:
+    """Where the bar starts so that the neutral point (middle value, or between the middle two) is at 0."""
+    half = len(percents) // 2
+    start = -sum(percents[:half])
+    if len(percents) % 2:
+        start -= percents[half] / 2
+    return start
+
+
+def _segments_and_key(
+    ax: Axes,
+    segments: list[Segment],
+    start: float,
+    span: tuple[float, float],
+    bar_top: float,
+    bar_h: float,
+    key_top: float,
+    style: Style,
+    width: float,
+) -> None:
+    lefts, x = [], start
+    for s in segments:
+        lefts.append(x)
+        x += s.percent
+    centre = bar_top + bar_h / 2
+    ax.barh(
+        [centre] * len(segments),
+        [s.percent for s in segments],
+        left=lefts,
+        height=bar_h,
+        color=[s.colour for s in segments],
+        edgecolor="white",
+        linewidth=0.8,
+        label=SEGMENTS_LABEL,
+    )
+    inches_per_unit = width / (span[1] - span[0])
+    for s, left in zip(segments, lefts, strict=True):
+        if s.percent * inches_per_unit >= 0.12 + 0.07 * len(s.name):
+            text(
+                ax,
+                left + s.percent / 2,
+                centre,
+                s.name,
+                style.label_size,
+                ha="center",
+                va="center",
+                color=palette.text_on(s.colour),
+                gid="segment",
+            )
+    column = (span[1] - span[0]) / len(segments)
+    sw = 0.13  # swatch size, inches
+    for i, s in enumerate(segments):
+        cx = span[0] + (i + 0.5) * column
+        half = sw / 2 / inches_per_unit
+        ax.fill_between([cx - half, cx + half], key_top, key_top + sw, color=s.colour, linewidth=0)
+        text(
+            ax,
+            cx,
+            key_top + sw + 0.04,
+            f"{s.key}\n{s.count}\n({pct(s.percent)})",
+            style.small_size,
+            ha="center",
+            va="top",
+            color=palette.INK,
+            linespacing=1.12,
+            gid="key",
+        )
+
+
+def _key_height(style: Style) -> float:
+    return 0.13 + 0.04 + 3 * style.line_height(style.small_size) + 0.02
+
+
+def diverging_bar(result: ScaleResult, style: Style, width: float) -> Block:
+    segments = scale_segments(result)
+    start = neutral_start([s.percent for s in segments])
+    small_h = style.line_height(style.small_size)
+    bar_h = style.bar_height * 1.6
+    ends = [
+        wrap(f"{lbl}", style.columns(width / 2 - 0.1, style.small_size), max_lines=2)
+        for lbl in (
+            _end(result.scale_min, result.min_label, "←"),
+            _end(result.scale_max, result.max_label, "→"),
+        )
+    ]
+    stats_top, bar_top = 0.0, small_h * 2 + 0.06
+    ends_top = bar_top + bar_h + 0.05
+    key_top = ends_top + max(len(e) for e in ends) * small_h + 0.08
+    height = key_top + _key_height(style)
+
+    def draw(canvas: Canvas, left: float, top: float) -> None:
+        ax = canvas.axes(left, top, width, height)
+        ax.set_xlim(-100, 100)
+        ax.set_ylim(height, 0)
+        text(
+            ax,
+            -100,
+            stats_top,
+            f"mean {number(result.mean)} · scale {result.scale_min}–{result.scale_max}",
+            style.small_size,
+            ha="left",
+            va="top",
+            color=palette.MUTED,
+            gid="stats",
+        )
+        ax.plot([0, 0], [bar_top - 0.04, bar_top + bar_h + 0.04], color=palette.MUTED, lw=0.8, ls=":")
+        _segments_and_key(ax, segments, start, (-100, 100), bar_top, bar_h, key_top, style, width)
+        # The median respondent sits halfway along the bar, inside the median value's segment.
+        x = start + 50
+        ax.plot(
+            [x, x],
+            [bar_top - 0.06, bar_top + bar_h + 0.03],
+            color=palette.INK,
+            lw=2.2,
+            gid="median",
+            solid_capstyle="butt",
+        )
+        ha = "left" if x < -80 else "right" if x > 80 else "center"
+        text(
+            ax,
+            x,
+            bar_top - 0.07,
+            f"median {number(result.median)}",
+            style.small_size,
+            ha=ha,
+            va="bottom",
+            color=palette.INK,
+            fontweight="bold",
+            gid="median-label",
+        )
+        text(
+            ax,
+            -100,
+            ends_top,
+            "\n".join(ends[0]),
+            style.small_size,
+            ha="left",
+            va="top",
+            color=palette.MUTED,
+            linespacing=1.12,
+            gid="end",
+        )
+        text(
+            ax,
+            100,
+            ends_top,
+            "\n".join(ends[1]),
+            style.small_size,
+            ha="right",
+            va="top",
+            color=palette.MUTED,
+            linespacing=1.12,
+            gid="end",
+        )
+
+    return Block(height, draw)
+
+
+def _end(value: int, label: str, arrow: str) -> str:
+    core = f"{value} = {label}" if label else str(value)
+    return f"{arrow} {core}" if arrow == "←" else f"{core} {arrow}"
+
+
+def nps_bar(result: ScaleResult, style: Style, width: float) -> Block:
+    split = nps_split(result)
+    segments = nps_segments(split)
+    score_size = style.title_size * 1.5
+    score_h = style.line_height(score_size)
+    bar_top = score_h + style.line_height(style.small_size) + 0.08
+    bar_h = style.bar_height * 1.6
+    key_top = bar_top + bar_h + 0.1
+    height = key_top + _key_height(style)
+
+    def draw(canvas: Canvas, left: float, top: float) -> None:
+        ax = canvas.axes(left, top, width, height)
+        ax.set_xlim(0, 100)
+        ax.set_ylim(height, 0)
+        text(
+            ax,
+            0,
+            0,
+            f"NPS {split.score:+.0f}",
+            score_size,
+            ha="left",
+            va="top",
+            fontweight="bold",
+            color=palette.INK,
+            gid="nps",
+        )
+        text(
+            ax,
+            0,
+            score_h,
+            f"promoters {pct(split.promoters_percent)} − detractors "
+            f"{pct(split.detractors_percent)} · median {number(result.median)} · mean {number(result.mean)}",
+            style.small_size,
+            ha="left",
+            va="top",
+            color=palette.MUTED,
+            gid="stats",
+        )
+        _segments_and_key(ax, segments, 0.0, (0, 100), bar_top, bar_h, key_top, style, width)
+
+    return Block(height, draw)

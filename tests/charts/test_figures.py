@@ -1,0 +1,145 @@
+"""Chart figures, read through their artists (bars, texts, colours), not pixels."""
+
+from __future__ import annotations
+
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+
+from bot.results import ChoiceResult, ScaleResult
+from charts import palette, samples
+from charts.bars import VALUES_LABEL
+from charts.figures import MULTI_NOTE, build_figure
+from charts.guard import HiddenResultError
+from charts.scale import SEGMENTS_LABEL
+
+
+def texts(fig: Figure, gid: str | None = None) -> list[str]:
+    found = [t for t in fig.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "get_gid"))]
+    return [t.get_text() for t in found if t.get_text() and (gid is None or t.get_gid() == gid)]  # type: ignore[attr-defined]
+
+
+def container(fig: Figure, label: str) -> BarContainer:
+    for ax in fig.axes:
+        assert isinstance(ax, Axes)
+        for c in ax.containers:
+            if isinstance(c, BarContainer) and c.get_label() == label:
+                return c
+    raise AssertionError(f"no bar container {label!r}")
+
+
+def test_single_bars_follow_option_order_and_percentages() -> None:
+    q = samples.choice(["Yes", "No", "Abstain"], [6, 3, 1])
+    fig = build_figure(samples.survey([q]), q)
+    bars = container(fig, VALUES_LABEL)
+    assert [b.get_width() for b in bars] == pytest.approx([60.0, 30.0, 10.0])
+    # Option order top to bottom (y grows downwards in the bar axes).
+    assert [b.get_y() for b in bars] == sorted(b.get_y() for b in bars)
+    assert texts(fig, "label") == ["Yes", "No", "Abstain"]
+    assert texts(fig, "numbers") == ["6 (60%)", "3 (30%)", "1 (10%)"]
+    assert {to_hex(b.get_facecolor()).upper() for b in bars} <= set(palette.OKABE_ITO)
+
+
+def test_header_shows_question_n_and_close_time_or_live() -> None:
+    q = samples.choice(["A", "B"], [4, 3], text="Which one?")
+    closed = build_figure(samples.survey([q]), q)
+    assert "Which one?" in texts(closed, "title")
+    assert texts(closed, "subtitle") == ["n = 7 respondents · closed 10 Mar 2026 15:00 CET"]
+    live = build_figure(samples.survey([q], live=True), q)
+    assert texts(live, "subtitle")[0].startswith("n = 7 respondents · live")
+
+
+def test_multi_uses_percent_of_respondents_and_says_total_may_exceed_100() -> None:
+    q = samples.choice(["Climate", "Energy", "Defence"], [8, 6, 5], respondents=10, multi=True)
+    fig = build_figure(samples.survey([q]), q)
+    assert [b.get_width() for b in container(fig, VALUES_LABEL)] == pytest.approx([80, 60, 50])
+    assert texts(fig, "numbers") == ["8 (80%)", "6 (60%)", "5 (50%)"]
+    assert " ".join(texts(fig, "note")).replace("\n", " ") == MULTI_NOTE
+
+
+def test_scale_is_centred_on_the_neutral_point_and_marks_the_median() -> None:
+    q = samples.scale([1, 2, 4, 2, 1])  # symmetric 1..5, neutral 3, n = 10
+    assert isinstance(q, ScaleResult)
+    fig = build_figure(samples.survey([q]), q)
+    segs = container(fig, SEGMENTS_LABEL)
+    assert [s.get_width() for s in segs] == pytest.approx([10, 20, 40, 20, 10])
+    neutral = segs[2]
+    assert neutral.get_x() + neutral.get_width() / 2 == pytest.approx(0.0)  # centred on the neutral point
+    assert to_hex(neutral.get_facecolor()).upper() == palette.NEUTRAL
+    assert [to_hex(s.get_facecolor()).upper() for s in segs] == palette.diverging(5)
+    keys = texts(fig, "key")
+    assert keys == ["1\n1\n(10%)", "2\n2\n(20%)", "3\n4\n(40%)", "4\n2\n(20%)", "5\n1\n(10%)"]
+    median = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "median"]
+    assert len(median) == 1 and median[0].get_xdata()[0] == pytest.approx(0.0)  # type: ignore[index]
+    assert texts(fig, "median-label") == ["median 3"]
+
+
+def test_even_scale_has_no_grey_and_centre_between_middle_values() -> None:
+    q = samples.scale([1, 3, 3, 1], min_label="", max_label="")
+    fig = build_figure(samples.survey([q]), q)
+    segs = container(fig, SEGMENTS_LABEL)
+    assert segs[2].get_x() == pytest.approx(0.0)
+    assert palette.NEUTRAL not in {to_hex(s.get_facecolor()).upper() for s in segs}
+
+
+def test_nps_has_three_segments_and_the_score() -> None:
+    # 0..10: detractors 0-6 = 4, passives 7-8 = 2, promoters 9-10 = 4 -> NPS 0
+    q = samples.scale([1, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2], lo=0)
+    fig = build_figure(samples.survey([q]), q)
+    segs = container(fig, SEGMENTS_LABEL)
+    assert [s.get_width() for s in segs] == pytest.approx([40, 20, 40])
+    assert [to_hex(s.get_facecolor()).upper() for s in segs] == [
+        palette.DETRACTORS,
+        palette.PASSIVES,
+        palette.PROMOTERS,
+    ]
+    assert texts(fig, "nps") == ["NPS +0"]
+    assert texts(fig, "key") == [
+        "Detractors (0–6)\n4\n(40%)",
+        "Passives (7–8)\n2\n(20%)",
+        "Promoters (9–10)\n4\n(40%)",
+    ]
+
+
+def test_ranking_is_sorted_by_borda_with_first_place_share() -> None:
+    q = samples.ranking(["A", "B", "C"], [[1, 0, 2]] * 3 + [[0, 1, 2]] * 2)
+    fig = build_figure(samples.survey([q]), q)
+    # B: 3*2 + 2*1 = 8, A: 3*1 + 2*2 = 7, C: 0; max = 2 per respondent * 5 = 10
+    assert texts(fig, "label") == ["1. B", "2. A", "3. C"]
+    assert [b.get_width() for b in container(fig, VALUES_LABEL)] == pytest.approx([80, 70, 0])
+    assert texts(fig, "numbers") == ["8 pts · 1st: 3 (60%)", "7 pts · 1st: 2 (40%)", "0 pts · 1st: 0 (0%)"]
+
+
+def test_text_shows_top_terms_only() -> None:
+    q = samples.free_text(
+        ["secret answer one", "budget", "budget rules", "rules", "x"], [("budget", 2), ("rules", 2)]
+    )
+    fig = build_figure(samples.survey([q]), q)
+    assert texts(fig, "label") == ["budget", "rules"]
+    assert texts(fig, "numbers") == ["2 (40%)", "2 (40%)"]
+    assert not any("secret" in t for t in texts(fig))
+
+
+def test_hidden_or_below_k_builds_no_figure() -> None:
+    hidden = samples.hidden()
+    with pytest.raises(HiddenResultError, match=r"n < 5"):
+        build_figure(samples.survey([hidden], respondents=None), hidden)
+    few = samples.choice(["A", "B"], [2, 1])  # a "visible" view with n = 3 < k = 5 is still refused
+    with pytest.raises(HiddenResultError):
+        build_figure(samples.survey([few], k=5), few)
+
+
+def test_long_labels_are_wrapped() -> None:
+    label = ("A rather long option label that goes on and on until it reaches the limit " + "z" * 10)[:75]
+    assert len(label) == 75
+    q = samples.choice([label] * 20, list(range(1, 21)))
+    assert isinstance(q, ChoiceResult)
+    fig = build_figure(samples.survey([q]), q)
+    assert len(container(fig, VALUES_LABEL)) == 20
+    assert all(ln.replace("\n", " ") == label for ln in texts(fig, "label"))
+    width_in = fig.get_size_inches()[0]
+    for t in fig.findobj(lambda a: getattr(a, "get_gid", lambda: None)() == "label"):
+        longest = max(len(line) for line in t.get_text().split("\n"))  # type: ignore[attr-defined]
+        assert longest * 10 * 0.6 / 72 < width_in  # each line fits the figure width at 10 pt

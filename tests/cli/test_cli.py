@@ -1,0 +1,78 @@
+"""The `canvass` command line, run as a real subprocess where it matters."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.demo import EXAMPLE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def canvass(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["survey"], ["results"], ["db"]])
+def test_help_on_each_command(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([*command, "--help"])
+    assert done.value.code == 0
+    assert "usage: canvass" in capsys.readouterr().out
+
+
+def test_validate_reports_field_and_reason(tmp_path: Path) -> None:
+    ok = canvass("survey", "validate", str(EXAMPLE), cwd=tmp_path)
+    assert ok.returncode == 0 and "6 questions" in ok.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('title = "T"\n[[questions]]\nkind = "single"\ntext = "Q"\noptions = ["only one"]\n')
+    result = canvass("survey", "validate", str(bad), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "canvass: questions[0].options: a single question needs at least 2 options"
+
+
+def test_bad_config_starts_nothing(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[canvass]\ndefault_k = 1\n")
+    result = canvass("--config", str(config), "db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "[canvass] default_k must be at least 3" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_demo_runs_a_meeting_and_writes_its_outputs(tmp_path: Path) -> None:
+    result = canvass("demo", "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"Demo output written to {tmp_path / 'out'}" in result.stdout
+    exported = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert exported["respondents"] == 17 and exported["invited"] == 20 and exported["status"] == "closed"
+    single = exported["questions"][0]
+    assert sum(o["count"] for o in single["options"]) == 17
+    assert (tmp_path / "out" / "results.csv").read_text().startswith("survey_id,question,kind,item")
+    for name in ("results.pdf", "summary.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 1000
+    assert len(list((tmp_path / "out" / "posted").glob("*.png"))) == 6
+
+
+def test_create_then_export_is_refused_until_close(tmp_path: Path) -> None:
+    env = {"CANVASS_DATA_DIR": str(tmp_path / "data")}
+    assert canvass("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
+    created = canvass("survey", "create", str(EXAMPLE), cwd=tmp_path, env=env)
+    assert created.returncode == 0, created.stderr
+    survey_id = created.stdout.split("[", 1)[1].split("]", 1)[0]
+    refused = canvass("results", survey_id, "--format", "json", cwd=tmp_path, env=env)
+    assert refused.returncode == 1
+    assert "shown after it closes" in refused.stderr
+    unknown = canvass("results", "nosuchid", cwd=tmp_path, env=env)
+    assert unknown.returncode == 1 and "There is no survey with id 'nosuchid'" in unknown.stderr

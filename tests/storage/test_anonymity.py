@@ -1,0 +1,213 @@
+"""The anonymity canary, vote order, and the schema's promises (DESIGN.md rules 1-4, 7, 8)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import math
+import random
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.types import Date, DateTime, Integer, Time
+
+from bot.domain import Participant, QuestionKind, QuestionSpec
+from bot.errors import InvalidInput
+from bot.service import Canvass
+from bot.survey_file import parse_survey
+from storage.engine import sync_url
+from storage.repository import SqlRepository
+from tests.conftest import START
+from tests.factories import ORGANISER, survey_spec
+from tests.storage.dbdump import rows_mentioning
+
+CANARY_COUNT = 30
+
+
+def canaries() -> list[Participant]:
+    return [Participant("console", f"CanaryUser{i:02d}Zq") for i in range(CANARY_COUNT)]
+
+
+def forms(user_id: str) -> list[str]:
+    """Every form an id could leak in: as is, lowercase, hex, base64, SHA-256."""
+    raw = user_id.encode()
+    return [
+        user_id,
+        user_id.lower(),
+        raw.hex(),
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        hashlib.sha256(raw).hexdigest(),
+        hashlib.sha256(raw).digest().hex(),
+        hashlib.sha256(f"console:{user_id}".encode()).hexdigest(),
+    ]
+
+
+def all_forms(people: list[Participant]) -> list[str]:
+    return [f for p in people for f in forms(p.user_id)]
+
+
+async def run_survey(service: Canvass, people: list[Participant]) -> str:
+    survey = await service.create_survey(ORGANISER, survey_spec(k=5))
+    await service.open_survey(ORGANISER, survey.id, people)
+    ids = [q.id for q in survey.questions]
+    rng = random.Random(7)
+    for i, person in enumerate(people):
+        answers = {
+            ids[0]: rng.randrange(3),
+            ids[1]: [0, 2],
+            ids[2]: rng.randint(1, 5),
+            ids[3]: rng.randint(0, 10),
+            ids[4]: [2, 0, 1],
+            ids[5]: f"my thoughts number {i}",
+        }
+        if i % 3 == 0:
+            await service.save_draft(person, survey.id, {ids[0]: 1, ids[2]: 2})
+            answers.update(await service.load_draft(person, survey.id))  # type: ignore[arg-type]
+        if i % 10 == 9:
+            await service.save_draft(person, survey.id, {ids[0]: 2})  # never submitted: a stale draft
+            continue
+        await service.submit(person, survey.id, answers)
+        if i % 4 == 0:
+            answers[ids[0]] = (answers[ids[0]] + 1) % 3  # type: ignore[operator]
+            await service.submit(person, survey.id, answers)
+    return survey.id
+
+
+async def test_canary_no_participant_id_survives_anywhere(
+    service: Canvass, repository: SqlRepository, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)  # statements are logged; parameters must not be
+    try:
+        people = canaries()
+        survey_id = await run_survey(service, people)
+
+        # Before close: ids appear in the roster table alone.
+        leaks = rows_mentioning(db_url, all_forms(people))
+        assert set(leaks) == {"roster"}
+        assert len(leaks["roster"]) == CANARY_COUNT
+
+        await service.close_survey(ORGANISER, survey_id)
+        assert rows_mentioning(db_url, all_forms(people)) == {}
+        results = await service.results(None, survey_id)
+        assert results.respondents == 27  # 3 people only ever saved a draft
+    finally:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "SELECT" in logged  # the verbose logs really were captured
+    for needle in all_forms(people):
+        assert needle.lower() not in logged.lower()
+
+
+async def test_sqlite_file_holds_no_participant_id_after_close(
+    service: Canvass, repository: SqlRepository, db_url: str
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the raw-file check reads SQLite's database and WAL files")
+    people = canaries()
+    survey_id = await run_survey(service, people)
+    database = Path(db_url.removeprefix("sqlite:///"))
+    before = database.read_bytes() + (database.with_name(database.name + "-wal").read_bytes())
+    assert people[0].user_id.encode() in before  # the check can see ids when they are there
+    await service.close_survey(ORGANISER, survey_id)
+    files = [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
+    raw = b"".join(f.read_bytes() for f in files if f.exists())
+    for needle in all_forms(people):
+        assert needle.encode() not in raw
+        assert needle.lower().encode() not in raw.lower()
+
+
+def spearman(order: list[int]) -> float:
+    """Rank correlation between a sequence's positions and its values (a permutation of 0..n-1)."""
+    n = len(order)
+    d2 = sum((position - value) ** 2 for position, value in enumerate(order))
+    return 1 - 6 * d2 / (n * (n * n - 1))
+
+
+def test_spearman_detects_an_ordered_sequence() -> None:
+    assert spearman(list(range(20))) == 1.0
+    assert spearman(list(reversed(range(20)))) == -1.0
+
+
+async def test_vote_order_is_not_recoverable_after_close(service: Canvass, db_url: str) -> None:
+    voters, runs = 20, 25
+    engine = create_engine(sync_url(db_url))
+    physical_rhos, id_rhos = [], []
+    # PostgreSQL: ctid is the position in the heap. SQLite stores WITHOUT ROWID tables as a B-tree on
+    # the primary key, so there the physical order is the id order.
+    physical_order = " ORDER BY id" if db_url.startswith("sqlite") else " ORDER BY ctid"
+    try:
+        for _ in range(runs):
+            spec = survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),), k=3)
+            survey = await service.create_survey(ORGANISER, spec)
+            await service.open_survey(ORGANISER, survey.id)
+            qid = survey.questions[0].id
+            for turn in range(voters):  # the answer records the turn, so we know who came when
+                await service.submit(Participant("console", f"v{turn}"), survey.id, {qid: f"turn {turn:02d}"})
+            await service.close_survey(ORGANISER, survey.id)
+            with engine.connect() as conn:
+                rows = conn.execute(
+                    text(f"SELECT id, answer FROM sealed_ballots WHERE question_id = :q{physical_order}"), {"q": qid}
+                ).all()
+            turns = [int(answer.removeprefix('"turn ').removesuffix('"')) for _id, answer in rows]
+            assert sorted(turns) == list(range(voters))
+            physical_rhos.append(spearman(turns))
+            id_rhos.append(spearman([t for _id, t in sorted(zip([r[0] for r in rows], turns, strict=True))]))
+    finally:
+        engine.dispose()
+    # Under no correlation, each rho has mean 0 and variance 1/(n-1); the mean of `runs` of them is
+    # approximately normal. |z| > 4.5 would happen by chance about once in 150,000 runs.
+    for rhos in (physical_rhos, id_rhos):
+        z = (sum(rhos) / runs) * math.sqrt(runs * (voters - 1))
+        assert abs(z) < 4.5, rhos
+        assert max(abs(r) for r in rhos) < 0.95  # no single run kept the voting order
+
+
+def test_ballot_tables_have_no_time_serial_or_person_columns(db_url: str) -> None:
+    engine = create_engine(sync_url(db_url))
+    try:
+        inspector = inspect(engine)
+        expected = {
+            "ballots": {"id", "question_id", "slot", "answer"},
+            "sealed_ballots": {"id", "question_id", "answer"},
+        }
+        for table, allowed in expected.items():
+            columns = inspector.get_columns(table)
+            assert {c["name"] for c in columns} == allowed
+            assert not any(isinstance(c["type"], (DateTime, Date, Time)) for c in columns)
+            assert not any(isinstance(c["type"], Integer) for c in columns)
+            assert inspector.get_foreign_keys(table) == []
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                for table in ("ballots", "sealed_ballots", "roster", "responded", "drafts"):
+                    with pytest.raises(Exception, match="rowid"):
+                        conn.execute(text(f"SELECT rowid FROM {table}"))
+    finally:
+        engine.dispose()
+
+
+def test_anonymity_cannot_be_switched_off() -> None:
+    with pytest.raises(InvalidInput) as error:
+        parse_survey('title = "T"\nanonymous = false\n[[questions]]\nkind = "text"\ntext = "Q"\n', "UTC", 5, START)
+    assert error.value.field == "anonymous"
+
+
+def test_no_api_returns_a_ballot_by_user() -> None:
+    """Rule 8: nothing that takes a participant hands back their submitted answers."""
+    takes_person = {"submit", "save_draft", "load_draft", "has_responded"}
+    public = {name for name in dir(Canvass) if not name.startswith("_")}
+    assert not {n for n in public if "ballot" in n}
+    assert takes_person <= public
+    repo_public = {name for name in dir(SqlRepository) if not name.startswith("_")}
+    assert not {n for n in repo_public if "ballot" in n}
+
+
+async def test_submitted_answers_are_not_readable_back_by_user(service: Canvass) -> None:
+    voter = Participant("console", "alice")
+    survey = await service.create_survey(ORGANISER, survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),)))
+    await service.open_survey(ORGANISER, survey.id)
+    await service.submit(voter, survey.id, {survey.questions[0].id: "secret view"})
+    assert await service.load_draft(voter, survey.id) == {}
