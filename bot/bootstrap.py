@@ -17,6 +17,11 @@ from bot.command_handler import CommandHandler
 from bot.config import Config, master_secret
 from bot.delivery import Delivery, Messengers
 from bot.ports import ChartRenderer, Clock, PlatformAdapter, ReminderBook, StateStore
+from bot.ratelimit import RateLimiter
+from bot.scheduling.book import Reminders
+from bot.scheduling.engine import SchedulingEngine
+from bot.scheduling.ports import JobScheduler
+from bot.scheduling.timers import APSchedulerJobs
 from bot.service import Canvass
 
 log = logging.getLogger(__name__)
@@ -33,11 +38,15 @@ class Core:
     repository: Any  # storage.repository.SqlRepository; typed loosely to keep storage out of the core
     renderer: ChartRenderer | None
     messengers: Messengers
+    scheduler: SchedulingEngine | None = None  # started by `run`; idle (but wired) elsewhere
+    reminders: ReminderBook | None = None
     background: list[Any] = field(default_factory=list)  # things with an async stop()
 
     async def close(self) -> None:
         for item in reversed(self.background):
             await item.stop()
+        if self.scheduler is not None and self.scheduler.started:
+            await self.scheduler.stop()
         await self.repository.dispose()
 
 
@@ -56,7 +65,11 @@ async def build_core(
     renderer: ChartRenderer | None = None,
     with_charts: bool = True,
     reminders: ReminderBook | None = None,
+    jobs: JobScheduler | None = None,
+    owner: str | None = None,
 ) -> Core:
+    """Wire the core. `jobs` replaces APScheduler (tests pass a ManualScheduler); `owner` names this
+    replica in reminder claims."""
     migrate = importlib.import_module("storage.migrate")
     engine_module = importlib.import_module("storage.engine")
     repository_module = importlib.import_module("storage.repository")
@@ -70,10 +83,28 @@ async def build_core(
     if renderer is None and with_charts:
         renderer = load_renderer(config)
     messengers = Messengers()
-    delivery = Delivery(service, messengers, renderer)
+    # Results are posted by the scheduling outbox (exactly once, from a connected replica).
+    delivery = Delivery(service, messengers, renderer, auto_post_results=False)
+    store = importlib.import_module("storage.reminders").SqlReminderStore(engine)
+    book = Reminders(store, service, clock)  # subscribes before the engine: it updates rows the engine reads
+    service.use_reminders(book)
+    scheduler = SchedulingEngine(
+        delivery,
+        store,
+        jobs or APSchedulerJobs(),
+        clock,
+        RateLimiter(config.scheduler.send_rate, config.scheduler.send_burst),
+        owner=owner,
+        sweep_seconds=config.scheduler.sweep_seconds,
+        lease_seconds=config.scheduler.lease_seconds,
+    )
+    reminders = reminders or book
     commands = CommandHandler(delivery, clock, config.canvass.timezone, config.canvass.default_k, reminders)
     state = repository_module.SqlStateStore(engine)
-    return Core(config, clock, service, delivery, commands, state, repository, renderer, messengers)
+    return Core(
+        config, clock, service, delivery, commands, state, repository, renderer, messengers,
+        scheduler=scheduler, reminders=reminders
+    )
 
 
 def load_adapter(name: str, core: Core) -> PlatformAdapter:
@@ -95,6 +126,9 @@ async def run(config: Config) -> None:
     log.info("canvass running on %s", ", ".join(a.platform for a in adapters))
     tasks = [asyncio.create_task(adapter.run(), name=f"adapter-{adapter.platform}") for adapter in adapters]
     try:
+        if core.scheduler is not None:
+            # After the adapters registered their messengers: the catch-up sweep may already send.
+            await core.scheduler.start()
         done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()

@@ -101,6 +101,29 @@ def _cmd_results(args: argparse.Namespace) -> None:
         sys.stdout.write(data.decode())
 
 
+def _cmd_schedule(args: argparse.Namespace) -> None:
+    """`canvass close|extend|remind`: the chat commands, run by the operator on the shared database.
+    The running bot picks the change up at its next sweep and does the posting (results, notices)."""
+    import shlex
+
+    from bot.commands import parse_command
+
+    config = _config(args)
+    words = [args.command, args.id, *args.rest]
+    command = parse_command(shlex.join(words))
+
+    async def execute() -> str:
+        from bot.bootstrap import build_core
+
+        core = await build_core(config, with_charts=False)
+        try:
+            return (await core.commands.schedule(None, command)).text
+        finally:
+            await core.close()
+
+    print(asyncio.run(execute()))
+
+
 def _cmd_db(args: argparse.Namespace) -> None:
     from storage.migrate import upgrade
 
@@ -132,6 +155,25 @@ def parser() -> argparse.ArgumentParser:
     results.add_argument("--format", choices=["json", "csv", "png", "pdf"], default="json")
     results.add_argument("--output", help="file to write (required for png and pdf)")
     results.set_defaults(handler=_cmd_results)
+
+    close = sub.add_parser("close", help="close a survey now (the running bot posts the results)")
+    close.add_argument("id", help="the survey id")
+    close.set_defaults(handler=_cmd_schedule, rest=[])
+
+    extend = sub.add_parser("extend", help="move a survey's deadline; participants are told")
+    extend.add_argument("id", help="the survey id")
+    extend.add_argument("rest", nargs="+", metavar="TIME", help='e.g. "2026-12-08 15:00", "in 2h"')
+    extend.set_defaults(handler=_cmd_schedule)
+
+    remind = sub.add_parser(
+        "remind",
+        help="list, add or cancel a survey's reminders",
+        description="canvass remind ID list | add (TIME | DURATION before close) [--daily] [--channel]"
+        ' ["message"] | cancel N',
+    )
+    remind.add_argument("id", help="the survey id")
+    remind.add_argument("rest", nargs=argparse.REMAINDER, metavar="ACTION", help="list | add ... | cancel N")
+    remind.set_defaults(handler=_cmd_schedule)
 
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply schema migrations")

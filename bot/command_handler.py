@@ -61,19 +61,28 @@ class CommandHandler:
             case c.OpenSurvey(survey_id=survey_id):
                 survey = await self.delivery.open(actor, survey_id)
                 return Reply(f"Opened “{survey.title}” [{survey.id}].")
-            case c.CloseSurvey(survey_id=survey_id):
-                survey = await self.service.close_survey(actor, survey_id)
-                return Reply(f"Closed “{survey.title}” [{survey.id}] with {survey.respondents_at_close} respondents.")
+            case c.CloseSurvey() | c.Extend() | c.RemindList() | c.RemindAdd() | c.RemindCancel():
+                return await self.schedule(actor, command)
             case c.ShowResults(survey_id=survey_id, channel=channel):
                 where = [Target(target.platform, channel.lstrip("#"))] if channel else [target]
                 await self.delivery.post_results(actor, survey_id, where)
                 return Reply(f"Posted the results of [{survey_id}].")
+        raise InvalidInput(c.USAGE)
+
+    async def schedule(self, actor: Actor | None, command: c.Command) -> Reply:
+        """Deadlines and reminders: for an organiser in a chat, or the operator (actor None) on the CLI."""
+        match command:
+            case c.CloseSurvey(survey_id=survey_id):
+                survey = await self.service.close_survey(actor, survey_id)
+                return Reply(f"Closed “{survey.title}” [{survey.id}] with {survey.respondents_at_close} respondents.")
             case c.Extend(survey_id=survey_id, when=when):
                 survey = await self.service.get(survey_id)
                 closes = parse_time(when, survey.timezone, self.clock.now())
-                survey = await self.service.extend(actor, survey_id, closes)
+                survey = await self.service.extend(actor, survey.id, closes)
                 return Reply(f"[{survey.id}] now closes {format_local(survey.closes_at, survey.timezone)}.")
             case c.RemindList() | c.RemindAdd() | c.RemindCancel():
+                if actor is not None and not self.service.is_organiser(actor):
+                    raise NotAuthorised("Only organisers can schedule reminders.")
                 return await self._remind(command)
         raise InvalidInput(c.USAGE)
 

@@ -65,8 +65,10 @@ class MatrixConfig:
 
 @dataclass(frozen=True)
 class SchedulerConfig:
-    sweep_seconds: int = 60
-    lease_seconds: int = 300
+    sweep_seconds: int = 60  # how often the database is re-read for anything due or changed elsewhere
+    lease_seconds: int = 300  # a claimed reminder is retried by another replica after this long
+    send_rate: float = 1.0  # messages per second per platform for reminders and notices
+    send_burst: int = 5  # messages that may go at once before send_rate applies
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,10 @@ def _validate(config: Config) -> None:
             raise ConfigError("config: [matrix] access_token (or MATRIX_ACCESS_TOKEN) or password is required")
     if config.scheduler.sweep_seconds < 1:
         raise ConfigError("config: [scheduler] sweep_seconds must be at least 1")
+    if config.scheduler.lease_seconds < 1:
+        raise ConfigError("config: [scheduler] lease_seconds must be at least 1")
+    if config.scheduler.send_rate <= 0 or config.scheduler.send_burst < 1:
+        raise ConfigError("config: [scheduler] send_rate must be positive and send_burst at least 1")
 
 
 def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Config:

@@ -32,10 +32,19 @@ class Messengers:
 
 
 class Delivery:
-    def __init__(self, service: Canvass, messengers: Messengers, renderer: ChartRenderer | None = None) -> None:
+    def __init__(
+        self,
+        service: Canvass,
+        messengers: Messengers,
+        renderer: ChartRenderer | None = None,
+        auto_post_results: bool = True,
+    ) -> None:
         self.service = service
         self.messengers = messengers
         self.renderer = renderer
+        # False when the scheduler's outbox posts the results instead (once, even across replicas and
+        # from a process, such as the CLI, that has no chat connection).
+        self.auto_post_results = auto_post_results
         service.events.subscribe(self._on_event)
 
     async def _capture_roster(self, survey: Survey) -> list[Participant] | None:
@@ -89,7 +98,7 @@ class Delivery:
         return posted
 
     async def _on_event(self, event: Event) -> None:
-        if isinstance(event, SurveyClosed):
+        if isinstance(event, SurveyClosed) and self.auto_post_results:
             survey = await self.service.get(event.survey_id)
             if survey.results_mode is not ResultsMode.ORGANISERS:
                 await self.post_results(None, survey.id)

@@ -39,7 +39,16 @@ class LiveResultsChanged:
     survey_id: str
 
 
-Event: TypeAlias = SurveyCreated | SurveyOpened | SurveyClosed | DeadlineChanged | LiveResultsChanged
+@dataclass(frozen=True)
+class RemindersChanged:
+    """A survey's reminders (or its scheduling outbox) changed: the scheduler re-reads its timers."""
+
+    survey_id: str
+
+
+Event: TypeAlias = (
+    SurveyCreated | SurveyOpened | SurveyClosed | DeadlineChanged | LiveResultsChanged | RemindersChanged
+)
 Handler: TypeAlias = Callable[[Event], Awaitable[None]]
 
 

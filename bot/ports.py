@@ -131,6 +131,14 @@ class ReminderBook(Protocol):
     async def cancel(self, survey_id: str, number: int) -> str: ...
 
 
+class SurveyReminders(Protocol):
+    """How the service's create path keeps the reminders written in a survey file: checked before the
+    survey is stored (so a bad one stores nothing), saved right after it."""
+
+    def check(self, survey: Survey, specs: Sequence[ReminderSpec], now: datetime) -> None: ...
+    async def save(self, survey: Survey, specs: Sequence[ReminderSpec], now: datetime) -> None: ...
+
+
 class PlatformAdapter(Protocol):
     """A connected chat platform, as the composition root starts and stops it."""
 

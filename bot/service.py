@@ -34,7 +34,7 @@ from bot.events import (
     SurveyOpened,
 )
 from bot.ids import new_survey_id, question_id
-from bot.ports import BallotWrite, Clock, SurveyRepository
+from bot.ports import BallotWrite, Clock, SurveyReminders, SurveyRepository
 from bot.results import HiddenResult, SurveyResults, hidden_reason
 from bot.timeparse import format_local
 from bot.validation import decode_answer, encode_answer, validate_answer, validate_survey
@@ -89,6 +89,11 @@ class Canvass:
         # Open surveys' definitions and keys, so a vote costs one transaction. Whether the survey is
         # still open is re-checked inside that transaction, so a close elsewhere is never missed.
         self._open_cache: dict[str, tuple[Survey, bytes]] = {}
+        self._reminders: SurveyReminders | None = None
+
+    def use_reminders(self, reminders: SurveyReminders) -> None:
+        """Where the reminders of new surveys go (the scheduling book, wired by the composition root)."""
+        self._reminders = reminders
 
     # -- authorisation ---------------------------------------------------------------------------
 
@@ -139,9 +144,16 @@ class Canvass:
             created_by=actor.key if actor else "system",
             description=spec.description,
         )
+        if spec.reminders:
+            if self._reminders is None:
+                log.warning("survey %s: %d reminders ignored (no scheduler wired)", survey_id, len(spec.reminders))
+            else:
+                self._reminders.check(survey, spec.reminders, now)
         await self._repo.add_survey(survey, anonymity.new_key_salt())
         if spec.roster is not None:
             await self._repo.set_roster(survey_id, spec.roster)
+        if spec.reminders and self._reminders is not None:
+            await self._reminders.save(survey, spec.reminders, now)
         await self.events.publish(SurveyCreated(survey_id))
         return await self._repo.get_survey(survey_id)
 

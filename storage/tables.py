@@ -146,4 +146,34 @@ class SeenEventRow(SQLModel, table=True):
     seen_at: datetime = Field(index=True)
 
 
+class ReminderRow(SQLModel, table=True):
+    """The scheduling outbox: organisers' reminders, deadline notices and results posts, each claimed
+    atomically before it is sent (status pending -> sending -> sent/skipped, or cancelled).
+
+    It holds no participant id: who gets a non-respondent reminder is worked out when it fires."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "number", name="uq_reminders_survey_number"),
+        Index("ix_reminders_status_next", "status", "next_fire_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    survey_id: str = Field(foreign_key="surveys.id", index=True, max_length=16)
+    kind: str = Field(max_length=16)  # reminder | notice | results
+    number: int | None = None  # per survey, organisers' reminders only
+    at: datetime | None = None  # absolute time (UTC)
+    before_close_seconds: int | None = None  # or relative to the close: moves when the deadline does
+    recurring: bool = False  # daily, at the same local time, until the close
+    audience: str = Field(default="non_respondents", max_length=16)
+    message: str = ""
+    status: str = Field(default="pending", max_length=16)
+    next_fire_at: datetime
+    claimed_by: str | None = Field(default=None, max_length=128)
+    claimed_until: datetime | None = None  # the claim's lease: after it, another replica may retry
+    sent_at: datetime | None = None
+    fired_count: int = 0
+    note: str = ""  # why it was skipped, for `remind ID list` and the logs
+
+
 metadata = SQLModel.metadata
