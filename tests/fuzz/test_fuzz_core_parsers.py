@@ -18,7 +18,9 @@ WORDS = st.sampled_from(
      "--multi", "--scale", "--nps", "--text", "--ranking", "--closes", "--live", "--k", "--labels", "1-5",
      "0-10", "in 2h", '"', "'", "“", "”", "\n", "```", "abc1234", "#general", "24h", "--daily", "--channel"]
 )  # fmt: skip
-COMMAND_TEXT = st.one_of(st.text(max_size=300), st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=14).map(" ".join))
+COMMAND_TEXT = st.one_of(
+    st.text(max_size=300), st.lists(st.one_of(WORDS, st.text(max_size=12)), max_size=14).map(" ".join)
+)
 
 TOML_PIECES = st.sampled_from(
     ['title = "T"', 'title = 5', "[[questions]]", 'kind = "single"', 'kind = "scale"', 'kind = "ranking"',

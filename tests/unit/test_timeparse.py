@@ -54,4 +54,5 @@ def test_durations() -> None:
 
 
 def test_format_local() -> None:
-    assert format_local(datetime(2026, 12, 8, 14, 0, tzinfo=UTC), "Europe/Brussels") == "Tue 08 Dec 2026 15:00 Europe/Brussels"
+    moment = datetime(2026, 12, 8, 14, 0, tzinfo=UTC)
+    assert format_local(moment, "Europe/Brussels") == "Tue 08 Dec 2026 15:00 Europe/Brussels"
