@@ -118,15 +118,7 @@ class Canvass:
             Question(
                 id=question_id(survey_id, i),
                 position=i,
-                kind=q.kind,
-                text=q.text.strip(),
-                options=tuple(o.strip() for o in q.options),
-                max_selections=q.max_selections,
-                scale_min=q.scale_min,
-                scale_max=q.scale_max,
-                min_label=q.min_label,
-                max_label=q.max_label,
-                required=q.required,
+                **{**vars(q), "text": q.text.strip(), "options": tuple(o.strip() for o in q.options)},
             )
             for i, q in enumerate(spec.questions)
         )
