@@ -106,7 +106,8 @@ def channel_of(body: Mapping[str, Any]) -> str:
 
 
 def slack_error(error: SlackApiError) -> str:
-    return str(error.response.get("error") or "unknown error")
+    data = error.response.data if error.response is not None else None
+    return str(data.get("error") or "unknown error") if isinstance(data, dict) else "unknown error"
 
 
 def safe(handler: Listener) -> Listener:
