@@ -14,10 +14,10 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.metrics import SlackMetrics
 from adapters.slack.payload_check import problem
+from adapters.slack.signature import is_valid
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class SlackHttpServer:
         self, app: AsyncApp, signing_secret: str, metrics: SlackMetrics, host: str, port: int
     ) -> None:
         self.app = app
-        self.verifier = SignatureVerifier(signing_secret)
+        self.signing_secret = signing_secret
         self.metrics = metrics
         self.host = host
         self.port = port
@@ -78,7 +78,7 @@ class SlackHttpServer:
         raw = await request.read()
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
-        if not timestamp or not signature or not self.verifier.is_valid(raw, timestamp, signature):
+        if not is_valid(self.signing_secret, raw, timestamp, signature, time.time()):
             return self._refuse("unverified", 401, "invalid_signature")
         try:
             body = raw.decode("utf-8")

@@ -23,8 +23,16 @@ def normalise(text: str) -> str:
     return _MENTION.sub(lambda m: m.group(2), text)
 
 
+SHORT_USAGE = (
+    'Usage: `/canvass poll "Question?" "A" "B"` · `new` · `list` · `close ID` · `results ID [#channel]` · '
+    "`remind ID ...` (`/canvass help` explains each)."
+)
+
+
 def short_usage(error: CanvassError) -> str:
-    return f"⚠ {error}".replace(c.USAGE, f"```{c.USAGE}```")
+    """The problem and one line of usage: the full help is one command away."""
+    problem = str(error).replace(c.USAGE, "").strip()
+    return f"⚠ {problem}\n{SHORT_USAGE}"
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
