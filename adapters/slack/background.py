@@ -33,6 +33,14 @@ class Background:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
+    async def finish(self, timeout: float) -> None:
+        """Shutdown: let running work end for up to `timeout` seconds, then cancel what is left."""
+        try:
+            await asyncio.wait_for(self.drain(), timeout)
+        except TimeoutError:
+            log.warning("slack: cancelling %d unfinished background tasks at shutdown", len(self._tasks))
+            await self.cancel()
+
     async def cancel(self) -> None:
         for task in list(self._tasks):
             task.cancel()

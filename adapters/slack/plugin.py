@@ -20,6 +20,8 @@ from adapters.slack.retry import Sleep, retry_handlers
 
 log = logging.getLogger(__name__)
 
+STOP_GRACE_SECONDS = 10.0
+
 # The SDK logs request and response bodies at DEBUG; those can carry answers (DESIGN.md rule 7).
 _client_log = logging.getLogger("canvass.slack.client")
 _client_log.setLevel(logging.INFO)
@@ -111,7 +113,7 @@ class SlackAdapter:
         if self.http is not None:
             await self.http.stop()
             self.http = None
-        await self.background.drain()
+        await self.background.finish(timeout=STOP_GRACE_SECONDS)
         await self.client.session.close() if self.client.session else None
 
 

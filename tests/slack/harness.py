@@ -225,7 +225,13 @@ class SlackHarness:
         return status, reply
 
     async def click(
-        self, user: str, message: Call, action_id: str, *, state: dict[str, Any] | None = None
+        self,
+        user: str,
+        message: Call,
+        action_id: str,
+        *,
+        state: dict[str, Any] | None = None,
+        settle: bool = True,
     ) -> tuple[int, str]:
         """Click a button (or tick a box) in a message the bot posted."""
         blocks = message.args["blocks"]
@@ -241,7 +247,7 @@ class SlackHarness:
         if element["type"] == "button":
             action["text"] = element["text"]
         return await self.block_action(
-            user, action, channel=channel, message={"ts": ts, "blocks": blocks}, state=state or {}
+            user, action, channel=channel, message={"ts": ts, "blocks": blocks}, state=state or {}, settle=settle
         )
 
     async def block_action(
