@@ -247,7 +247,12 @@ class SlackHarness:
         if element["type"] == "button":
             action["text"] = element["text"]
         return await self.block_action(
-            user, action, channel=channel, message={"ts": ts, "blocks": blocks}, state=state or {}, settle=settle
+            user,
+            action,
+            channel=channel,
+            message={"ts": ts, "blocks": blocks},
+            state=state or {},
+            settle=settle,
         )
 
     async def block_action(
