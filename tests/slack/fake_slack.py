@@ -4,6 +4,7 @@ implements the two-step file upload and response_url posts, and can be told to a
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "views.publish": ["user_id", "view"],
     "files.getUploadURLExternal": ["filename", "length"],
     "files.completeUploadExternal": ["files"],
+    "apps.connections.open": [],
 }
 ERROR_FOR = {
     "channel": "channel_not_found",
@@ -121,6 +123,9 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.root = ""
+        self.socket: web.WebSocketResponse | None = None
+        self.socket_acks: list[dict[str, Any]] = []
+        self.socket_connected = asyncio.Event()
 
     # -- control ----------------------------------------------------------------------------------
 
@@ -144,6 +149,7 @@ class FakeSlack:
                 web.get("/api/{method}", self._api),
                 web.post("/upload/{file_id}", self._upload),
                 web.post("/response/{token}", self._response_url),
+                web.get("/socket", self._socket),
             ]
         )
         self._runner = web.AppRunner(app, access_log=None)
@@ -208,6 +214,8 @@ class FakeSlack:
         return web.json_response(response)
 
     def _result(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.root.replace("http://", "ws://") + "/socket"}
         if method == "auth.test":
             return {
                 "ok": True,
@@ -285,3 +293,29 @@ class FakeSlack:
         payload = await request.json()
         self.responses.append(dict(payload, token=request.match_info["token"]))
         return web.Response(text="ok")
+
+    # -- Socket Mode ------------------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self.socket = socket
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        self.socket_connected.set()
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                self.socket_acks.append(json.loads(message.data))
+        return socket
+
+    async def send_envelope(self, envelope_type: str, payload: dict[str, Any], envelope_id: str) -> None:
+        assert self.socket is not None
+        await self.socket.send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": envelope_type,
+                "payload": payload,
+                "accepts_response_payload": envelope_type != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+            }
+        )

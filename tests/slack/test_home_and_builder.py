@@ -85,7 +85,11 @@ async def test_organiser_home_manages_surveys(slack: SlackHarness) -> None:
     await press(ORGANISER, "canvass_home_close")
     assert (await slack.core.service.get(survey_id)).status is Status.CLOSED
     assert "Closed “Two questions”" in home_of(slack, ORGANISER)
-    assert any("Results of" in c.args["text"] for c in slack.calls("chat.postMessage") if c.args["channel"] == CHANNEL)
+    assert any(
+        "Results of" in c.args["text"]
+        for c in slack.calls("chat.postMessage")
+        if c.args["channel"] == CHANNEL
+    )
 
 
 async def test_results_to_another_channel_by_mention(slack: SlackHarness) -> None:
