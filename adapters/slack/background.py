@@ -33,10 +33,10 @@ class Background:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def finish(self, timeout: float) -> None:
-        """Shutdown: let running work end for up to `timeout` seconds, then cancel what is left."""
+    async def finish(self, grace_seconds: float) -> None:
+        """Shutdown: let running work end for up to `grace_seconds`, then cancel what is left."""
         try:
-            await asyncio.wait_for(self.drain(), timeout)
+            await asyncio.wait_for(self.drain(), grace_seconds)
         except TimeoutError:
             log.warning("slack: cancelling %d unfinished background tasks at shutdown", len(self._tasks))
             await self.cancel()

@@ -113,7 +113,7 @@ class SlackAdapter:
         if self.http is not None:
             await self.http.stop()
             self.http = None
-        await self.background.finish(timeout=STOP_GRACE_SECONDS)
+        await self.background.finish(STOP_GRACE_SECONDS)
         await self.client.session.close() if self.client.session else None
 
 
