@@ -1,0 +1,270 @@
+"""Block Kit for channel and DM messages and App Home. Slack formatting lives here and in the modal builders.
+
+Nothing built here ever contains a participant's answer: messages show stepped counts and, once at
+least k people answered, aggregates only (DESIGN.md rules 5 and 6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from adapters.slack import ids
+from bot.anonymity import notice
+from bot.domain import QuestionKind, ResultsMode, Status, Survey
+from bot.results import SurveyResults
+from bot.service import Progress
+from bot.tables import question_table, survey_table
+from bot.timeparse import format_local
+
+Block = dict[str, Any]
+SECTION_LIMIT = 2900  # Slack allows 3000 characters in a section; leave room for the code fence
+MESSAGE_BLOCK_LIMIT = 50
+CHECKBOX_LIMIT = 10
+
+
+def esc(text: str) -> str:
+    """Escape the three characters mrkdwn treats as control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:limit], "emoji": True}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    return element
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain(text), "value": value}
+
+
+def slack_date(moment: datetime, zone: str) -> str:
+    """A date each reader sees in their own time zone, with the survey's zone as the fallback text."""
+    fallback = esc(format_local(moment, zone))
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def code_chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split a table into pieces that each fit one section, breaking at line ends."""
+    pieces: list[str] = []
+    current = ""
+    for line in text.splitlines():
+        while len(line) > limit:  # one very long free-text answer
+            pieces.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + len(line) + 1 > limit:
+            pieces.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def code_sections(text: str) -> list[Block]:
+    return [section(f"```{esc(piece)}```") for piece in code_chunks(text)]
+
+
+# -- quick polls in a channel --------------------------------------------------------------------
+
+
+def _vote_value(survey: Survey, answer: int) -> str:
+    return f"{survey.id}|{survey.questions[0].id}|{answer}"
+
+
+def _answer_blocks(survey: Survey) -> list[Block]:
+    q = survey.questions[0]
+    if q.kind is QuestionKind.SINGLE:
+        buttons = [
+            button(text, f"{ids.VOTE}:{i}", _vote_value(survey, i)) for i, text in enumerate(q.options)
+        ]
+        return [{"type": "actions", "block_id": f"vote|{survey.id}", "elements": buttons}]
+    if q.kind is QuestionKind.SCALE:
+        buttons = [button(str(v), f"{ids.VOTE}:{v}", _vote_value(survey, v)) for v in q.scale_values]
+        blocks: list[Block] = [{"type": "actions", "block_id": f"vote|{survey.id}", "elements": buttons}]
+        if q.min_label or q.max_label:
+            blocks.append(context(esc(f"{q.scale_min} = {q.min_label} · {q.scale_max} = {q.max_label}")))
+        return blocks
+    if q.kind is QuestionKind.MULTI:
+        options = [option(text, str(i)) for i, text in enumerate(q.options)]
+        picker: dict[str, Any]
+        if len(options) <= CHECKBOX_LIMIT:
+            picker = {"type": "checkboxes", "action_id": ids.MULTI_PICK, "options": options}
+        else:
+            picker = {
+                "type": "multi_static_select",
+                "action_id": ids.MULTI_PICK,
+                "options": options,
+                "max_selected_items": q.max_selections,
+                "placeholder": plain("Choose"),
+            }
+        submit = button("Submit", ids.MULTI_SUBMIT, f"{survey.id}|{q.id}", style="primary")
+        return [
+            {"type": "actions", "block_id": f"{ids.MULTI_BLOCK}|{survey.id}", "elements": [picker, submit]},
+            context(f"Choose up to {q.max_selections}, then Submit."),
+        ]
+    label = "Rank the options" if q.kind is QuestionKind.RANKING else "Answer"
+    return [
+        {
+            "type": "actions",
+            "block_id": f"open|{survey.id}",
+            "elements": [button(label, ids.OPEN_ANSWER, survey.id, style="primary")],
+        }
+    ]
+
+
+def _deadline(survey: Survey) -> str:
+    if survey.closes_at is None:
+        return "No deadline: closes when an organiser closes it"
+    verb = "Closed" if survey.status is Status.CLOSED else "Closes"
+    return f"{verb} {slack_date(survey.closes_at, survey.timezone)}"
+
+
+def poll_message(survey: Survey, progress: Progress, live: SurveyResults | None) -> tuple[str, list[Block]]:
+    """The channel message of a one-question poll: answer controls, stepped count, deadline, notice."""
+    q = survey.questions[0]
+    head = f"*{esc(survey.title)}*"
+    if q.text != survey.title:
+        head += f"\n{esc(q.text)}"
+    blocks: list[Block] = [section(head)]
+    if survey.description:
+        blocks.append(context(esc(survey.description)))
+    if survey.status is Status.OPEN:
+        blocks.extend(_answer_blocks(survey))
+        blocks.append(context("Your answer goes only to Canvass; nobody in the channel sees it."))
+    blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
+    blocks.append(context(esc(notice(survey.k))))
+    if live is not None and not live.hidden:
+        blocks.append(section("*Live results*"))
+        blocks.extend(code_sections(survey_table(live)))
+    if survey.status is Status.CLOSED:
+        after = (
+            "Results are posted below."
+            if survey.results_mode is not ResultsMode.ORGANISERS
+            else ("Results go to the organisers only.")
+        )
+        blocks.append(context(f"This poll is closed. {after}"))
+    return f"Poll: {survey.title}", blocks[:MESSAGE_BLOCK_LIMIT]
+
+
+def survey_announcement(survey: Survey, progress: Progress) -> tuple[str, list[Block]]:
+    """A multi-question survey in the channel: participants answer from their DM, never here."""
+    blocks: list[Block] = [section(f"📋 *{esc(survey.title)}* ({len(survey.questions)} questions)")]
+    if survey.description:
+        blocks.append(context(esc(survey.description)))
+    if survey.status is Status.OPEN:
+        blocks.append(
+            context("Each participant got a direct message with a Start button. Answers are private.")
+        )
+    blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
+    blocks.append(context(esc(notice(survey.k))))
+    return f"Survey: {survey.title}", blocks
+
+
+def announcement(survey: Survey, progress: Progress, live: SurveyResults | None) -> tuple[str, list[Block]]:
+    return poll_message(survey, progress, live) if survey.is_poll else survey_announcement(survey, progress)
+
+
+def invitation(survey: Survey) -> tuple[str, list[Block]]:
+    """The DM that starts a survey: a Start button opening the private modal."""
+    blocks: list[Block] = [
+        section(f"You are invited to answer *{esc(survey.title)}* ({len(survey.questions)} questions)."),
+    ]
+    if survey.description:
+        blocks.append(context(esc(survey.description)))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"open|{survey.id}",
+            "elements": [button("Start", ids.OPEN_ANSWER, survey.id, style="primary")],
+        }
+    )
+    blocks.append(
+        context(
+            f"{_deadline(survey)} · You can save a draft and come back, and change your answers until close."
+        )
+    )
+    blocks.append(context(esc(notice(survey.k))))
+    return f"You are invited to answer “{survey.title}”", blocks
+
+
+# -- results -------------------------------------------------------------------------------------
+
+
+def results_header(results: SurveyResults) -> tuple[str, list[Block]]:
+    count = f"{results.respondents}" if results.respondents is not None else f"fewer than {results.k}"
+    invited = f" of {results.invited} invited" if results.invited else ""
+    when = "live, so far" if results.live else f"closed {format_local(results.closes_at, results.timezone)}"
+    text = f"📊 Results of “{results.title}” [{results.survey_id}] ({when}): {count}{invited} responded."
+    return text, [
+        section(esc(text)),
+        context(f"Totals of at least {results.k} people only; answers are anonymous."),
+    ]
+
+
+def question_results(result: Any) -> tuple[str, list[Block]]:
+    table = question_table(result)
+    return table.splitlines()[0], code_sections(table)[:MESSAGE_BLOCK_LIMIT]
+
+
+def chart_comment(table_text: str) -> str:
+    return f"```{table_text}```"
+
+
+# -- App Home ------------------------------------------------------------------------------------
+
+
+def home_view(
+    pending: Sequence[Survey],
+    organised: Sequence[tuple[Survey, Progress]],
+    is_organiser: bool,
+) -> dict[str, Any]:
+    blocks: list[Block] = [{"type": "header", "text": plain("Canvass", 150)}]
+    blocks.append(section("*Waiting for your answer*"))
+    if not pending:
+        blocks.append(context("Nothing to answer right now."))
+    for survey in pending[:20]:
+        closes = f" · {_deadline(survey)}" if survey.closes_at else ""
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": f"pending|{survey.id}",
+                "text": {"type": "mrkdwn", "text": f"*{esc(survey.title)}*{closes}"},
+                "accessory": button("Answer", ids.OPEN_ANSWER, survey.id, style="primary"),
+            }
+        )
+    if is_organiser:
+        blocks.append({"type": "divider"})
+        blocks.append(section("*Your surveys and polls*"))
+        if not organised:
+            blocks.append(context("None yet. Start one with `/canvass new` or `/canvass poll`."))
+        for survey, progress in organised[:15]:
+            blocks.append(
+                section(f"*{esc(survey.title)}* `{survey.id}` · {survey.status} · {esc(progress.describe())}")
+            )
+            actions = [button("Results", ids.HOME_RESULTS, survey.id)]
+            if survey.status is Status.OPEN:
+                actions = [
+                    button("Close now", ids.HOME_CLOSE, survey.id, style="danger"),
+                    *actions,
+                    button("Remind non-respondents", ids.HOME_REMIND, survey.id),
+                ]
+            blocks.append({"type": "actions", "block_id": f"manage|{survey.id}", "elements": actions})
+    blocks.append(
+        context("🔒 Answers are stored without any link to you and shown only as totals of several people.")
+    )
+    return {"type": "home", "blocks": blocks[:100]}

@@ -1,0 +1,294 @@
+"""`/canvass new`: the modal builder for a poll or survey, and its submission turned into a SurveySpec."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from adapters.slack import ids
+from adapters.slack.blocks import Block, button, context, option, plain
+from bot.domain import Participant, QuestionKind, QuestionSpec, ResultsMode, SurveySpec, Target
+from bot.errors import InvalidInput
+from bot.limits import MAX_QUESTIONS
+from bot.timeparse import parse_time
+
+PLATFORM = "slack"
+BLOCKS_PER_QUESTION = 5
+MAX_BUILDER_QUESTIONS = 18  # 5 blocks each stays under Slack's 100 blocks per view
+KIND_LABELS = {
+    QuestionKind.SINGLE: "Single choice",
+    QuestionKind.MULTI: "Multiple choice",
+    QuestionKind.SCALE: "Scale (e.g. 1-5, NPS 0-10)",
+    QuestionKind.RANKING: "Ranking",
+    QuestionKind.TEXT: "Free text",
+}
+MODE_LABELS = {
+    ResultsMode.AFTER_CLOSE: "After close",
+    ResultsMode.LIVE: "Live (in steps of k)",
+    ResultsMode.ORGANISERS: "Organisers only",
+}
+_SCALE = re.compile(r"^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class BuilderMeta:
+    channel: str
+    questions: int
+
+    def dumps(self) -> str:
+        return json.dumps({"c": self.channel, "n": self.questions})
+
+    @classmethod
+    def loads(cls, text: str) -> BuilderMeta:
+        data = json.loads(text or "{}")
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("n"), int)
+            or not 1 <= data["n"] <= MAX_QUESTIONS
+        ):
+            raise ValueError("not a builder modal")
+        return cls(str(data.get("c") or ""), data["n"])
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], optional: bool = False, hint: str = ""
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _text(multiline: bool = False, placeholder: str = "", initial: str = "") -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "action_id": "v", "multiline": multiline}
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    if initial:
+        element["initial_value"] = initial
+    return element
+
+
+def _select(choices: Mapping[str, str], initial: str) -> dict[str, Any]:
+    options = [option(label, value) for value, label in choices.items()]
+    return {
+        "type": "static_select",
+        "action_id": "v",
+        "options": options,
+        "initial_option": next(o for o in options if o["value"] == initial),
+    }
+
+
+def builder_modal(meta: BuilderMeta, default_k: int) -> dict[str, Any]:
+    blocks: list[Block] = [
+        _input("b_title", "Title", _text(placeholder="e.g. Pre-meeting questionnaire")),
+        _input("b_desc", "Description", _text(multiline=True), optional=True),
+    ]
+    for i in range(meta.questions):
+        blocks.append({"type": "divider"})
+        blocks.append(
+            _input(
+                f"b_q{i}_kind",
+                f"Question {i + 1}: kind",
+                _select({str(k): v for k, v in KIND_LABELS.items()}, str(QuestionKind.SINGLE)),
+            )
+        )
+        blocks.append(_input(f"b_q{i}_text", f"Question {i + 1}: text", _text()))
+        blocks.append(
+            _input(
+                f"b_q{i}_options",
+                "Options, one per line (choice and ranking)",
+                _text(multiline=True),
+                optional=True,
+            )
+        )
+        blocks.append(
+            _input(
+                f"b_q{i}_details",
+                "Details",
+                _text(placeholder="multi: 2 · scale: 1-5 Poor | Excellent"),
+                optional=True,
+                hint="Multiple choice: the most choices allowed. "
+                "Scale: the range, then optional end labels separated by |.",
+            )
+        )
+    if meta.questions < MAX_BUILDER_QUESTIONS:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "b_add",
+                "elements": [button("Add a question", ids.BUILDER_ADD, str(meta.questions))],
+            }
+        )
+    blocks.append({"type": "divider"})
+    blocks.append(
+        _input(
+            "b_mode",
+            "Results",
+            _select({str(k): v for k, v in MODE_LABELS.items()}, str(ResultsMode.AFTER_CLOSE)),
+        )
+    )
+    blocks.append(
+        _input(
+            "b_k",
+            "Minimum respondents before anything is shown (k)",
+            {
+                "type": "number_input",
+                "action_id": "v",
+                "is_decimal_allowed": False,
+                "min_value": "3",
+                "initial_value": str(default_k),
+            },
+        )
+    )
+    blocks.append(
+        _input("b_opens", "Opens", _text(placeholder="empty: now · 2026-12-08 09:00 · in 2h"), optional=True)
+    )
+    blocks.append(
+        _input(
+            "b_closes", "Closes", _text(placeholder="2026-12-08 15:00 Europe/Brussels · in 2h"), optional=True
+        )
+    )
+    blocks.append(
+        _input(
+            "b_people",
+            "Participants",
+            {
+                "type": "multi_users_select",
+                "action_id": "v",
+                "placeholder": plain("Empty: the channel's members"),
+            },
+            optional=True,
+        )
+    )
+    blocks.append(
+        context("A poll is a survey with one question: it is answered with buttons in the channel.")
+    )
+    return {
+        "type": "modal",
+        "callback_id": ids.BUILDER_VIEW,
+        "private_metadata": meta.dumps(),
+        "title": plain("New poll or survey", 24),
+        "submit": plain("Create and open"),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+    }
+
+
+def _value(values: Mapping[str, Any], block_id: str) -> Any:
+    block = values.get(block_id)
+    state = block.get("v") if isinstance(block, Mapping) else None
+    if not isinstance(state, Mapping):
+        return None
+    if "selected_option" in state:
+        chosen = state.get("selected_option")
+        return chosen.get("value") if isinstance(chosen, Mapping) else None
+    if "selected_users" in state:
+        return state.get("selected_users") or []
+    value = state.get("value")
+    return value.strip() if isinstance(value, str) else None
+
+
+def _question(values: Mapping[str, Any], i: int) -> QuestionSpec:
+    kind_text = _value(values, f"b_q{i}_kind") or str(QuestionKind.SINGLE)
+    try:
+        kind = QuestionKind(kind_text)
+    except ValueError:
+        raise InvalidInput("choose a kind", f"questions[{i}].kind") from None
+    text = _value(values, f"b_q{i}_text") or ""
+    options = tuple(
+        line.strip() for line in (_value(values, f"b_q{i}_options") or "").splitlines() if line.strip()
+    )
+    details = _value(values, f"b_q{i}_details") or ""
+    if kind is QuestionKind.MULTI:
+        if details and not details.isdigit():
+            raise InvalidInput(
+                "give the most choices allowed as a number, e.g. 2", f"questions[{i}].max_selections"
+            )
+        return QuestionSpec(kind, text, options, max_selections=int(details) if details else len(options))
+    if kind is QuestionKind.SCALE:
+        low, high, labels = 1, 5, ("", "")
+        if details:
+            match = _SCALE.match(details)
+            if not match:
+                raise InvalidInput(
+                    "write the range like 1-5, then optional labels: Poor | Excellent", f"questions[{i}].max"
+                )
+            low, high = int(match.group(1)), int(match.group(2))
+            ends = [part.strip() for part in match.group(3).split("|")] if match.group(3).strip() else []
+            if len(ends) not in (0, 2):
+                raise InvalidInput("give two end labels separated by |", f"questions[{i}].max")
+            labels = (ends[0], ends[1]) if ends else labels
+        return QuestionSpec(
+            kind, text, options, scale_min=low, scale_max=high, min_label=labels[0], max_label=labels[1]
+        )
+    return QuestionSpec(kind, text, options)
+
+
+def spec_from_state(
+    meta: BuilderMeta, values: Mapping[str, Any], default_zone: str, now: datetime
+) -> SurveySpec:
+    """The survey as the organiser filled it in. Errors name fields that `error_block` maps to blocks."""
+    questions = tuple(_question(values, i) for i in range(meta.questions))
+    mode_text = _value(values, "b_mode") or str(ResultsMode.AFTER_CLOSE)
+    try:
+        mode = ResultsMode(mode_text)
+    except ValueError:
+        raise InvalidInput("choose when results are shown", "results") from None
+    k_text = _value(values, "b_k") or ""
+    if not k_text.isdigit():
+        raise InvalidInput("give a whole number", "min_respondents")
+    opens_text, closes_text = _value(values, "b_opens"), _value(values, "b_closes")
+    try:
+        opens = parse_time(opens_text, default_zone, now) if opens_text else None
+    except InvalidInput as error:
+        raise InvalidInput(error.reason, "opens_at") from None
+    try:
+        closes = parse_time(closes_text, default_zone, now) if closes_text else None
+    except InvalidInput as error:
+        raise InvalidInput(error.reason, "closes_at") from None
+    people = _value(values, "b_people") or []
+    roster = tuple(Participant(PLATFORM, user) for user in people if isinstance(user, str)) or None
+    return SurveySpec(
+        title=_value(values, "b_title") or "",
+        description=_value(values, "b_desc") or "",
+        questions=questions,
+        targets=(Target(PLATFORM, meta.channel),) if meta.channel else (),
+        results_mode=mode,
+        k=int(k_text),
+        opens_at=opens,
+        closes_at=closes,
+        timezone=default_zone,
+        roster=roster,
+    )
+
+
+_FIELD = re.compile(r"^questions\[(\d+)\]\.?(\w*)")
+
+
+def error_block(field: str | None) -> str:
+    """The builder block that shows an error about `field` (a name from the core's validation)."""
+    if not field:
+        return "b_title"
+    match = _FIELD.match(field)
+    if match:
+        part = match.group(2)
+        suffix = {"text": "text", "options": "options", "kind": "kind"}.get(part, "details")
+        return f"b_q{match.group(1)}_{suffix}"
+    return {
+        "title": "b_title",
+        "closes_at": "b_closes",
+        "opens_at": "b_opens",
+        "min_respondents": "b_k",
+        "results": "b_mode",
+        "questions": "b_q0_text",
+    }.get(field, "b_title")

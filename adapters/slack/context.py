@@ -1,0 +1,126 @@
+"""What the handlers share: the core's services, the Web API client and the adapter's helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.background import Background
+from adapters.slack.live import LiveUpdater
+from adapters.slack.messenger import PLATFORM, SlackMessenger
+from adapters.slack.metrics import SlackMetrics
+from bot.command_handler import CommandHandler
+from bot.delivery import Delivery
+from bot.domain import Actor, Participant
+from bot.ports import Clock, StateStore
+from bot.service import Canvass
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[..., Awaitable[None]]
+
+
+class ClickGuard:
+    """Drops a repeat of the same click (a double click) within a few seconds, so one vote is never
+    confirmed or counted twice. Keys are HMACs under a key that lives only in this process's memory."""
+
+    def __init__(self, ttl_seconds: float = 10.0) -> None:
+        self._key = secrets.token_bytes(32)
+        self._ttl = ttl_seconds
+        self._seen: dict[bytes, float] = {}
+
+    def _digest(self, *parts: str) -> bytes:
+        return hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
+
+    def first(self, *parts: str) -> bool:
+        now = time.monotonic()
+        if len(self._seen) > 10_000:
+            self._seen = {k: t for k, t in self._seen.items() if now - t < self._ttl}
+        digest = self._digest(*parts)
+        seen_at = self._seen.get(digest)
+        if seen_at is not None and now - seen_at < self._ttl:
+            return False
+        self._seen[digest] = now
+        return True
+
+    def forget(self, *parts: str) -> None:
+        self._seen.pop(self._digest(*parts), None)
+
+
+@dataclass
+class SlackContext:
+    service: Canvass
+    delivery: Delivery
+    commands: CommandHandler
+    state: StateStore
+    client: AsyncWebClient
+    messenger: SlackMessenger
+    live: LiveUpdater
+    background: Background
+    metrics: SlackMetrics
+    guard: ClickGuard
+    retry_handlers: list[Any]
+    clock: Clock
+    timezone: str
+    default_k: int
+    modal_block_limit: int
+
+    def actor(self, user_id: str) -> Actor:
+        return Actor(PLATFORM, user_id)
+
+    def participant(self, user_id: str) -> Participant:
+        return Participant(PLATFORM, user_id)
+
+    async def respond(self, response_url: str, text: str, public: bool = False) -> None:
+        """Reply to a slash command through its response_url (works in channels the bot is not in)."""
+        webhook = AsyncWebhookClient(response_url, retry_handlers=self.retry_handlers)
+        await webhook.send(text=text, response_type="in_channel" if public else "ephemeral")
+
+
+def user_id_of(body: Mapping[str, Any]) -> str:
+    user = body.get("user")
+    if isinstance(user, Mapping):
+        return str(user.get("id") or "")
+    return str(body.get("user_id") or "")
+
+
+def channel_of(body: Mapping[str, Any]) -> str:
+    """The channel an interaction came from; empty for App Home and modals."""
+    channel = body.get("channel")
+    if isinstance(channel, Mapping) and channel.get("id"):
+        return str(channel["id"])
+    container = body.get("container")
+    if isinstance(container, Mapping) and container.get("channel_id"):
+        return str(container["channel_id"])
+    return str(body.get("channel_id") or "")
+
+
+def slack_error(error: SlackApiError) -> str:
+    data = error.response.data if error.response is not None else None
+    return str(data.get("error") or "unknown error") if isinstance(data, dict) else "unknown error"
+
+
+def safe(handler: Listener) -> Listener:
+    """Bolt answers 500 when a listener raises. A bug must not look like Slack's fault nor leak a
+    traceback: log it (without the payload) and ack, so the user gets no retry storm."""
+
+    async def listener(ack: Any, body: dict[str, Any]) -> None:
+        try:
+            await handler(ack, body)
+        except Exception:
+            log.exception("slack listener %s failed", handler.__name__)
+            if ack.response is None:
+                await ack()
+
+    listener.__name__ = handler.__name__
+    return listener

@@ -1,0 +1,109 @@
+"""HTTP mode: one aiohttp server for /slack/events, /healthz and /metrics.
+
+Like bolt-python's framework adapters, the Slack part only converts the request and calls
+`app.async_dispatch`; the signature is checked first so that a forged request is refused (401)
+before anything is parsed, let alone stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+
+from adapters.slack.metrics import SlackMetrics
+from adapters.slack.payload_check import problem
+from adapters.slack.signature import is_valid
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def _kind(body: str) -> str:
+    if body.startswith("payload="):
+        return "interactive"
+    if body.lstrip().startswith("{"):
+        return "event"
+    return "command"
+
+
+class SlackHttpServer:
+    def __init__(
+        self, app: AsyncApp, signing_secret: str, metrics: SlackMetrics, host: str, port: int
+    ) -> None:
+        self.app = app
+        self.signing_secret = signing_secret
+        self.metrics = metrics
+        self.host = host
+        self.port = port
+        self.web = web.Application(client_max_size=MAX_BODY_BYTES)
+        self.web.add_routes(
+            [
+                web.post(EVENTS_PATH, self.events),
+                web.get("/healthz", self.healthz),
+                web.get("/metrics", self.prometheus),
+            ]
+        )
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> int:
+        """Listen; returns the bound port (useful when port 0 asked for a free one)."""
+        self._runner = web.AppRunner(self.web, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        log.info("slack HTTP mode listening on %s:%s%s", self.host, self.port, EVENTS_PATH)
+        return self.port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def _refuse(self, kind: str, status: int, reason: str) -> web.Response:
+        self.metrics.requests.labels(kind, str(status)).inc()
+        return web.json_response({"ok": False, "error": reason}, status=status)
+
+    async def events(self, request: web.Request) -> web.Response:
+        raw = await request.read()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not is_valid(self.signing_secret, raw, timestamp, signature, time.time()):
+            return self._refuse("unverified", 401, "invalid_signature")
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return self._refuse("malformed", 400, "invalid_encoding")
+        kind = _kind(body)
+        reason = problem(body, request.content_type)
+        if reason is not None:
+            log.info("refused a malformed Slack request: %s", reason)  # the reason, never the body
+            return self._refuse(kind, 400, "invalid_payload")
+        started = time.monotonic()
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=body, query=request.query_string, headers=dict(request.headers)
+            )
+        except ValueError:
+            return self._refuse(kind, 400, "invalid_payload")
+        response = await self.app.async_dispatch(bolt_request)
+        self.metrics.requests.labels(kind, str(response.status)).inc()
+        if time.monotonic() - started > 2.5:
+            log.warning("a Slack %s request took %.1fs to ack", kind, time.monotonic() - started)
+        return await to_aiohttp_response(response)
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    async def prometheus(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.metrics.render(), content_type="text/plain", charset="utf-8")

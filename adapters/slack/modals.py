@@ -1,0 +1,246 @@
+"""The private answer modal: every question of a survey, split into pages under Slack's block limit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.slack import ids
+from adapters.slack.blocks import CHECKBOX_LIMIT, Block, context, esc, option, plain, section
+from bot.anonymity import notice
+from bot.domain import Answer, Question, QuestionKind, Survey
+from bot.limits import MAX_TEXT_ANSWER_CHARS
+
+BLOCK_LIMIT = 100  # Slack's maximum number of blocks in one view
+PAGE_OVERHEAD = 5  # title, notice, "answered before" note, draft button, status line
+RADIO_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class AnswerMeta:
+    """What the modal remembers in private_metadata: the survey, the page, and where it was opened."""
+
+    survey_id: str
+    page: int
+    origin: str  # channel id for the ephemeral confirmation; empty for App Home
+
+    def dumps(self) -> str:
+        return json.dumps({"s": self.survey_id, "p": self.page, "o": self.origin})
+
+    @classmethod
+    def loads(cls, text: str) -> AnswerMeta:
+        data = json.loads(text or "{}")
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("s"), str)
+            or not isinstance(data.get("p"), int)
+        ):
+            raise ValueError("not an answer modal")
+        return cls(data["s"], data["p"], str(data.get("o") or ""))
+
+
+def question_cost(question: Question) -> int:
+    return len(question.options) if question.kind is QuestionKind.RANKING else 1
+
+
+def paginate(questions: Sequence[Question], block_limit: int = BLOCK_LIMIT) -> list[tuple[Question, ...]]:
+    """Greedy pages of whole questions; a ranking question needs one block per option."""
+    room = max(1, block_limit - PAGE_OVERHEAD)
+    pages: list[list[Question]] = [[]]
+    used = 0
+    for question in questions:
+        cost = question_cost(question)
+        if pages[-1] and used + cost > room:
+            pages.append([])
+            used = 0
+        pages[-1].append(question)
+        used += cost
+    return [tuple(page) for page in pages]
+
+
+def _options(question: Question) -> list[dict[str, Any]]:
+    if question.kind is QuestionKind.SCALE:
+        return [option(str(v), str(v)) for v in question.scale_values]
+    return [option(text, str(i)) for i, text in enumerate(question.options)]
+
+
+def _single_element(question: Question, initial: int | None) -> dict[str, Any]:
+    options = _options(question)
+    value = None if initial is None else str(initial)
+    chosen = next((o for o in options if o["value"] == value), None)
+    element: dict[str, Any]
+    if len(options) <= RADIO_LIMIT:
+        element = {"type": "radio_buttons", "action_id": ids.ANSWER_ACTION, "options": options}
+    else:
+        element = {
+            "type": "static_select",
+            "action_id": ids.ANSWER_ACTION,
+            "options": options,
+            "placeholder": plain("Choose"),
+        }
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return element
+
+
+def _multi_element(question: Question, initial: Sequence[int]) -> dict[str, Any]:
+    options = _options(question)
+    chosen = [o for o in options if int(o["value"]) in set(initial)]
+    element: dict[str, Any]
+    if len(options) <= CHECKBOX_LIMIT:
+        element = {"type": "checkboxes", "action_id": ids.ANSWER_ACTION, "options": options}
+    else:
+        element = {
+            "type": "multi_static_select",
+            "action_id": ids.ANSWER_ACTION,
+            "options": options,
+            "max_selected_items": question.max_selections,
+            "placeholder": plain("Choose"),
+        }
+    if chosen:
+        element["initial_options"] = chosen
+    return element
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], optional: bool, hint: str = "") -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def question_blocks(question: Question, initial: Answer | None) -> list[Block]:
+    label = f"{question.position + 1}. {question.text}"
+    optional = not question.required
+    kind = question.kind
+    if kind is QuestionKind.SINGLE:
+        single = initial if isinstance(initial, int) else None
+        return [_input(ids.question_block(question.id), label, _single_element(question, single), optional)]
+    if kind is QuestionKind.SCALE:
+        value = initial if isinstance(initial, int) else None
+        hint = ""
+        if question.min_label or question.max_label:
+            hint = (
+                f"{question.scale_min} = {question.min_label} · {question.scale_max} = {question.max_label}"
+            )
+        return [
+            _input(ids.question_block(question.id), label, _single_element(question, value), optional, hint)
+        ]
+    if kind is QuestionKind.MULTI:
+        picks = initial if isinstance(initial, tuple) else ()
+        hint = f"Choose up to {question.max_selections}."
+        return [
+            _input(ids.question_block(question.id), label, _multi_element(question, picks), optional, hint)
+        ]
+    if kind is QuestionKind.RANKING:
+        order = initial if isinstance(initial, tuple) else ()
+        blocks = []
+        options = _options(question)
+        for rank in range(len(question.options)):
+            element: dict[str, Any] = {
+                "type": "static_select",
+                "action_id": ids.ANSWER_ACTION,
+                "options": options,
+                "placeholder": plain("Choose an option"),
+            }
+            if rank < len(order):
+                element["initial_option"] = options[order[rank]]
+            rank_label = f"{label} (rank 1 = best)" if rank == 0 else f"Rank {rank + 1}"
+            hint = "Rank every option once." if rank == len(question.options) - 1 else ""
+            blocks.append(_input(ids.question_block(question.id, rank), rank_label, element, optional, hint))
+        return blocks
+    text_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": ids.ANSWER_ACTION,
+        "multiline": True,
+        "max_length": MAX_TEXT_ANSWER_CHARS,
+    }
+    if isinstance(initial, str):
+        text_element["initial_value"] = initial
+    return [
+        _input(
+            ids.question_block(question.id),
+            label,
+            text_element,
+            optional,
+            f"At most {MAX_TEXT_ANSWER_CHARS} characters.",
+        )
+    ]
+
+
+def first_block_of(question: Question) -> str:
+    return ids.question_block(question.id, 0 if question.kind is QuestionKind.RANKING else None)
+
+
+def answer_modal(
+    survey: Survey,
+    page: int,
+    draft: Mapping[str, Answer],
+    origin: str,
+    *,
+    block_limit: int = BLOCK_LIMIT,
+    answered_before: bool = False,
+    status: str = "",
+) -> dict[str, Any]:
+    pages = paginate(survey.questions, block_limit)
+    page = max(0, min(page, len(pages) - 1))
+    last = page == len(pages) - 1
+    title = "Answer" if len(pages) == 1 else f"Answer ({page + 1}/{len(pages)})"
+    blocks: list[Block] = []
+    if page == 0:
+        head = f"*{esc(survey.title)}*"
+        if survey.description:
+            head += f"\n{esc(survey.description)}"
+        blocks.append(section(head))
+    blocks.append(context(esc(notice(survey.k))))
+    if answered_before:
+        blocks.append(
+            context("You have answered already: submitting again replaces your answers (until close).")
+        )
+    for question in pages[page]:
+        blocks.extend(question_blocks(question, draft.get(question.id)))
+    if not survey.is_poll:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "draft",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": plain("Save draft"),
+                        "action_id": ids.SAVE_DRAFT,
+                        "value": survey.id,
+                    }
+                ],
+            }
+        )
+    if status:
+        blocks.append(context(esc(status)))
+    return {
+        "type": "modal",
+        "callback_id": ids.ANSWER_VIEW,
+        "private_metadata": AnswerMeta(survey.id, page, origin).dumps(),
+        "title": plain(title, 24),
+        "submit": plain("Submit" if last else "Next"),
+        "close": plain("Cancel"),
+        "notify_on_close": not survey.is_poll,  # closing saves a draft
+        "blocks": blocks,
+    }
+
+
+def info_modal(title: str, text: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": ids.INFO_VIEW,
+        "title": plain(title, 24),
+        "close": plain("Close"),
+        "blocks": [section(esc(text))],
+    }

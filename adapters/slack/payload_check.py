@@ -1,0 +1,90 @@
+"""A shape check of Slack request bodies before Bolt sees them: malformed input gets a 400, never a 500."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+INTERACTIVE = {"block_actions", "view_submission", "view_closed"}
+
+
+def _user_ok(payload: Mapping[str, Any]) -> bool:
+    user = payload.get("user")
+    return isinstance(user, Mapping) and isinstance(user.get("id"), str) and bool(user["id"])
+
+
+def _interactive_problem(payload: Any) -> str | None:
+    if not isinstance(payload, dict):
+        return "the payload is not an object"
+    kind = payload.get("type")
+    if kind not in INTERACTIVE:
+        return f"unsupported payload type {kind!r}"
+    if not _user_ok(payload):
+        return "the payload has no user"
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if (
+            not isinstance(actions, list)
+            or not actions
+            or not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions)
+        ):
+            return "block_actions needs actions with action ids"
+        view = payload.get("view")
+        if view is not None and not (isinstance(view, dict) and isinstance(view.get("id"), str)):
+            return "the view is malformed"
+        state = payload.get("state")
+        if state is not None and not isinstance(state, dict):
+            return "the state is malformed"
+        return None
+    view = payload.get("view")
+    if (
+        not isinstance(view, dict)
+        or not isinstance(view.get("callback_id"), str)
+        or not isinstance(view.get("id"), str)
+    ):
+        return "the view is missing or malformed"
+    state = view.get("state")
+    if state is not None and not (isinstance(state, dict) and isinstance(state.get("values", {}), dict)):
+        return "the view state is malformed"
+    return None
+
+
+def _event_problem(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return "the body is not an object"
+    kind = body.get("type")
+    if kind == "url_verification":
+        return None if isinstance(body.get("challenge"), str) else "url_verification needs a challenge"
+    if kind != "event_callback":
+        return f"unsupported body type {kind!r}"
+    event = body.get("event")
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        return "event_callback needs an event"
+    if not isinstance(body.get("event_id"), str):
+        return "event_callback needs an event_id"
+    return None
+
+
+def problem(body: str, content_type: str) -> str | None:
+    """Why this body cannot be a Slack request we handle, or None if it looks right."""
+    stripped = body.lstrip()
+    if content_type == "application/json" or stripped.startswith("{"):
+        try:
+            return _event_problem(json.loads(body))
+        except ValueError:
+            return "the body is not valid JSON"
+    form = dict(parse_qsl(body, keep_blank_values=True))
+    if "payload" in form:
+        try:
+            return _interactive_problem(json.loads(form["payload"]))
+        except ValueError:
+            return "the payload is not valid JSON"
+    if form.get("command"):
+        if not form.get("user_id") or not form.get("channel_id"):
+            return "a slash command needs user_id and channel_id"
+        return None
+    if form.get("ssl_check"):
+        return None
+    return "not a Slack request"

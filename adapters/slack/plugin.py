@@ -1,0 +1,121 @@
+"""`create(core)`: the Slack adapter, in Socket Mode or HTTP mode as config [slack] mode says."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.app import build_app
+from adapters.slack.background import Background
+from adapters.slack.context import ClickGuard, SlackContext
+from adapters.slack.http_server import SlackHttpServer
+from adapters.slack.live import LiveUpdater
+from adapters.slack.messenger import PLATFORM, SlackMessenger
+from adapters.slack.metrics import SlackMetrics
+from adapters.slack.modals import BLOCK_LIMIT
+from adapters.slack.retry import Sleep, retry_handlers
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 10.0
+
+# The SDK logs request and response bodies at DEBUG; those can carry answers (DESIGN.md rule 7).
+_client_log = logging.getLogger("canvass.slack.client")
+_client_log.setLevel(logging.INFO)
+
+
+class SlackAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        core: Any,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        live_sleep: Sleep = asyncio.sleep,
+        modal_block_limit: int = BLOCK_LIMIT,
+    ) -> None:
+        settings = core.config.slack
+        self.settings = settings
+        self.metrics = SlackMetrics()
+        handlers = retry_handlers(sleep=sleep, on_wait=lambda _seconds: self.metrics.rate_limit_waits.inc())
+        client_args: dict[str, Any] = {
+            "token": settings.bot_token or None,
+            "retry_handlers": handlers,
+            "logger": _client_log,
+        }
+        if settings.api_url:
+            client_args["base_url"] = settings.api_url.rstrip("/") + "/"
+        self.client = AsyncWebClient(**client_args)
+        self.background = Background()
+        self.messenger = SlackMessenger(self.client, core.service, core.repository)
+        self.live = LiveUpdater(
+            self.client,
+            core.service,
+            core.repository,
+            self.background,
+            settings.update_interval_seconds,
+            sleep=live_sleep,
+        )
+        core.service.events.subscribe(self.live.on_event)
+        self.context = SlackContext(
+            service=core.service,
+            delivery=core.delivery,
+            commands=core.commands,
+            state=core.state,
+            client=self.client,
+            messenger=self.messenger,
+            live=self.live,
+            background=self.background,
+            metrics=self.metrics,
+            guard=ClickGuard(),
+            retry_handlers=handlers,
+            clock=core.clock,
+            timezone=core.config.canvass.timezone,
+            default_k=core.config.canvass.default_k,
+            modal_block_limit=modal_block_limit,
+        )
+        self.app = build_app(self.context, settings.signing_secret)
+        self.http: SlackHttpServer | None = None
+        self._socket: Any = None
+        self._stopped = asyncio.Event()
+
+    async def start(self) -> None:
+        """Connect (Socket Mode) or listen (HTTP mode), then return; `run` also waits until stopped."""
+        if self.settings.mode == "http":
+            self.http = SlackHttpServer(
+                self.app,
+                self.settings.signing_secret,
+                self.metrics,
+                self.settings.http_host,
+                self.settings.http_port,
+            )
+            await self.http.start()
+        else:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self.settings.app_token, web_client=self.client)
+            await self._socket.connect_async()
+            log.info("slack connected in Socket Mode")
+
+    async def run(self) -> None:
+        await self.start()
+        await self._stopped.wait()
+
+    async def stop(self) -> None:
+        self._stopped.set()
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self.http is not None:
+            await self.http.stop()
+            self.http = None
+        await self.background.finish(STOP_GRACE_SECONDS)
+        await self.client.session.close() if self.client.session else None
+
+
+def create(core: Any) -> SlackAdapter:
+    return SlackAdapter(core)
