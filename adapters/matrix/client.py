@@ -67,7 +67,9 @@ async def connect(config: Config) -> AsyncClient:
         # Reuse the device (and its keys in the store) rather than creating a new one per restart.
         client.restore_login(saved["user_id"], saved["device_id"], saved["access_token"])
     else:
-        response = await client.login(cfg.password, device_name=cfg.device_name, device_id=cfg.device_id or None)
+        if cfg.device_id:
+            client.device_id = cfg.device_id  # login then claims this device id
+        response = await client.login(cfg.password, device_name=cfg.device_name)
         if not isinstance(response, LoginResponse):
             await client.close()
             raise ConfigError(f"matrix: login failed ({getattr(response, 'message', response)})")

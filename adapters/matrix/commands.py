@@ -33,6 +33,15 @@ def strip_prefix(body: str, prefix: str) -> str | None:
     return rest.strip()
 
 
+def creators(create_content: dict[str, Any], create_sender: str) -> set[str]:
+    """Room creators, who from room version 12 on hold unlimited power and are absent from the levels."""
+    version = str(create_content.get("room_version", "1"))
+    if not version.isdigit() or int(version) < 12:
+        return set()
+    extra = create_content.get("additional_creators") or []
+    return {create_sender, *[u for u in extra if isinstance(u, str)]}
+
+
 def power_level(content: dict[str, Any], user_id: str) -> int:
     users = content.get("users") or {}
     level = users.get(user_id, content.get("users_default", 0))
@@ -49,9 +58,13 @@ class RoomCommands:
     async def _is_room_organiser(self, room_id: str, user_id: str) -> bool:
         # Asked of the homeserver each time: commands are rare and a stale cache could grant power.
         response = await self.client.room_get_state_event(room_id, "m.room.power_levels")
-        if not isinstance(response, RoomGetStateEventResponse):
-            return False
-        return power_level(response.content, user_id) >= ORGANISER_POWER
+        if isinstance(response, RoomGetStateEventResponse) and power_level(response.content, user_id) >= ORGANISER_POWER:
+            return True
+        state = await self.client.room_get_state(room_id)
+        for event in getattr(state, "events", []):
+            if event.get("type") == "m.room.create":
+                return user_id in creators(event.get("content") or {}, str(event.get("sender", "")))
+        return False
 
     async def handle(self, room_id: str, event_id: str, user_id: str, text: str) -> None:
         actor = Actor(PLATFORM, user_id, platform_organiser=await self._is_room_organiser(room_id, user_id))
