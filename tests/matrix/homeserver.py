@@ -20,9 +20,16 @@ import yaml
 SECRET = "canvass-test-shared-secret"
 _FAST = {"per_second": 100000, "burst_count": 100000}
 RATE_LIMITS = (
-    "rc_message", "rc_registration", "rc_joins", "rc_invites", "rc_3pid_validation", "rc_admin_redaction",
-    "rc_presence", "rc_delayed_event_mgmt", "rc_room_creation", "rc_reports",
+    "rc_message", "rc_registration", "rc_joins_per_room", "rc_3pid_validation", "rc_admin_redaction",
+    "rc_delayed_event_mgmt", "rc_room_creation", "rc_reports", "rc_key_requests", "rc_media_create",
+    "rc_profile", "rc_third_party_invite", "rc_user_directory", "rc_registration_token_validity",
 )  # fmt: skip
+NESTED_LIMITS = {
+    "rc_login": ("address", "account", "failed_attempts"),
+    "rc_joins": ("local", "remote"),
+    "rc_invites": ("per_room", "per_user", "per_issuer"),
+    "rc_presence": ("per_user",),
+}
 
 
 def free_port() -> int:
@@ -65,12 +72,12 @@ class Homeserver:
             url_preview_enabled=False,
             presence={"enabled": False},
             media_store_path=str(self.directory / "media"),
-            rc_login={"address": _FAST, "account": _FAST, "failed_attempts": _FAST},
-            rc_key_requests=_FAST,
             max_upload_size="10M",
         )  # fmt: skip
         for name in RATE_LIMITS:
             config[name] = dict(_FAST)
+        for name, parts in NESTED_LIMITS.items():
+            config[name] = {part: dict(_FAST) for part in parts}
         log_config = self.directory / "localhost.log.config"
         log_config.write_text(
             "version: 1\nformatters:\n  f:\n    format: '%(asctime)s %(levelname)s %(name)s %(message)s'\n"
