@@ -19,7 +19,8 @@ def how_to_reply(question: Question) -> str:
     if question.kind is QuestionKind.SCALE:
         return f"reply a number from {question.scale_min} to {question.scale_max}"
     if question.kind is QuestionKind.RANKING:
-        return f"reply every option number in your order, best first, e.g. “{' '.join(str(i) for i in range(n, 0, -1))}”"
+        example = " ".join(str(i) for i in range(n, 0, -1))
+        return f"reply every option number in your order, best first, e.g. “{example}”"
     return "reply with your answer (at most 2,000 characters)"
 
 
@@ -53,5 +54,11 @@ def describe(question: Question, answer: object) -> str:
         return f"“{text[:200]}{'…' if len(text) > 200 else ''}”"
     if question.kind is QuestionKind.SCALE:
         return str(answer)
-    indexes = [answer] if isinstance(answer, int) else list(answer) if isinstance(answer, (list, tuple)) else []
-    return ", ".join(f"{i + 1}. {question.options[i]}" for i in indexes if isinstance(i, int) and 0 <= i < len(question.options))
+    indexes = (
+        [answer] if isinstance(answer, int) else list(answer) if isinstance(answer, (list, tuple)) else []
+    )
+    return ", ".join(
+        f"{i + 1}. {question.options[i]}"
+        for i in indexes
+        if isinstance(i, int) and 0 <= i < len(question.options)
+    )

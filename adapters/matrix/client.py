@@ -20,7 +20,11 @@ SESSION_FILE = "session.json"
 
 
 def store_dir(config: Config) -> Path:
-    return Path(config.matrix.store_dir).expanduser() if config.matrix.store_dir else config.data_path / "matrix-store"
+    return (
+        Path(config.matrix.store_dir).expanduser()
+        if config.matrix.store_dir
+        else config.data_path / "matrix-store"
+    )
 
 
 def _client_config(encryption: bool) -> AsyncClientConfig:
@@ -54,7 +58,9 @@ async def connect(config: Config) -> AsyncClient:
     cfg = config.matrix
     store = store_dir(config)
     store.mkdir(parents=True, exist_ok=True, mode=0o700)
-    client = AsyncClient(cfg.homeserver, cfg.user_id, store_path=str(store), config=_client_config(cfg.encryption))
+    client = AsyncClient(
+        cfg.homeserver, cfg.user_id, store_path=str(store), config=_client_config(cfg.encryption)
+    )
     session_path = store / SESSION_FILE
     if cfg.access_token:
         client.access_token = cfg.access_token
@@ -73,13 +79,23 @@ async def connect(config: Config) -> AsyncClient:
         if not isinstance(response, LoginResponse):
             await client.close()
             raise ConfigError(f"matrix: login failed ({getattr(response, 'message', response)})")
-        _write_session(session_path, {"user_id": response.user_id, "device_id": response.device_id,
-                                      "access_token": response.access_token})  # fmt: skip
+        _write_session(
+            session_path,
+            {
+                "user_id": response.user_id,
+                "device_id": response.device_id,
+                "access_token": response.access_token,
+            },
+        )
     if client.olm is not None and client.should_upload_keys:
         # Before joining anything, so that participants' clients can encrypt to this device at once.
         await client.keys_upload()
-    log.info("matrix: logged in as %s (device %s, encryption %s)", client.user_id, client.device_id,
-             "on" if client.olm is not None else "off")  # fmt: skip
+    log.info(
+        "matrix: logged in as %s (device %s, encryption %s)",
+        client.user_id,
+        client.device_id,
+        "on" if client.olm is not None else "off",
+    )
     return client
 
 
@@ -99,5 +115,7 @@ async def get_account_data(client: AsyncClient, kind: str) -> dict[str, Any]:
 
 async def put_account_data(client: AsyncClient, kind: str, content: dict[str, Any]) -> None:
     headers = {"Authorization": f"Bearer {client.access_token}", "Content-Type": "application/json"}
-    response = await client.send("PUT", _account_data_path(client, kind), json.dumps(content), headers=headers)
+    response = await client.send(
+        "PUT", _account_data_path(client, kind), json.dumps(content), headers=headers
+    )
     response.raise_for_status()

@@ -9,13 +9,12 @@ from typing import Any
 
 from nio import AsyncClient, RoomGetStateEventResponse
 
+from adapters.matrix.formatting import notice_content
+from adapters.matrix.rooms import RoomSender
 from bot.command_handler import CommandHandler
 from bot.commands import parse_command
 from bot.domain import Actor, Target
 from bot.errors import CanvassError
-
-from adapters.matrix.formatting import notice_content
-from adapters.matrix.rooms import RoomSender
 
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
@@ -58,7 +57,10 @@ class RoomCommands:
     async def _is_room_organiser(self, room_id: str, user_id: str) -> bool:
         # Asked of the homeserver each time: commands are rare and a stale cache could grant power.
         response = await self.client.room_get_state_event(room_id, "m.room.power_levels")
-        if isinstance(response, RoomGetStateEventResponse) and power_level(response.content, user_id) >= ORGANISER_POWER:
+        if (
+            isinstance(response, RoomGetStateEventResponse)
+            and power_level(response.content, user_id) >= ORGANISER_POWER
+        ):
             return True
         state = await self.client.room_get_state(room_id)
         for event in getattr(state, "events", []):

@@ -7,17 +7,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.anonymity import notice
-from bot.domain import Answer, Participant, Question, Status, Survey
-from bot.errors import CanvassError, InvalidInput
-from bot.ports import StateStore
-from bot.service import Canvass
-
 from adapters.matrix import polls
 from adapters.matrix.answers import describe, how_to_reply, parse_reply
 from adapters.matrix.dm import DirectRooms
 from adapters.matrix.formatting import CONTROLS, invitation, kind_label, notice_content, question_prompt
 from adapters.matrix.rooms import RoomSender
+from bot.anonymity import notice
+from bot.domain import Answer, Participant, Question, Status, Survey
+from bot.errors import CanvassError, InvalidInput
+from bot.ports import StateStore
+from bot.service import Canvass
 
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
@@ -51,14 +50,19 @@ class Conversations:
             await self.say(room_id, user_id, prompt)
             return
         if not survey.is_poll:
-            line = (f"Question {question.position + 1} of {len(survey.questions)} ({kind_label(question)}): click an "
-                    f"option below, or {how_to_reply(question)}. ({CONTROLS})\n{notice(survey.k)}")  # fmt: skip
+            line = (
+                f"Question {question.position + 1} of {len(survey.questions)} ({kind_label(question)}): "
+                "click an "
+                f"option below, or {how_to_reply(question)}. ({CONTROLS})\n{notice(survey.k)}"
+            )
             await self.say(room_id, user_id, line)
 
         async def remember(event_id: str) -> None:
             await self.state.set_state(POLL_KEY + event_id, f"{survey.id} {question.id}")
 
-        await self.sender.send_dm(room_id, user_id, polls.start_content(question, prompt), polls.POLL_START, remember)
+        await self.sender.send_dm(
+            room_id, user_id, polls.start_content(question, prompt), polls.POLL_START, remember
+        )
 
     async def invite(self, user_id: str, survey: Survey) -> None:
         room_id = await self.dms.room_for(user_id)
@@ -106,13 +110,19 @@ class Conversations:
             await self._keyword(room_id, user_id, survey, place, word)
             return
         question = survey.questions[place.index]
-        await self._record(room_id, user_id, survey, question, parse_reply(question, text), advance_if_current=True)
+        await self._record(
+            room_id, user_id, survey, question, parse_reply(question, text), advance_if_current=True
+        )
 
     async def _recover(self, room_id: str, user_id: str) -> Place | None:
-        """After a restart: the newest open survey this person was invited to, at its first unanswered question."""
+        """After a restart: the newest open survey this person was invited to, at its first unanswered
+        question."""
         participant = Participant(PLATFORM, user_id)
-        surveys = sorted(await self.service.list_surveys([Status.OPEN]), key=lambda s: s.opens_at or s.closes_at or 0,
-                         reverse=True)  # type: ignore[arg-type,return-value]  # fmt: skip
+        surveys = sorted(
+            await self.service.list_surveys([Status.OPEN]),
+            key=lambda s: s.opens_at.timestamp() if s.opens_at else 0.0,
+            reverse=True,
+        )
         for survey in surveys:
             if participant in await self.service.roster(survey.id):
                 draft = {} if survey.is_poll else await self.service.load_draft(participant, survey.id)
@@ -122,15 +132,26 @@ class Conversations:
                 return place
         return None
 
-    async def _record(self, room_id: str, user_id: str, survey: Survey, question: Question, raw: object,
-                      advance_if_current: bool) -> None:  # fmt: skip
+    async def _record(
+        self,
+        room_id: str,
+        user_id: str,
+        survey: Survey,
+        question: Question,
+        raw: object,
+        advance_if_current: bool,
+    ) -> None:
         participant = Participant(PLATFORM, user_id)
         if survey.is_poll:
             receipt = await self.service.submit(participant, survey.id, {question.id: raw})
             what = "changed" if receipt.changed else "recorded"
             mine = describe(question, receipt.answers[question.id])
-            await self.say(room_id, user_id, f"✅ Your answer ({mine}) is {what}, anonymously. "
-                                             "Answer again to change it before the poll closes.")  # fmt: skip
+            await self.say(
+                room_id,
+                user_id,
+                f"✅ Your answer ({mine}) is {what}, anonymously. "
+                "Answer again to change it before the poll closes.",
+            )
             return
         draft: dict[str, object] = dict(await self.service.load_draft(participant, survey.id))
         draft[question.id] = raw
@@ -138,15 +159,20 @@ class Conversations:
         saved = (await self.service.load_draft(participant, survey.id))[question.id]
         lead = f"Saved for question {question.position + 1}: {describe(question, saved)}."
         place = self._places.get(room_id)
-        if not advance_if_current or (place is not None and (place.survey_id, place.index) != (survey.id, question.position)):
+        if not advance_if_current or (
+            place is not None and (place.survey_id, place.index) != (survey.id, question.position)
+        ):
             await self.say(room_id, user_id, lead + " (Not submitted yet: reply submit when you are done.)")
             return
         answered = await self.service.load_draft(participant, survey.id)
         following = _first_unanswered(survey, answered, question.position + 1)
         if following is None:
             self._places[room_id] = Place(survey.id, question.position)
-            await self.say(room_id, user_id, lead + " All questions have an answer: reply review to check them, or "
-                                                    "submit to send them.")  # fmt: skip
+            await self.say(
+                room_id,
+                user_id,
+                lead + " All questions have an answer: reply review to check them, or submit to send them.",
+            )
             return
         await self.say(room_id, user_id, lead)
         await self._ask(room_id, user_id, survey, following)
@@ -158,7 +184,9 @@ class Conversations:
             await self.say(room_id, user_id, f"Answer the question I asked last. Any time: {CONTROLS}.")
         elif word in ("resume", "continue"):
             draft = await self.service.load_draft(participant, survey.id) if not survey.is_poll else {}
-            await self._ask(room_id, user_id, survey, _first_unanswered(survey, draft, 0) or survey.questions[place.index])
+            await self._ask(
+                room_id, user_id, survey, _first_unanswered(survey, draft, 0) or survey.questions[place.index]
+            )
         elif word == "skip":
             await self._ask(room_id, user_id, survey, survey.questions[min(place.index + 1, n - 1)])
         elif word == "back":
@@ -175,8 +203,12 @@ class Conversations:
             draft = await self.service.load_draft(participant, survey.id)
             await self.service.save_draft(participant, survey.id, draft)
             self._places.pop(room_id, None)
-            await self.say(room_id, user_id, f"💾 Saved {len(draft)} of {n} answers (not submitted). Reply resume "
-                                             "any time before the deadline to continue where you left off.")  # fmt: skip
+            await self.say(
+                room_id,
+                user_id,
+                f"💾 Saved {len(draft)} of {n} answers (not submitted). Reply resume "
+                "any time before the deadline to continue where you left off.",
+            )
         elif word == "change":
             await self._ask(room_id, user_id, survey, survey.questions[0])
         elif word == "submit":
@@ -184,11 +216,17 @@ class Conversations:
             receipt = await self.service.submit(participant, survey.id, draft)
             self._places.pop(room_id, None)
             what = "replaced your earlier submission" if receipt.changed else "are submitted"
-            await self.say(room_id, user_id, f"✅ Thank you: your answers {what}, anonymously. Reply change to "
-                                             "answer again; a new submission replaces this one.")  # fmt: skip
+            await self.say(
+                room_id,
+                user_id,
+                f"✅ Thank you: your answers {what}, anonymously. Reply change to "
+                "answer again; a new submission replaces this one.",
+            )
 
 
-def _first_unanswered(survey: Survey, draft: dict[str, Answer] | dict[str, object], start: int) -> Question | None:
+def _first_unanswered(
+    survey: Survey, draft: dict[str, Answer] | dict[str, object], start: int
+) -> Question | None:
     for q in survey.questions[start:]:
         if q.id not in draft:
             return q

@@ -13,7 +13,11 @@ from nio import AsyncClient, RoomCreateResponse, RoomPreset
 from adapters.matrix.client import get_account_data, put_account_data
 
 log = logging.getLogger(__name__)
-ENCRYPTION_STATE = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
+ENCRYPTION_STATE = {
+    "type": "m.room.encryption",
+    "state_key": "",
+    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+}
 
 
 class DirectRooms:
@@ -72,4 +76,4 @@ class DirectRooms:
             if not isinstance(response, RoomCreateResponse):
                 raise RuntimeError(f"could not create a DM room: {getattr(response, 'message', response)}")
             await self.record(user_id, response.room_id)
-            return response.room_id
+            return str(response.room_id)

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING
 
 from nio import UploadResponse
 
+from adapters.matrix.formatting import announcement, notice_content, results_table
 from bot.domain import Participant, Survey, Target
 from bot.ports import RenderedChart, StateStore
 from bot.results import SurveyResults
-
-from adapters.matrix.formatting import announcement, notice_content, results_table
 
 if TYPE_CHECKING:
     from adapters.matrix.plugin import MatrixAdapter
@@ -53,14 +52,20 @@ class MatrixMessenger:
             # One unreachable member must not stop the others from being asked.
             log.exception("matrix: could not invite a participant to survey %s", survey.id)
 
-    async def post_results(self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]) -> None:
+    async def post_results(
+        self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]
+    ) -> None:
         sender = await self.adapter.ready()
         client = self.adapter.client
         assert client is not None
         images: list[str] = []
         for i, chart in enumerate(charts, start=1):
-            upload, _keys = await client.upload(io.BytesIO(chart.png), content_type="image/png",
-                                                filename=f"{results.survey_id}-q{i}.png", filesize=len(chart.png))  # fmt: skip
+            upload, _keys = await client.upload(
+                io.BytesIO(chart.png),
+                content_type="image/png",
+                filename=f"{results.survey_id}-q{i}.png",
+                filesize=len(chart.png),
+            )
             if not isinstance(upload, UploadResponse):
                 log.warning("matrix: chart upload failed: %s", getattr(upload, "message", upload))
                 continue
@@ -68,14 +73,19 @@ class MatrixMessenger:
             if (size := png_size(chart.png)) is not None:
                 info["w"], info["h"] = size
             # The alt text goes in body: it is what screen readers and text-only clients show.
-            content = {"msgtype": "m.image", "body": chart.alt_text, "url": upload.content_uri, "info": info,
-                       "filename": f"{results.survey_id}-q{i}.png"}  # fmt: skip
+            content = {
+                "msgtype": "m.image",
+                "body": chart.alt_text,
+                "url": upload.content_uri,
+                "info": info,
+                "filename": f"{results.survey_id}-q{i}.png",
+            }
             images.append(await sender.send(target.channel, content))
         table = await sender.send(target.channel, results_table(results))
         key = f"{LIVE_KEY}{results.survey_id}.{target.channel}"
         previous = await self.state.get_state(key)
         if results.live:
-            await self.state.set_state(key, json.dumps(images + [table]))
+            await self.state.set_state(key, json.dumps([*images, table]))
         if previous:
             # A live chart replaces the one before it, so the room shows one current picture.
             for event_id in json.loads(previous):
@@ -89,8 +99,9 @@ class MatrixMessenger:
 
     async def send_direct(self, participant: Participant, text: str) -> None:
         await self.adapter.ready()
-        await self.adapter.conversations.say(await self.adapter.dms.room_for(participant.user_id),
-                                             participant.user_id, text)  # fmt: skip
+        await self.adapter.conversations.say(
+            await self.adapter.dms.room_for(participant.user_id), participant.user_id, text
+        )
 
     async def channel_members(self, target: Target) -> list[Participant]:
         await self.adapter.ready()
@@ -99,6 +110,8 @@ class MatrixMessenger:
         response = await client.joined_members(target.channel)
         members = getattr(response, "members", None)
         if members is None:
-            log.warning("matrix: could not list the members of a room: %s", getattr(response, "message", response))
+            log.warning(
+                "matrix: could not list the members of a room: %s", getattr(response, "message", response)
+            )
             return []
         return [Participant(PLATFORM, m.user_id) for m in members if m.user_id != client.user_id]

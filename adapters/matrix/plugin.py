@@ -8,8 +8,6 @@ from typing import Any
 
 from nio import AsyncClient
 
-from bot.events import Event, LiveResultsChanged
-
 from adapters.matrix.client import connect
 from adapters.matrix.commands import RoomCommands
 from adapters.matrix.conversation import Conversations
@@ -19,6 +17,7 @@ from adapters.matrix.ratelimit import RateLimiter
 from adapters.matrix.rooms import RoomSender
 from adapters.matrix.router import Router
 from adapters.matrix.sync import SyncLoop
+from bot.events import Event, LiveResultsChanged
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +56,16 @@ class MatrixAdapter:
         self.sender = RoomSender(client, RateLimiter(self.config.messages_per_second), loop.wait_for)
         self.conversations = Conversations(self.core.service, self.core.state, self.dms, self.sender)
         commands = RoomCommands(client, self.core.commands, self.sender, self.config.command_prefix)
-        router_ref.append(Router(client.user_id, self.dms, self.sender, self.conversations, commands,
-                                 list(self.config.allowed_inviters)))  # fmt: skip
+        router_ref.append(
+            Router(
+                client.user_id,
+                self.dms,
+                self.sender,
+                self.conversations,
+                commands,
+                list(self.config.allowed_inviters),
+            )
+        )
         self._ready.set()
         return loop
 

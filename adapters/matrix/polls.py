@@ -26,7 +26,13 @@ def choices(question: Question) -> list[str]:
     if question.kind is QuestionKind.SCALE:
         labels = []
         for value in question.scale_values:
-            end = question.min_label if value == question.scale_min else question.max_label if value == question.scale_max else ""
+            end = (
+                question.min_label
+                if value == question.scale_min
+                else question.max_label
+                if value == question.scale_max
+                else ""
+            )
             labels.append(f"{value} ({end})" if end else str(value))
         return labels
     return list(question.options)
@@ -92,7 +98,9 @@ def raw_answer(question: Question, answer_ids: tuple[str, ...]) -> object:
     known = {answer_id(i): i for i in range(len(labels))}
     unknown = [a for a in answer_ids if a not in known]
     if unknown or not answer_ids:
-        raise InvalidInput("that response names no option of this question; your earlier answer, if any, stands")
+        raise InvalidInput(
+            "that response names no option of this question; your earlier answer, if any, stands"
+        )
     indexes = list(dict.fromkeys(known[a] for a in answer_ids))
     if question.kind is QuestionKind.SCALE:
         return question.scale_min + indexes[0]

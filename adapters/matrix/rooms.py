@@ -47,15 +47,18 @@ class RoomSender:
         room = self.client.rooms.get(room_id)
         return room is not None and partner in room.users and partner not in room.invited_users
 
-    async def send(self, room_id: str, content: dict[str, Any], event_type: str = "m.room.message",
-                   paced: bool = False) -> str:  # fmt: skip
+    async def send(
+        self, room_id: str, content: dict[str, Any], event_type: str = "m.room.message", paced: bool = False
+    ) -> str:
         if paced:
             await self.limiter.wait()
         if self._encrypted(room_id) and self.client.olm is not None:
             await self.wait_for(lambda: room_id in self.client.rooms, ROOM_WAIT_SECONDS)
         for attempt in range(5):
             try:
-                response = await self.client.room_send(room_id, event_type, content, ignore_unverified_devices=True)
+                response = await self.client.room_send(
+                    room_id, event_type, content, ignore_unverified_devices=True
+                )
             except LocalProtocolError as error:
                 # Just joined or created: nio learns of the room at the next sync.
                 if "No such room" not in str(error) or attempt == 4:
@@ -63,17 +66,27 @@ class RoomSender:
                 await self.wait_for(lambda: room_id in self.client.rooms, ROOM_WAIT_SECONDS)
                 continue
             if isinstance(response, RoomSendResponse):
-                return response.event_id
+                return str(response.event_id)
             message = getattr(response, "message", "")
             if "No such room" not in str(message) and getattr(response, "status_code", "") != "M_FORBIDDEN":
                 raise SendFailed(str(message))
             await asyncio.sleep(0.5 * (attempt + 1))
         raise SendFailed("the room was not ready")
 
-    async def send_dm(self, room_id: str, partner: str, content: dict[str, Any], event_type: str = "m.room.message",
-                      on_sent: OnSent | None = None) -> None:  # fmt: skip
+    async def send_dm(
+        self,
+        room_id: str,
+        partner: str,
+        content: dict[str, Any],
+        event_type: str = "m.room.message",
+        on_sent: OnSent | None = None,
+    ) -> None:
         """Send to a DM, or hold it until the partner joins if the room is encrypted and they have not."""
-        if self._encrypted(room_id) and self.client.olm is not None and not self._partner_joined(room_id, partner):
+        if (
+            self._encrypted(room_id)
+            and self.client.olm is not None
+            and not self._partner_joined(room_id, partner)
+        ):
             self._outbox.setdefault(room_id, []).append(_Pending(event_type, content, on_sent))
             return
         await self._flush(room_id)

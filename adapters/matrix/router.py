@@ -15,8 +15,10 @@ from adapters.matrix.rooms import RoomSender
 from adapters.matrix.sync import Invite
 
 log = logging.getLogger(__name__)
-SHARED_NOTE = ("Answers given in a shared room are visible to everyone there and are not counted. "
-               "Please answer here, in this private conversation, where only you and I can see it.")  # fmt: skip
+SHARED_NOTE = (
+    "Answers given in a shared room are visible to everyone there and are not counted. "
+    "Please answer here, in this private conversation, where only you and I can see it."
+)
 
 
 def allowed(inviter: str, allowed_inviters: list[str]) -> bool:
@@ -28,8 +30,15 @@ def allowed(inviter: str, allowed_inviters: list[str]) -> bool:
 
 
 class Router:
-    def __init__(self, me: str, dms: DirectRooms, sender: RoomSender, conversations: Conversations,
-                 commands: RoomCommands, allowed_inviters: list[str]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        me: str,
+        dms: DirectRooms,
+        sender: RoomSender,
+        conversations: Conversations,
+        commands: RoomCommands,
+        allowed_inviters: list[str],
+    ) -> None:
         self.me = me
         self.dms = dms
         self.sender = sender
@@ -74,13 +83,18 @@ class Router:
                 await self.sender.on_member_joined(room_id)
             return
         if isinstance(event, MegolmEvent):
-            await self.conversations.say(room_id, partner, "⚠ I could not decrypt your last message, so it was not "
-                                                           "counted. Please send it again.")  # fmt: skip
+            await self.conversations.say(
+                room_id,
+                partner,
+                "⚠ I could not decrypt your last message, so it was not counted. Please send it again.",
+            )
             return
         response = polls.parse_response(event_type, content)
         if response is not None:
             await self.conversations.on_poll_response(room_id, partner, response)
-        elif isinstance(event, RoomMessageText) and event.source.get("content", {}).get("msgtype") == "m.text":
+        elif (
+            isinstance(event, RoomMessageText) and event.source.get("content", {}).get("msgtype") == "m.text"
+        ):
             if strip_prefix(event.body, self.commands.prefix) is not None:
                 await self.conversations.say(room_id, partner, "Commands work in the meeting room, not here.")
             else:

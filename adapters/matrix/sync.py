@@ -125,7 +125,9 @@ class SyncLoop:
         batch = Batch(response.next_batch, invites=_invites(response, self.client.user_id))
         for room_id, info in response.rooms.join.items():
             if info.timeline.limited and info.timeline.prev_batch and since:
-                batch.events.extend((room_id, e) for e in await self._backfill(room_id, info.timeline.prev_batch, since))
+                batch.events.extend(
+                    (room_id, e) for e in await self._backfill(room_id, info.timeline.prev_batch, since)
+                )
             batch.events.extend((room_id, e) for e in info.timeline.events)
         return batch
 
@@ -145,7 +147,7 @@ class SyncLoop:
         log.info("matrix: backfilled %d events after a limited sync", len(found))
         return list(reversed(found))
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float) -> bool:  # noqa: ASYNC109
         """Wait until `predicate()` holds after some sync (e.g. a room we joined shows up)."""
         async with self.synced:
             try:
@@ -184,6 +186,10 @@ def _invites(response: SyncResponse, me: str) -> list[Invite]:
     invites = []
     for room_id, info in response.rooms.invite.items():
         for event in info.invite_state:
-            if isinstance(event, InviteMemberEvent) and event.state_key == me and event.membership == "invite":
+            if (
+                isinstance(event, InviteMemberEvent)
+                and event.state_key == me
+                and event.membership == "invite"
+            ):
                 invites.append(Invite(room_id, event.sender, bool(event.content.get("is_direct"))))
     return invites

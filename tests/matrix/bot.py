@@ -24,7 +24,12 @@ def tiny_png(width: int = 4, height: int = 3) -> bytes:
 
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 class FakeRenderer:
@@ -45,11 +50,24 @@ class FakeRenderer:
         return None
 
 
-def bot_config(hs: Homeserver, bot: Account, data_dir: Path, encryption: bool = False,
-               organisers: Sequence[str] = (), **matrix: object) -> Config:  # fmt: skip
+def bot_config(
+    hs: Homeserver,
+    bot: Account,
+    data_dir: Path,
+    encryption: bool = False,
+    organisers: Sequence[str] = (),
+    **matrix: object,
+) -> Config:
     core = CoreConfig(data_dir=str(data_dir), organisers=list(organisers), secret="s" * 32, timezone="UTC")
-    settings = MatrixConfig(enabled=True, homeserver=hs.url, user_id=bot.user_id, password=bot.password,
-                            encryption=encryption, allowed_inviters=[":localhost"], messages_per_second=500.0)  # fmt: skip
+    settings = MatrixConfig(
+        enabled=True,
+        homeserver=hs.url,
+        user_id=bot.user_id,
+        password=bot.password,
+        encryption=encryption,
+        allowed_inviters=[":localhost"],
+        messages_per_second=500.0,
+    )
     return Config(canvass=core, matrix=replace(settings, **matrix))  # type: ignore[arg-type]
 
 

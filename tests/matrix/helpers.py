@@ -1,3 +1,4 @@
+# ruff: noqa: ASYNC109  (test helpers take plain timeouts on purpose)
 """Shared steps of the Matrix tests."""
 
 from __future__ import annotations

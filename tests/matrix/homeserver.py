@@ -20,10 +20,21 @@ import yaml
 SECRET = "canvass-test-shared-secret"
 _FAST = {"per_second": 100000, "burst_count": 100000}
 RATE_LIMITS = (
-    "rc_message", "rc_registration", "rc_joins_per_room", "rc_3pid_validation", "rc_admin_redaction",
-    "rc_delayed_event_mgmt", "rc_room_creation", "rc_reports", "rc_key_requests", "rc_media_create",
-    "rc_profile", "rc_third_party_invite", "rc_user_directory", "rc_registration_token_validity",
-)  # fmt: skip
+    "rc_message",
+    "rc_registration",
+    "rc_joins_per_room",
+    "rc_3pid_validation",
+    "rc_admin_redaction",
+    "rc_delayed_event_mgmt",
+    "rc_room_creation",
+    "rc_reports",
+    "rc_key_requests",
+    "rc_media_create",
+    "rc_profile",
+    "rc_third_party_invite",
+    "rc_user_directory",
+    "rc_registration_token_validity",
+)
 NESTED_LIMITS = {
     "rc_login": ("address", "account", "failed_attempts"),
     "rc_joins": ("local", "remote"),
@@ -54,15 +65,36 @@ class Homeserver:
 
     def configure(self) -> None:
         subprocess.run(
-            [sys.executable, "-m", "synapse.app.homeserver", "--server-name", "localhost", "--config-path",
-             str(self.config_path), "--generate-config", "--report-stats=no", "--data-directory",
-             str(self.directory)],
-            check=True, capture_output=True, cwd=self.directory, timeout=120,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "synapse.app.homeserver",
+                "--server-name",
+                "localhost",
+                "--config-path",
+                str(self.config_path),
+                "--generate-config",
+                "--report-stats=no",
+                "--data-directory",
+                str(self.directory),
+            ],
+            check=True,
+            capture_output=True,
+            cwd=self.directory,
+            timeout=120,
+        )
         config: dict[str, Any] = yaml.safe_load(self.config_path.read_text())
         config.update(
-            listeners=[{"port": self.port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
-                        "x_forwarded": False, "resources": [{"names": ["client"], "compress": False}]}],
+            listeners=[
+                {
+                    "port": self.port,
+                    "bind_addresses": ["127.0.0.1"],
+                    "type": "http",
+                    "tls": False,
+                    "x_forwarded": False,
+                    "resources": [{"names": ["client"], "compress": False}],
+                }
+            ],
             registration_shared_secret=SECRET,
             enable_registration=False,
             report_stats=False,
@@ -73,7 +105,7 @@ class Homeserver:
             presence={"enabled": False},
             media_store_path=str(self.directory / "media"),
             max_upload_size="10M",
-        )  # fmt: skip
+        )
         for name in RATE_LIMITS:
             config[name] = dict(_FAST)
         for name, parts in NESTED_LIMITS.items():
@@ -81,7 +113,8 @@ class Homeserver:
         log_config = self.directory / "localhost.log.config"
         log_config.write_text(
             "version: 1\nformatters:\n  f:\n    format: '%(asctime)s %(levelname)s %(name)s %(message)s'\n"
-            f"handlers:\n  file:\n    class: logging.FileHandler\n    filename: {self.directory}/homeserver.log\n"
+            "handlers:\n  file:\n    class: logging.FileHandler\n"
+            f"    filename: {self.directory}/homeserver.log\n"
             "    formatter: f\nroot:\n  level: WARNING\n  handlers: [file]\ndisable_existing_loggers: false\n"
         )
         config["log_config"] = str(log_config)
@@ -91,8 +124,11 @@ class Homeserver:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "synapse.app.homeserver", "--config-path", str(self.config_path)],
-            cwd=self.directory, env=env, stdout=subprocess.DEVNULL, stderr=open(self.directory / "stderr.log", "ab"),
-        )  # fmt: skip
+            cwd=self.directory,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.directory / "stderr.log", "ab"),
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -124,10 +160,23 @@ class Homeserver:
             async with session.get(url) as response:
                 nonce = (await response.json())["nonce"]
             mac = hmac.new(SECRET.encode(), digestmod=hashlib.sha1)
-            mac.update(b"\x00".join([nonce.encode(), localpart.encode(), password.encode(),
-                                     b"admin" if admin else b"notadmin"]))  # fmt: skip
-            body = {"nonce": nonce, "username": localpart, "password": password, "admin": admin,
-                    "mac": mac.hexdigest()}  # fmt: skip
+            mac.update(
+                b"\x00".join(
+                    [
+                        nonce.encode(),
+                        localpart.encode(),
+                        password.encode(),
+                        b"admin" if admin else b"notadmin",
+                    ]
+                )
+            )
+            body = {
+                "nonce": nonce,
+                "username": localpart,
+                "password": password,
+                "admin": admin,
+                "mac": mac.hexdigest(),
+            }
             async with session.post(url, json=body) as response:
                 data = await response.json()
                 if response.status != 200:

@@ -10,7 +10,9 @@ from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, body, event_type, join_all, people
 
 
-async def test_bad_input_is_refused_clearly_and_changes_nothing(homeserver: Homeserver, tmp_path: Path) -> None:
+async def test_bad_input_is_refused_clearly_and_changes_nothing(
+    homeserver: Homeserver, tmp_path: Path
+) -> None:
     bot_account = await homeserver.register("badbot-" + tmp_path.name[-6:])
     organiser, alice, bob = await people(homeserver, "bad", 3)
     bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"))
@@ -18,8 +20,14 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(homeserver: Home
     try:
         room = await organiser.create_room([me, alice.user_id, bob.user_id])
         await join_all([alice, bob], room)
-        await organiser.wait_for(lambda r, e: r == room and event_type(e) == "m.room.member"
-                                 and e.source.get("state_key") == me and e.source["content"].get("membership") == "join")
+        await organiser.wait_for(
+            lambda r, e: (
+                r == room
+                and event_type(e) == "m.room.member"
+                and e.source.get("state_key") == me
+                and e.source["content"].get("membership") == "join"
+            )
+        )
 
         # A non-organiser's command is refused; nothing is created.
         mark = alice.mark()
@@ -42,8 +50,9 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(homeserver: Home
         surveys = await bot.core.service.list_surveys([Status.OPEN])
         text_id = next(s.id for s in surveys if s.id != poll_id)
 
-        dm, start = await alice.wait_for(lambda r, e: r != room and event_type(e) == POLL_START
-                                         and "Lunch?" in body(e))  # fmt: skip
+        dm, start = await alice.wait_for(
+            lambda r, e: r != room and event_type(e) == POLL_START and "Lunch?" in body(e)
+        )
         # Unknown answer ids.
         mark = alice.mark()
         await alice.vote(dm, start.event_id, ["zz9"])

@@ -10,7 +10,9 @@ from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, body, event_type, people
 
 
-async def test_poll_answered_in_a_participant_created_encrypted_dm(homeserver: Homeserver, tmp_path: Path) -> None:
+async def test_poll_answered_in_a_participant_created_encrypted_dm(
+    homeserver: Homeserver, tmp_path: Path
+) -> None:
     bot_account = await homeserver.register("e2eebot-" + tmp_path.name[-6:])
     me = bot_account.user_id
     (organiser,) = await people(homeserver, "enc-org", 1)
@@ -26,10 +28,14 @@ async def test_poll_answered_in_a_participant_created_encrypted_dm(homeserver: H
         room = await organiser.create_room([me, alice.user_id])
         await alice.client.join(room)
         await wait_bot_joined(organiser, room, me)
-        survey_id = survey_id_in(await command(organiser, room, me, '!canvass poll "Secret?" "Yes" "No" --k 3', "Opened"))
+        survey_id = survey_id_in(
+            await command(organiser, room, me, '!canvass poll "Secret?" "Yes" "No" --k 3', "Opened")
+        )
 
         # The bot reuses Alice's DM; its poll arrives encrypted and Alice's client decrypts it.
-        found, start = await alice.wait_for(lambda r, e: event_type(e) == POLL_START and "Secret?" in body(e), timeout=60)
+        found, start = await alice.wait_for(
+            lambda r, e: event_type(e) == POLL_START and "Secret?" in body(e), timeout=60
+        )
         assert found == dm and start.decrypted
         mark = alice.mark()
         await alice.vote(dm, start.event_id, ["a2"])

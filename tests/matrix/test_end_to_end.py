@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.matrix.bot import FakeRenderer, bot_config, start_bot
-from tests.matrix.helpers import command, html_sections, room_history, survey_id_in, table_counts, wait_bot_joined
+from tests.matrix.helpers import (
+    command,
+    html_sections,
+    room_history,
+    survey_id_in,
+    table_counts,
+    wait_bot_joined,
+)
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, Person, body, content, event_type, join_all, people
 
@@ -82,7 +89,10 @@ class Answerer:
     async def choice(self, question: int, numbers: list[int], after: int = 0) -> None:
         mark = self.person.mark()
         self.dm, start = await self.person.wait_for(
-            lambda r, e: r != self.room and event_type(e) == POLL_START and QUESTIONS[question - 1] in body(e), after=after
+            lambda r, e: (
+                r != self.room and event_type(e) == POLL_START and QUESTIONS[question - 1] in body(e)
+            ),
+            after=after,
         )
         if self.plan.by_poll:
             await self.person.vote(self.dm, start.event_id, [f"a{n}" for n in numbers])
@@ -91,7 +101,7 @@ class Answerer:
         await self.confirm(mark, question)
 
     async def first_part(self) -> None:
-        _, invitation = await self.person.wait_for(lambda r, e: e.sender == self.bot and "Please answer" in body(e))
+        await self.person.wait_for(lambda r, e: e.sender == self.bot and "Please answer" in body(e))
         plan = self.plan
         await self.choice(1, [plan.first_colour or plan.colour])
         await self.choice(2, plan.drinks)
@@ -104,7 +114,9 @@ class Answerer:
         await self.choice(3, [plan.rating], after=after)
         for question, reply in ((4, " ".join(map(str, plan.order))), (5, plan.comment)):
             mark = self.person.mark()
-            await self.person.wait_for(lambda r, e, q=question: r == self.dm and QUESTIONS[q - 1] in body(e), after=after)
+            await self.person.wait_for(
+                lambda r, e, q=question: r == self.dm and QUESTIONS[q - 1] in body(e), after=after
+            )
             await self.person.say(self.dm, reply)
             await self.confirm(mark, question)
         mark = self.person.mark()
@@ -129,7 +141,10 @@ def expected(plans: list[Plan]) -> dict[int, dict[str, int]]:
         1: {c: colours[c] for c in COLOURS},
         2: {d: drinks[d] for d in DRINKS},
         3: {str(v): ratings[str(v)] for v in range(1, 6)},
-        4: {f"{i + 1}. {v}": n for i, (v, n) in enumerate(sorted(borda.items(), key=lambda kv: (-kv[1], VENUES.index(kv[0]))))},
+        4: {
+            f"{i + 1}. {v}": n
+            for i, (v, n) in enumerate(sorted(borda.items(), key=lambda kv: (-kv[1], VENUES.index(kv[0]))))
+        },
     }
 
 
@@ -150,12 +165,14 @@ async def test_survey_in_a_room_of_ten_end_to_end(homeserver: Homeserver, tmp_pa
         # 1. The organiser (room creator, so power >= 50) opens the survey.
         opened = await command(organiser, room, me, SURVEY, "Opened")
         survey_id = survey_id_in(opened)
-        _, announcement = await organiser.wait_for(lambda r, e: r == room and "I have sent you a private message" in body(e))
+        _, announcement = await organiser.wait_for(
+            lambda r, e: r == room and "I have sent you a private message" in body(e)
+        )
         assert content(announcement)["msgtype"] == "m.notice"
         assert "<strong>" in content(announcement)["formatted_body"] and "Anonymous" in body(announcement)
 
         # 2-3. Everyone gets a DM and answers; one saves halfway.
-        answerers = [Answerer(p, me, room, plan) for p, plan in zip(everyone, PLANS)]
+        answerers = [Answerer(p, me, room, plan) for p, plan in zip(everyone, PLANS, strict=True)]
         saver = answerers[1]
 
         async def run(a: Answerer) -> None:
@@ -179,8 +196,12 @@ async def test_survey_in_a_room_of_ten_end_to_end(homeserver: Homeserver, tmp_pa
         # 4-5. Close; the results appear in the room as images and a numbers table.
         mark = organiser.mark()
         await command(organiser, room, me, f"!canvass close {survey_id}", "Closed")
-        _, table = await organiser.wait_for(lambda r, e: r == room and e.sender == me and "respondents: 9" in body(e)
-                                            and "Offsite planning" in body(e), after=mark)  # fmt: skip
+        _, table = await organiser.wait_for(
+            lambda r, e: (
+                r == room and e.sender == me and "respondents: 9" in body(e) and "Offsite planning" in body(e)
+            ),
+            after=mark,
+        )
         sections = html_sections(html.unescape(content(table)["formatted_body"]))
         want = expected(PLANS)
         for question in (1, 2, 3, 4):
@@ -188,9 +209,14 @@ async def test_survey_in_a_room_of_ten_end_to_end(homeserver: Homeserver, tmp_pa
         for plan in PLANS:
             assert plan.comment in sections[5]
         history = await room_history(organiser, room)
-        images = [e for e in history if e["type"] == "m.room.message" and e["content"].get("msgtype") == "m.image"]
+        images = [
+            e for e in history if e["type"] == "m.room.message" and e["content"].get("msgtype") == "m.image"
+        ]
         assert len(images) == 5 and renderer.calls == 5
-        assert all(i["content"]["url"].startswith("mxc://") and i["content"]["body"].startswith("Chart.") for i in images)
+        assert all(
+            i["content"]["url"].startswith("mxc://") and i["content"]["body"].startswith("Chart.")
+            for i in images
+        )
 
         # 6. No event in the shared room carries anyone's choice.
         types = {e["type"] for e in history}
