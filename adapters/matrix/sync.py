@@ -42,13 +42,6 @@ class Batch:
     invites: list[Invite] = field(default_factory=list)
 
 
-class Handler:
-    """What the loop calls; implemented by the adapter's router."""
-
-    on_event: Callable[[str, Event], Awaitable[None]]
-    on_invite: Callable[[Invite], Awaitable[None]]
-
-
 class SyncLoop:
     def __init__(
         self,
