@@ -14,7 +14,9 @@ from bot.errors import InvalidInput
 
 SINGLE = Question("q1", 0, QuestionKind.SINGLE, "Colour?", ("Red", "Green", "Blue"))
 MULTI = Question("q2", 1, QuestionKind.MULTI, "Drinks?", ("Tea", "Coffee", "Water"), max_selections=2)
-SCALE = Question("q3", 2, QuestionKind.SCALE, "Rate", scale_min=0, scale_max=10, min_label="no", max_label="yes")
+SCALE = Question(
+    "q3", 2, QuestionKind.SCALE, "Rate", scale_min=0, scale_max=10, min_label="no", max_label="yes"
+)
 RANKING = Question("q4", 3, QuestionKind.RANKING, "Rank", ("A", "B", "C"))
 
 
