@@ -61,6 +61,7 @@ class MatrixConfig:
     allowed_inviters: list[str] = field(default_factory=list)  # "@user:server" or ":server"
     store_dir: str = ""  # empty: data_dir/matrix-store
     messages_per_second: float = 5.0
+    sync_timeline_limit: int = 0  # events per room per sync; 0: the homeserver's default (gaps are backfilled)
 
 
 @dataclass(frozen=True)

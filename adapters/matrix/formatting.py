@@ -1,0 +1,143 @@
+"""Matrix message content: HTML with a plain-text body for every notice and table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from adapters.matrix.answers import how_to_reply
+from bot.anonymity import notice
+from bot.domain import Question, QuestionKind, Survey
+from bot.results import ChoiceResult, HiddenResult, QuestionResult, RankingResult, ScaleResult, SurveyResults
+from bot.tables import question_table, survey_table
+from bot.timeparse import format_local
+
+DM_HINT = "I have sent you a private message: answer there, where only you and I can see it."
+CONTROLS = "skip · back · review · save · submit"
+
+
+def notice_content(body: str, html: str | None = None, msgtype: str = "m.notice") -> dict[str, Any]:
+    content: dict[str, Any] = {"msgtype": msgtype, "body": body}
+    if html is not None:
+        content["format"] = "org.matrix.custom.html"
+        content["formatted_body"] = html
+    return content
+
+
+def kind_label(question: Question) -> str:
+    return {
+        QuestionKind.SINGLE: "one choice",
+        QuestionKind.MULTI: f"up to {question.max_selections} choices",
+        QuestionKind.SCALE: f"scale {question.scale_min}–{question.scale_max}",
+        QuestionKind.RANKING: "ranking",
+        QuestionKind.TEXT: "free text",
+    }[question.kind]
+
+
+def announcement(survey: Survey) -> dict[str, Any]:
+    what = "Poll" if survey.is_poll else "Survey"
+    lines = [f"📋 {what}: {survey.title} [{survey.id}]"]
+    html = [f"<p>📋 <strong>{what}: {escape(survey.title)}</strong> [<code>{survey.id}</code>]</p>"]
+    if survey.description:
+        lines.append(survey.description)
+        html.append(f"<p>{escape(survey.description)}</p>")
+    items = []
+    for q in survey.questions:
+        lines.append(f"{q.position + 1}. {q.text} ({kind_label(q)})")
+        opts = "".join(f"<li>{escape(o)}</li>" for o in q.options)
+        items.append(
+            f"<li>{escape(q.text)} <em>({kind_label(q)})</em>{f'<ul>{opts}</ul>' if opts else ''}</li>"
+        )
+        lines.extend(f"   - {o}" for o in q.options)
+    html.append(f"<ol>{''.join(items)}</ol>")
+    if survey.closes_at:
+        closes = f"Closes {format_local(survey.closes_at, survey.timezone)}."
+        lines.append(closes)
+        html.append(f"<p>{escape(closes)}</p>")
+    lines += [notice(survey.k), DM_HINT]
+    html += [f"<p>{escape(notice(survey.k))}</p>", f"<p><strong>{escape(DM_HINT)}</strong></p>"]
+    return notice_content("\n".join(lines), "".join(html))
+
+
+def invitation(survey: Survey) -> dict[str, Any]:
+    what = "poll" if survey.is_poll else f"survey of {len(survey.questions)} questions"
+    closes = f" It closes {format_local(survey.closes_at, survey.timezone)}." if survey.closes_at else ""
+    extra = "" if survey.is_poll else f"\nI will ask one question at a time. Any time: {CONTROLS}."
+    body = (
+        f"Hello! Please answer the {what} “{survey.title}” [{survey.id}].{closes}{extra}\n{notice(survey.k)}"
+    )
+    return notice_content(body, escape(body).replace("\n", "<br>"))
+
+
+def question_prompt(survey: Survey, question: Question) -> str:
+    where = (
+        ""
+        if survey.is_poll
+        else f"Question {question.position + 1} of {len(survey.questions)} ({kind_label(question)}). "
+    )
+    lines = [f"{where}{question.text}"]
+    if question.kind is QuestionKind.RANKING or (question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI)):
+        lines += [f"{i + 1}. {o}" for i, o in enumerate(question.options)]
+    if question.kind is QuestionKind.SCALE and (question.min_label or question.max_label):
+        lines.append(
+            f"{question.scale_min} = {question.min_label}, {question.scale_max} = {question.max_label}"
+        )
+    hint = how_to_reply(question)
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.SCALE):
+        hint = "click an option, or " + hint
+    lines.append(hint[0].upper() + hint[1:] + "." + ("" if survey.is_poll else f" ({CONTROLS})"))
+    lines.append(notice(survey.k))
+    return "\n".join(lines)
+
+
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def question_html(result: QuestionResult) -> str:
+    title = f"<h4>Q{result.question.position + 1}. {escape(result.question.text)}</h4>"
+    if isinstance(result, HiddenResult):
+        return f"{title}<p>{escape(result.reason)}: nothing is shown.</p>"
+    n = f"<p>n = {result.respondents}</p>"
+    if isinstance(result, ChoiceResult):
+        rows = [(o.label, str(o.count), f"{o.percent:.0f}%") for o in result.options]
+        note = "<p>Percent of respondents; the total may exceed 100%.</p>" if result.multi else ""
+        return title + n + _table(("option", "n", "%"), rows) + note
+    if isinstance(result, ScaleResult):
+        rows = [(str(b.value), str(b.count), f"{b.percent:.0f}%") for b in result.distribution]
+        summary = (
+            f"<p>median {result.median:g}, mean {result.mean:.2f}"
+            + (f", NPS {result.nps:+.0f}" if result.nps is not None else "")
+            + "</p>"
+        )
+        return title + n + summary + _table(("value", "n", "%"), rows)
+    if isinstance(result, RankingResult):
+        ranked = [
+            (f"{i + 1}. {it.label}", str(it.borda), f"{it.mean_borda:.2f}", f"{it.first_percent:.0f}%")
+            for i, it in enumerate(result.items)
+        ]
+        return title + n + _table(("option (by Borda score)", "Borda", "mean", "ranked 1st"), ranked)
+    terms = (
+        ", ".join(f"{t.term} ({t.respondents})" for t in result.top_terms)
+        or "none shared by 2 or more people"
+    )
+    answers = "".join(f"<li>{escape(a)}</li>" for a in result.answers)
+    return f"{title}{n}<p>Top terms: {escape(terms)}</p><p>Answers (shuffled):</p><ul>{answers}</ul>"
+
+
+def results_table(results: SurveyResults) -> dict[str, Any]:
+    when = "live" if results.live else f"closed {format_local(results.closes_at, results.timezone)}"
+    count = f"{results.respondents}" if results.respondents is not None else f"fewer than {results.k}"
+    head = (
+        f"<p><strong>{escape(results.title)}</strong> [<code>{results.survey_id}</code>] ({escape(when)}); "
+        f"respondents: {count}</p>"
+    )
+    html = head + "".join(question_html(q) for q in results.questions)
+    return notice_content(survey_table(results), html)
+
+
+def chart_caption(result: QuestionResult) -> str:
+    return question_table(result)

@@ -1,0 +1,117 @@
+"""`bot.ports.Messenger` for Matrix: announcements as m.notice (HTML plus plain body), questions in
+DMs, results as an m.image per chart followed by an HTML table, and live charts that replace (redact)
+their previous image."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import struct
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from nio import UploadResponse
+
+from adapters.matrix.formatting import announcement, notice_content, results_table
+from bot.domain import Participant, Survey, Target
+from bot.ports import RenderedChart, StateStore
+from bot.results import SurveyResults
+
+if TYPE_CHECKING:
+    from adapters.matrix.plugin import MatrixAdapter
+
+log = logging.getLogger(__name__)
+PLATFORM = "matrix"
+LIVE_KEY = "matrix.live."
+
+
+def png_size(png: bytes) -> tuple[int, int] | None:
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 24:
+        return None
+    width, height = struct.unpack(">II", png[16:24])
+    return int(width), int(height)
+
+
+class MatrixMessenger:
+    platform = PLATFORM
+
+    def __init__(self, adapter: MatrixAdapter, state: StateStore) -> None:
+        self.adapter = adapter
+        self.state = state
+
+    async def announce_survey(self, target: Target, survey: Survey) -> None:
+        sender = await self.adapter.ready()
+        await sender.send(target.channel, announcement(survey))
+
+    async def invite_participant(self, participant: Participant, survey: Survey) -> None:
+        await self.adapter.ready()
+        try:
+            await self.adapter.conversations.invite(participant.user_id, survey)
+        except Exception:
+            # One unreachable member must not stop the others from being asked.
+            log.exception("matrix: could not invite a participant to survey %s", survey.id)
+
+    async def post_results(
+        self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]
+    ) -> None:
+        sender = await self.adapter.ready()
+        client = self.adapter.client
+        assert client is not None
+        images: list[str] = []
+        for i, chart in enumerate(charts, start=1):
+            upload, _keys = await client.upload(
+                io.BytesIO(chart.png),
+                content_type="image/png",
+                filename=f"{results.survey_id}-q{i}.png",
+                filesize=len(chart.png),
+            )
+            if not isinstance(upload, UploadResponse):
+                log.warning("matrix: chart upload failed: %s", getattr(upload, "message", upload))
+                continue
+            info: dict[str, object] = {"mimetype": "image/png", "size": len(chart.png)}
+            if (size := png_size(chart.png)) is not None:
+                info["w"], info["h"] = size
+            # The alt text goes in body: it is what screen readers and text-only clients show.
+            content = {
+                "msgtype": "m.image",
+                "body": chart.alt_text,
+                "url": upload.content_uri,
+                "info": info,
+                "filename": f"{results.survey_id}-q{i}.png",
+            }
+            images.append(await sender.send(target.channel, content))
+        table = await sender.send(target.channel, results_table(results))
+        key = f"{LIVE_KEY}{results.survey_id}.{target.channel}"
+        previous = await self.state.get_state(key)
+        if results.live:
+            await self.state.set_state(key, json.dumps([*images, table]))
+        if previous:
+            # A live chart replaces the one before it, so the room shows one current picture.
+            for event_id in json.loads(previous):
+                await client.room_redact(target.channel, event_id, reason="replaced by newer results")
+            if not results.live:
+                await self.state.set_state(key, "[]")
+
+    async def post_text(self, target: Target, text: str) -> None:
+        sender = await self.adapter.ready()
+        await sender.send(target.channel, notice_content(text))
+
+    async def send_direct(self, participant: Participant, text: str) -> None:
+        await self.adapter.ready()
+        await self.adapter.conversations.say(
+            await self.adapter.dms.room_for(participant.user_id), participant.user_id, text
+        )
+
+    async def channel_members(self, target: Target) -> list[Participant]:
+        await self.adapter.ready()
+        client = self.adapter.client
+        assert client is not None
+        response = await client.joined_members(target.channel)
+        members = getattr(response, "members", None)
+        if members is None:
+            log.warning(
+                "matrix: could not list the members of a room: %s", getattr(response, "message", response)
+            )
+            return []
+        return [Participant(PLATFORM, m.user_id) for m in members if m.user_id != client.user_id]

@@ -1,0 +1,98 @@
+"""The Matrix adapter as the composition root loads it: `create(core) -> MatrixAdapter`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from nio import AsyncClient
+
+from adapters.matrix.client import connect
+from adapters.matrix.commands import RoomCommands
+from adapters.matrix.conversation import Conversations
+from adapters.matrix.dm import DirectRooms
+from adapters.matrix.messenger import PLATFORM, MatrixMessenger
+from adapters.matrix.ratelimit import RateLimiter
+from adapters.matrix.rooms import RoomSender
+from adapters.matrix.router import Router
+from adapters.matrix.sync import SyncLoop
+from bot.events import Event, LiveResultsChanged
+
+log = logging.getLogger(__name__)
+
+
+class MatrixAdapter:
+    platform = PLATFORM
+
+    def __init__(self, core: Any) -> None:
+        self.core = core
+        self.config = core.config.matrix
+        self.messenger = MatrixMessenger(self, core.state)
+        self.client: AsyncClient | None = None
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        core.service.events.subscribe(self._on_core_event)
+
+    async def ready(self) -> RoomSender:
+        """Wait until connected: the core may ask for a message while the adapter is starting."""
+        await asyncio.wait_for(self._ready.wait(), timeout=120)
+        return self.sender
+
+    async def _start(self) -> SyncLoop:
+        client = await connect(self.core.config)
+        self.client = client
+        self.dms = DirectRooms(client, encrypt=self.config.encryption)
+        await self.dms.load()
+        router_ref: list[Router] = []
+
+        async def on_event(room_id: str, event: Any) -> None:
+            await router_ref[0].on_event(room_id, event)
+
+        async def on_invite(invite: Any) -> None:
+            await router_ref[0].on_invite(invite)
+
+        loop = SyncLoop(client, self.core.state, on_event, on_invite, self.config.sync_timeline_limit)
+        self.sender = RoomSender(client, RateLimiter(self.config.messages_per_second), loop.wait_for)
+        self.conversations = Conversations(self.core.service, self.core.state, self.dms, self.sender)
+        commands = RoomCommands(client, self.core.commands, self.sender, self.config.command_prefix)
+        router_ref.append(
+            Router(
+                client.user_id,
+                self.dms,
+                self.sender,
+                self.conversations,
+                commands,
+                list(self.config.allowed_inviters),
+            )
+        )
+        self._ready.set()
+        return loop
+
+    async def run(self) -> None:
+        loop = await self._start()
+        self._task = asyncio.create_task(loop.run(), name="matrix-sync")
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            if self._task.cancelled():
+                return  # stopped
+            raise
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self.client is not None:
+            await self.client.close()
+
+    async def _on_core_event(self, event: Event) -> None:
+        if isinstance(event, LiveResultsChanged) and self._ready.is_set():
+            survey = await self.core.service.get(event.survey_id)
+            targets = [t for t in survey.targets if t.platform == PLATFORM]
+            if targets:
+                await self.core.delivery.post_results(None, survey.id, targets)
+
+
+def create(core: Any) -> MatrixAdapter:
+    return MatrixAdapter(core)
