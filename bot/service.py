@@ -267,7 +267,9 @@ class Canvass:
         )
         if not outcome.accepted:
             raise await self._refused(survey.id)
-        if survey.results_mode is ResultsMode.LIVE:
+        if survey.results_mode is ResultsMode.LIVE and outcome.new_respondent:
+            # Only new ballots move the live numbers: were changed answers counted, one person
+            # changing their answer k times could trigger a snapshot that shows their change.
             await self._count_live_submission(survey)
         return Receipt(survey.id, valid, changed=not outcome.new_respondent)
 
