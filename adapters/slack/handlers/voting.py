@@ -49,15 +49,11 @@ async def record(
         ctx.guard.done(*key)
     ctx.metrics.answers.inc()
     ctx.live.mark(receipt.survey_id)
-    ctx.background.spawn(_confirm(ctx, user, channel, receipt.survey_id, receipt.changed), "vote-confirm")
+    text = confirmation(receipt.title, receipt.changed)
+    ctx.background.spawn(ctx.messenger.ephemeral(channel, user, text), "vote-confirm")
 
 
 NOT_STORED = "⚠ Your answer could not be stored just now. Please click again in a moment."
-
-
-async def _confirm(ctx: SlackContext, user: str, channel: str, survey_id: str, changed: bool) -> None:
-    survey = await ctx.service.get(survey_id)
-    await ctx.messenger.ephemeral(channel, user, confirmation(survey.title, changed))
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
