@@ -34,9 +34,12 @@ async def run(rate: float, seconds: float) -> None:
     api = FakeApiProcess()
     try:
         with tempfile.TemporaryDirectory(prefix="canvass-bench-") as folder:
-            async with canvass_server(
-                api.url, folder, results_mode=ResultsMode.LIVE, k=3, update_interval=0.5
-            ) as (url, core, adapter, prefix):
+            async with canvass_server(api.url, folder, results_mode=ResultsMode.LIVE, k=3, update_interval=0.5) as (
+                url,
+                _core,
+                adapter,
+                prefix,
+            ):
                 await generate_load(url, votes(prefix, 100, offset=10_000_000), concurrency=10)  # warm-up
                 result = await generate_load(url, votes(prefix, count), rate=rate, max_seconds=seconds + 1)
                 await adapter.background.drain()

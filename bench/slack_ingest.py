@@ -140,11 +140,27 @@ async def run(count: int, concurrency: int) -> None:
     finally:
         calls = api.stop()
     floor_rps, ours_rps = floor.ok / floor.elapsed, ours.ok / ours.elapsed
-    emit(BENCH, "floor_bare_bolt_requests_per_s", floor_rps, "1/s", concurrency=concurrency, requests=floor.sent,
-         statuses=floor.statuses)
-    emit(BENCH, "canvass_votes_per_s", ours_rps, "1/s", concurrency=concurrency, requests=ours.sent,
-         statuses=ours.statuses, committed=stored, acked_including_warmup=ours.ok + warmup,
-         confirmations=calls.get("chat.postEphemeral", 0))
+    emit(
+        BENCH,
+        "floor_bare_bolt_requests_per_s",
+        floor_rps,
+        "1/s",
+        concurrency=concurrency,
+        requests=floor.sent,
+        statuses=floor.statuses,
+    )
+    emit(
+        BENCH,
+        "canvass_votes_per_s",
+        ours_rps,
+        "1/s",
+        concurrency=concurrency,
+        requests=ours.sent,
+        statuses=ours.statuses,
+        committed=stored,
+        acked_including_warmup=ours.ok + warmup,
+        confirmations=calls.get("chat.postEphemeral", 0),
+    )
     emit(BENCH, "ratio_to_floor", ours_rps / floor_rps, "x", target=">= 0.75")
 
 

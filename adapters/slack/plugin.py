@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-
-import aiohttp
 from typing import Any
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import build_app

@@ -15,7 +15,6 @@ import random
 from collections.abc import Awaitable, Callable
 
 import aiohttp
-
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
@@ -73,9 +72,7 @@ class RetryAfterHandler(AsyncRetryHandler):
                         wait = max(0.0, float(values[0]))
                     except ValueError:
                         pass
-        log.warning(
-            "Slack rate limit: waiting %.1fs before retrying (attempt %d)", wait, state.current_attempt + 1
-        )
+        log.warning("Slack rate limit: waiting %.1fs before retrying (attempt %d)", wait, state.current_attempt + 1)
         if self._on_wait is not None:
             self._on_wait(wait)
         state.next_attempt_requested = True
@@ -115,7 +112,9 @@ class TransientErrorHandler(AsyncRetryHandler):
         what = f"status {response.status_code}" if response is not None else type(error).__name__
         # The method name only (the URL path), never the arguments: they can hold a message text.
         method = request.url.rsplit("/", 1)[-1]
-        log.warning("Slack %s failed (%s): retrying in %.1fs (attempt %d)", method, what, wait, state.current_attempt + 1)
+        log.warning(
+            "Slack %s failed (%s): retrying in %.1fs (attempt %d)", method, what, wait, state.current_attempt + 1
+        )
         state.next_attempt_requested = True
         await self._sleep(wait)
         state.increment_current_attempt()

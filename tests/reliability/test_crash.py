@@ -78,9 +78,12 @@ class BotProcess:
     async def start(self) -> None:
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # noqa: ASYNC220 - starting is instant; waiting is async below
                 [sys.executable, "-m", "bot.cli", "--config", str(self.config), "run"],
-                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
             )
         async with aiohttp.ClientSession() as session:
             for _ in range(300):  # bounded: 30 s
@@ -124,9 +127,16 @@ async def post(session: aiohttp.ClientSession, url: str, body: str) -> int:
 def command(fake: FakeSlack, text: str, n: int) -> str:
     return urlencode(
         {
-            "team_id": "T1", "channel_id": CHANNEL, "channel_name": "plenary", "user_id": ORGANISER,
-            "user_name": "organiser", "command": "/canvass", "text": text, "api_app_id": "A1",
-            "response_url": f"{fake.root}/response/cmd{n}", "trigger_id": f"trigger.{n}",
+            "team_id": "T1",
+            "channel_id": CHANNEL,
+            "channel_name": "plenary",
+            "user_id": ORGANISER,
+            "user_name": "organiser",
+            "command": "/canvass",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": f"{fake.root}/response/cmd{n}",
+            "trigger_id": f"trigger.{n}",
         }
     )
 
@@ -145,8 +155,13 @@ def click(user: str, value: str, ts: str) -> str:
         "message": {"type": "message", "ts": ts, "text": "poll"},
         "state": {"values": {}},
         "actions": [
-            {"action_id": f"canvass_vote:{value[-1]}", "block_id": "vote", "type": "button", "value": value,
-             "action_ts": "1700000000.000001"}
+            {
+                "action_id": f"canvass_vote:{value[-1]}",
+                "block_id": "vote",
+                "type": "button",
+                "value": value,
+                "action_ts": "1700000000.000001",
+            }
         ],
     }
     return urlencode({"payload": json.dumps(payload)})
@@ -165,9 +180,9 @@ def write_config(folder: Path, fake: FakeSlack, port: int, database_url: str) ->
     database = f'[database]\nurl = "{database_url}"\n' if database_url.startswith("postgresql") else ""
     config.write_text(
         f"""[canvass]
-data_dir = "{folder / 'data'}"
+data_dir = "{folder / "data"}"
 organisers = ["slack:{ORGANISER}"]
-secret = "{'c' * 40}"
+secret = "{"c" * 40}"
 log_level = "DEBUG"
 
 {database}
@@ -197,12 +212,17 @@ async def crash_and_check(tmp_path: Path, database_url: str | None) -> None:
     try:
         await bot.start()
         async with aiohttp.ClientSession() as session:
-            assert await post(session, bot.url, command(fake, 'poll "Where next?" "North" "South" "East" --k 3', 1)) == 200
+            assert (
+                await post(session, bot.url, command(fake, 'poll "Where next?" "North" "South" "East" --k 3', 1)) == 200
+            )
             await eventually(lambda: fake.ok_calls("chat.postMessage"), "the poll message")
             message = fake.ok_calls("chat.postMessage")[0]
             values = [
-                e["value"] for b in message.args["blocks"] if b.get("type") == "actions"
-                for e in b["elements"] if str(e.get("action_id", "")).startswith("canvass_vote:")
+                e["value"]
+                for b in message.args["blocks"]
+                if b.get("type") == "actions"
+                for e in b["elements"]
+                if str(e.get("action_id", "")).startswith("canvass_vote:")
             ]
             assert len(values) == 3
             survey_id = values[0].split("|")[0]
@@ -259,7 +279,9 @@ async def crash_and_check(tmp_path: Path, database_url: str | None) -> None:
         assert len(acked) <= sum(tally) <= len(acked) + len(unanswered)
 
         # After close: no participant id anywhere, not even in the roster or the raw SQLite files.
-        assert rows_mentioning(url, all_forms(VOTERS)) == {}  # (the organiser, not a participant, is kept as the creator)
+        assert (
+            rows_mentioning(url, all_forms(VOTERS)) == {}
+        )  # (the organiser, not a participant, is kept as the creator)
         if database_url is None:
             database = tmp_path / "data" / "canvass.db"
             raw = b"".join(p.read_bytes() for p in database.parent.glob("canvass.db*"))

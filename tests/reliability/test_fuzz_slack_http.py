@@ -18,9 +18,7 @@ from bot.commands import parse_command
 from bot.errors import CanvassError
 from tests.slack.harness import SlackHarness
 
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=12), st.floats(allow_nan=False))
 json_values = st.recursive(
@@ -28,23 +26,59 @@ json_values = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
     max_leaves=12,
 )
-KEYS = ["type", "user", "actions", "view", "state", "channel", "container", "team", "trigger_id", "event",
-        "event_id", "value", "action_id", "id", "callback_id", "private_metadata", "values", "response_url"]
+KEYS = [
+    "type",
+    "user",
+    "actions",
+    "view",
+    "state",
+    "channel",
+    "container",
+    "team",
+    "trigger_id",
+    "event",
+    "event_id",
+    "value",
+    "action_id",
+    "id",
+    "callback_id",
+    "private_metadata",
+    "values",
+    "response_url",
+]
 
 
 def shaped(kind: str) -> dict[str, Any]:
     """A plausible skeleton of each payload type, to be mutated."""
     user = {"id": "U0001", "team_id": "T1"}
     if kind == "block_actions":
-        return {"type": kind, "user": user, "channel": {"id": "CGENERAL"},
-                "actions": [{"action_id": "canvass_vote:0", "value": "abc|def|0", "type": "button"}],
-                "state": {"values": {}}, "trigger_id": "t.1", "team": {"id": "T1"}}
+        return {
+            "type": kind,
+            "user": user,
+            "channel": {"id": "CGENERAL"},
+            "actions": [{"action_id": "canvass_vote:0", "value": "abc|def|0", "type": "button"}],
+            "state": {"values": {}},
+            "trigger_id": "t.1",
+            "team": {"id": "T1"},
+        }
     if kind in ("view_submission", "view_closed"):
-        return {"type": kind, "user": user, "team": {"id": "T1"},
-                "view": {"id": "V1", "callback_id": "canvass_answer", "private_metadata": "{}",
-                         "state": {"values": {"q|x": {"canvass_answer": {"type": "plain_text_input", "value": "hi"}}}}}}
-    return {"type": "event_callback", "event_id": "Ev1", "team_id": "T1",
-            "event": {"type": "app_home_opened", "user": "U0001", "tab": "home"}}
+        return {
+            "type": kind,
+            "user": user,
+            "team": {"id": "T1"},
+            "view": {
+                "id": "V1",
+                "callback_id": "canvass_answer",
+                "private_metadata": "{}",
+                "state": {"values": {"q|x": {"canvass_answer": {"type": "plain_text_input", "value": "hi"}}}},
+            },
+        }
+    return {
+        "type": "event_callback",
+        "event_id": "Ev1",
+        "team_id": "T1",
+        "event": {"type": "app_home_opened", "user": "U0001", "tab": "home"},
+    }
 
 
 @st.composite
@@ -73,9 +107,16 @@ def body_of(draw_kind: str, payload: Any, text: str) -> tuple[str, str]:
     if draw_kind == "event":
         return json.dumps(payload), "application/json"
     if draw_kind == "command":
-        return urlencode({"command": "/canvass", "text": text, "user_id": "U0001", "channel_id": "CGENERAL",
-                          "response_url": "http://127.0.0.1:9/x", "trigger_id": "t"}), \
-            "application/x-www-form-urlencoded"
+        return urlencode(
+            {
+                "command": "/canvass",
+                "text": text,
+                "user_id": "U0001",
+                "channel_id": "CGENERAL",
+                "response_url": "http://127.0.0.1:9/x",
+                "trigger_id": "t",
+            }
+        ), "application/x-www-form-urlencoded"
     return text, "application/x-www-form-urlencoded"
 
 

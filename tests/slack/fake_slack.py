@@ -206,7 +206,9 @@ class FakeSlack:
                 return web.json_response({"ok": False, "error": "too_late"}, status=504)
             self.calls.append(Call(method, args, int(fault)))
             if fault == "429":
-                return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+                )
             return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         if self._limit_left > 0:
             self._limit_left -= 1
@@ -222,9 +224,7 @@ class FakeSlack:
         for need in REQUIRED[method]:
             names = need if isinstance(need, tuple) else (need,)
             if not any(args.get(name) not in (None, "") for name in names):
-                return self._answer(
-                    method, args, {"ok": False, "error": ERROR_FOR.get(names[0], "invalid_arguments")}
-                )
+                return self._answer(method, args, {"ok": False, "error": ERROR_FOR.get(names[0], "invalid_arguments")})
         problems: list[str] = []
         if "blocks" in args:
             problems += _block_problems(args["blocks"], 50)
