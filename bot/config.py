@@ -45,6 +45,7 @@ class SlackConfig:
     http_port: int = 3000
     api_url: str = ""  # Web API base URL; empty means Slack's own
     update_interval_seconds: float = 5.0
+    api_timeout_seconds: float = 30.0  # one Web API attempt; a timed-out attempt is retried with backoff
 
 
 @dataclass(frozen=True)

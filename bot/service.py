@@ -49,6 +49,7 @@ class Receipt:
     survey_id: str
     answers: Mapping[str, Answer]
     changed: bool  # they had answered before and this replaces it
+    title: str = ""  # the survey's title, so a confirmation needs no second read
 
 
 @dataclass(frozen=True)
@@ -271,7 +272,7 @@ class Canvass:
             # Only new ballots move the live numbers: were changed answers counted, one person
             # changing their answer k times could trigger a snapshot that shows their change.
             await self._count_live_submission(survey)
-        return Receipt(survey.id, valid, changed=not outcome.new_respondent)
+        return Receipt(survey.id, valid, changed=not outcome.new_respondent, title=survey.title)
 
     async def save_draft(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> int:
         """Save partial answers to resume later; they count for nothing until submitted."""

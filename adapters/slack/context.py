@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -28,16 +29,21 @@ from bot.service import Canvass
 log = logging.getLogger(__name__)
 
 Listener = Callable[..., Awaitable[None]]
+REPEAT_WAIT_SECONDS = 2.5  # a repeated click waits at most this for the first one (Slack's ack limit is 3 s)
 
 
 class ClickGuard:
     """Drops a repeat of the same click (a double click) within a few seconds, so one vote is never
-    confirmed or counted twice. Keys are HMACs under a key that lives only in this process's memory."""
+    confirmed or counted twice. Keys are HMACs under a key that lives only in this process's memory.
+
+    A repeat that arrives while the first click is still being stored can `settled()` for it, so that
+    its own 200 is not sent before the ballot it stands for is committed."""
 
     def __init__(self, ttl_seconds: float = 10.0) -> None:
         self._key = secrets.token_bytes(32)
         self._ttl = ttl_seconds
         self._seen: dict[bytes, float] = {}
+        self._inflight: dict[bytes, asyncio.Event] = {}
 
     def _digest(self, *parts: str) -> bytes:
         return hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
@@ -51,7 +57,23 @@ class ClickGuard:
         if seen_at is not None and now - seen_at < self._ttl:
             return False
         self._seen[digest] = now
+        self._inflight[digest] = asyncio.Event()
         return True
+
+    def done(self, *parts: str) -> None:
+        """The first click's work is over (stored or refused): release the repeats waiting for it."""
+        event = self._inflight.pop(self._digest(*parts), None)
+        if event is not None:
+            event.set()
+
+    async def settled(self, *parts: str) -> None:
+        """Wait (bounded: Slack wants the ack within 3 s) until the first of these clicks is done."""
+        event = self._inflight.get(self._digest(*parts))
+        if event is not None:
+            try:
+                await asyncio.wait_for(event.wait(), REPEAT_WAIT_SECONDS)
+            except TimeoutError:
+                pass
 
     def forget(self, *parts: str) -> None:
         self._seen.pop(self._digest(*parts), None)

@@ -19,7 +19,7 @@ def _interactive_problem(payload: Any) -> str | None:
     if not isinstance(payload, dict):
         return "the payload is not an object"
     kind = payload.get("type")
-    if kind not in INTERACTIVE:
+    if not isinstance(kind, str) or kind not in INTERACTIVE:  # a list here is unhashable: was a 500
         return f"unsupported payload type {kind!r}"
     if not _user_ok(payload):
         return "the payload has no user"
@@ -32,7 +32,9 @@ def _interactive_problem(payload: Any) -> str | None:
         ):
             return "block_actions needs actions with action ids"
         view = payload.get("view")
-        if view is not None and not (isinstance(view, dict) and isinstance(view.get("id"), str)):
+        if view is not None and not (
+            isinstance(view, dict) and isinstance(view.get("id"), str) and isinstance(view.get("type"), str)
+        ):
             return "the view is malformed"
         state = payload.get("state")
         if state is not None and not isinstance(state, dict):
@@ -43,6 +45,7 @@ def _interactive_problem(payload: Any) -> str | None:
         not isinstance(view, dict)
         or not isinstance(view.get("callback_id"), str)
         or not isinstance(view.get("id"), str)
+        or not isinstance(view.get("type"), str)  # Bolt reads view.type unguarded (KeyError: a 500)
     ):
         return "the view is missing or malformed"
     state = view.get("state")

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import build_app
@@ -85,6 +86,12 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Connect (Socket Mode) or listen (HTTP mode), then return; `run` also waits until stopped."""
+        if self.client.session is None:
+            # One pooled session for every Web API call: without it the SDK opens (and closes) a new
+            # connection per call, which under a burst of votes cost more than storing the votes.
+            self.client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.settings.api_timeout_seconds)
+            )
         if self.settings.mode == "http":
             self.http = SlackHttpServer(
                 self.app,
@@ -114,7 +121,9 @@ class SlackAdapter:
             await self.http.stop()
             self.http = None
         await self.background.finish(STOP_GRACE_SECONDS)
-        await self.client.session.close() if self.client.session else None
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
 
 def create(core: Any) -> SlackAdapter:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import random
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -126,6 +127,10 @@ class FakeSlack:
         self.socket: web.WebSocketResponse | None = None
         self.socket_acks: list[dict[str, Any]] = []
         self.socket_connected = asyncio.Event()
+        self.fault_rate = 0.0
+        self.fault_counts: dict[str, int] = {"429": 0, "500": 0, "timeout": 0}
+        self._fault_rng = random.Random(0)
+        self._hang_seconds = 0.0
 
     # -- control ----------------------------------------------------------------------------------
 
@@ -137,6 +142,15 @@ class FakeSlack:
         """Answer the next `calls` Web API calls with 429 and this Retry-After."""
         self._limit_left = calls
         self._retry_after = retry_after
+
+    def inject_faults(self, rate: float, seed: int, hang_seconds: float) -> None:
+        """Answer `rate` of the Web API calls (chosen with a seeded generator) with a 429 (Retry-After 1),
+        a 500, or no answer for `hang_seconds` (longer than the client's timeout). The fault is decided
+        BEFORE the call is carried out, so a faulted call delivers nothing and its retry is not a
+        duplicate. (Real Slack can time out AFTER posting; see adapters/slack/retry.py.)"""
+        self.fault_rate = rate
+        self._fault_rng = random.Random(seed)
+        self._hang_seconds = hang_seconds
 
     def ok_calls(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.status == 200 and c.response.get("ok")]
@@ -183,6 +197,19 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
+        if self.fault_rate and self._fault_rng.random() < self.fault_rate:
+            fault = self._fault_rng.choice(["429", "500", "timeout"])
+            self.fault_counts[fault] += 1
+            if fault == "timeout":
+                self.calls.append(Call(method, args, 0))
+                await asyncio.sleep(self._hang_seconds)
+                return web.json_response({"ok": False, "error": "too_late"}, status=504)
+            self.calls.append(Call(method, args, int(fault)))
+            if fault == "429":
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+                )
+            return web.json_response({"ok": False, "error": "internal_error"}, status=500)
         if self._limit_left > 0:
             self._limit_left -= 1
             self.rate_limited_calls += 1
@@ -197,9 +224,7 @@ class FakeSlack:
         for need in REQUIRED[method]:
             names = need if isinstance(need, tuple) else (need,)
             if not any(args.get(name) not in (None, "") for name in names):
-                return self._answer(
-                    method, args, {"ok": False, "error": ERROR_FOR.get(names[0], "invalid_arguments")}
-                )
+                return self._answer(method, args, {"ok": False, "error": ERROR_FOR.get(names[0], "invalid_arguments")})
         problems: list[str] = []
         if "blocks" in args:
             problems += _block_problems(args["blocks"], 50)

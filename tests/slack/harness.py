@@ -18,7 +18,7 @@ import aiohttp
 
 from adapters.slack.plugin import SlackAdapter
 from bot.bootstrap import Core, build_core
-from bot.config import Config, CoreConfig, SlackConfig
+from bot.config import Config, CoreConfig, SchedulerConfig, SlackConfig
 from bot.ports import ChartRenderer
 from tests.slack.fake_slack import Call, FakeSlack
 
@@ -121,6 +121,9 @@ class SlackHarness:
         live_sleep: Any = None,
         modal_block_limit: int = 100,
         organisers: Sequence[str] = (f"slack:{ORGANISER}",),
+        api_timeout: float = 30.0,
+        jobs: Any = None,
+        scheduler: SchedulerConfig | None = None,
     ) -> SlackHarness:
         fake = FakeSlack()
         fake.members[CHANNEL] = ["UBOT", ORGANISER, *MEMBERS]
@@ -136,9 +139,11 @@ class SlackHarness:
                 http_port=0,
                 api_url=fake.api_url,
                 update_interval_seconds=update_interval,
+                api_timeout_seconds=api_timeout,
             ),
+            scheduler=scheduler or SchedulerConfig(),
         )
-        core = await build_core(config, clock=clock, renderer=renderer, with_charts=False)
+        core = await build_core(config, clock=clock, renderer=renderer, with_charts=False, jobs=jobs)
         waits = Waits()
         extra = {"live_sleep": live_sleep} if live_sleep is not None else {}
         adapter = SlackAdapter(core, sleep=waits, modal_block_limit=modal_block_limit, **extra)

@@ -24,20 +24,36 @@ def confirmation(title: str, changed: bool) -> str:
 async def record(
     ctx: SlackContext, user: str, channel: str, survey_id: str, answers: dict[str, object]
 ) -> None:
-    """Submit and confirm privately; a repeat of the same click within seconds is dropped."""
+    """Store the ballot now, inside the request, so Slack's 200 means "committed": a crash after the
+    ack can lose a confirmation but never an acknowledged vote. The confirmation (a Web API call,
+    the slow part) goes after the ack. A repeat of the same click within seconds is dropped once the
+    first one is stored."""
     key = (user, survey_id, repr(sorted(answers.items())))
     if not ctx.guard.first(*key):
+        await ctx.guard.settled(*key)
         return
     try:
         receipt = await ctx.service.submit(ctx.participant(user), survey_id, answers)
-        survey = await ctx.service.get(survey_id)
     except CanvassError as error:
         ctx.guard.forget(*key)
-        await ctx.messenger.ephemeral(channel, user, f"⚠ {getattr(error, 'reason', None) or error}")
+        reason = f"⚠ {getattr(error, 'reason', None) or error}"
+        ctx.background.spawn(ctx.messenger.ephemeral(channel, user, reason), "vote-refused")
         return
+    except Exception:
+        # Not the voter's fault (e.g. the database went away): say so rather than pretend it counted.
+        ctx.guard.forget(*key)
+        log.exception("slack: storing a vote failed")
+        ctx.background.spawn(ctx.messenger.ephemeral(channel, user, NOT_STORED), "vote-failed")
+        return
+    finally:
+        ctx.guard.done(*key)
     ctx.metrics.answers.inc()
-    ctx.live.mark(survey.id)
-    await ctx.messenger.ephemeral(channel, user, confirmation(survey.title, receipt.changed))
+    ctx.live.mark(receipt.survey_id)
+    text = confirmation(receipt.title, receipt.changed)
+    ctx.background.spawn(ctx.messenger.ephemeral(channel, user, text), "vote-confirm")
+
+
+NOT_STORED = "⚠ Your answer could not be stored just now. Please click again in a moment."
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
@@ -45,7 +61,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         try:
             survey_id, question_id, raw = vote_value(value)
         except CanvassError as error:
-            await ctx.messenger.ephemeral(channel, user, f"⚠ {error}")
+            ctx.background.spawn(ctx.messenger.ephemeral(channel, user, f"⚠ {error}"), "vote-refused")
             return
         await record(ctx, user, channel, survey_id, {question_id: raw})
 
@@ -53,11 +69,13 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         survey_id, _, question_id = value.partition("|")
         await record(ctx, user, channel, survey_id, {question_id: multi_picks(state, survey_id)})
 
+    # With process_before_response the HTTP response leaves when the listener returns: the ballot is
+    # committed first (milliseconds), then the 200 goes, then the confirmation runs in the background.
     @safe
     async def on_vote(ack: Any, body: dict[str, Any]) -> None:
-        await ack()
         action = body["actions"][0]
-        ctx.background.spawn(vote(user_id_of(body), channel_of(body), str(action.get("value") or "")), "vote")
+        await vote(user_id_of(body), channel_of(body), str(action.get("value") or ""))
+        await ack()
 
     @safe
     async def on_multi_pick(ack: Any, body: dict[str, Any]) -> None:
@@ -65,12 +83,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
 
     @safe
     async def on_multi_submit(ack: Any, body: dict[str, Any]) -> None:
-        await ack()
         action = body["actions"][0]
         state = (body.get("state") or {}).get("values") or {}
-        ctx.background.spawn(
-            multi(user_id_of(body), channel_of(body), str(action.get("value") or ""), state), "vote"
-        )
+        await multi(user_id_of(body), channel_of(body), str(action.get("value") or ""), state)
+        await ack()
 
     app.action(re.compile(f"^{ids.VOTE}:"))(on_vote)
     app.action(ids.MULTI_PICK)(on_multi_pick)
