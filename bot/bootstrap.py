@@ -43,6 +43,7 @@ class Core:
     background: list[Any] = field(default_factory=list)  # things with an async stop()
 
     async def close(self) -> None:
+        await self.service.settle()
         for item in reversed(self.background):
             await item.stop()
         if self.scheduler is not None and self.scheduler.started:

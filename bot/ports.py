@@ -28,11 +28,12 @@ class BallotWrite:
 class SubmitOutcome:
     accepted: bool  # False when the survey was not open inside the same transaction
     new_respondent: bool
+    live_since: int | None = None  # live surveys: new ballots since the last published snapshot
 
 
 @dataclass(frozen=True)
 class LiveSnapshot:
-    payload: str  # serialised SurveyResults, aggregates only
+    payload: str | None  # serialised SurveyResults, aggregates only; None until the first is published
     submissions_since: int
 
 
@@ -52,8 +53,16 @@ class SurveyRepository(Protocol):
     async def roster(self, survey_id: str) -> list[Participant]: ...
 
     async def submit(
-        self, survey_id: str, ballots: Sequence[BallotWrite], marker_slot: bytes, draft_slot: bytes | None
-    ) -> SubmitOutcome: ...
+        self,
+        survey_id: str,
+        ballots: Sequence[BallotWrite],
+        marker_slot: bytes,
+        draft_slot: bytes | None,
+        count_live: bool = False,
+    ) -> SubmitOutcome:
+        """Store one person's ballots and responded marker, only if the survey is open at commit time.
+        With count_live, a new respondent also advances the live-results counter."""
+        ...
     async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool: ...
     async def load_draft(self, survey_id: str, draft_slot: bytes) -> str | None: ...
     async def responded_slots(self, survey_id: str) -> set[bytes]: ...
@@ -66,8 +75,9 @@ class SurveyRepository(Protocol):
         ...
 
     async def live_snapshot(self, survey_id: str) -> LiveSnapshot | None: ...
-    async def count_live_submission(self, survey_id: str) -> int: ...
-    async def store_live_snapshot(self, survey_id: str, payload: str) -> None: ...
+    async def store_live_snapshot(self, survey_id: str, payload: str, consumed: int) -> None:
+        """Publish a snapshot that accounts for `consumed` new ballots (later ones keep counting)."""
+        ...
 
 
 @dataclass(frozen=True)

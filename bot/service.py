@@ -6,6 +6,7 @@ them into HMAC slots at once and pass the id no further (DESIGN.md rule 1).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -90,6 +91,8 @@ class Canvass:
         # Open surveys' definitions and keys, so a vote costs one transaction. Whether the survey is
         # still open is re-checked inside that transaction, so a close elsewhere is never missed.
         self._open_cache: dict[str, tuple[Survey, bytes]] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._live_locks: dict[str, asyncio.Lock] = {}
         self._reminders: SurveyReminders | None = None
 
     def use_reminders(self, reminders: SurveyReminders) -> None:
@@ -259,19 +262,21 @@ class Canvass:
             )
             for q in survey.questions
         ]
+        live = survey.results_mode is ResultsMode.LIVE
         outcome = await self._repo.submit(
             survey.id,
             ballots,
             anonymity.responded_slot(key, participant),
             # A one-question poll has no drafts: skip the delete on the hot path.
             None if survey.is_poll else anonymity.draft_slot(key, participant),
+            # Only new ballots move the live numbers: were changed answers counted, one person
+            # changing their answer k times could trigger a snapshot that shows their change.
+            count_live=live,
         )
         if not outcome.accepted:
             raise await self._refused(survey.id)
-        if survey.results_mode is ResultsMode.LIVE and outcome.new_respondent:
-            # Only new ballots move the live numbers: were changed answers counted, one person
-            # changing their answer k times could trigger a snapshot that shows their change.
-            await self._count_live_submission(survey)
+        if live and outcome.live_since is not None and outcome.live_since >= survey.k:
+            self._refresh_live_soon(survey)
         return Receipt(survey.id, valid, changed=not outcome.new_respondent, title=survey.title)
 
     async def save_draft(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> int:
@@ -344,12 +349,29 @@ class Canvass:
             questions=questions,
         )
 
-    async def _count_live_submission(self, survey: Survey) -> None:
-        since = await self._repo.count_live_submission(survey.id)
-        if since >= survey.k:
-            results = await self._compute(survey)
-            await self._repo.store_live_snapshot(survey.id, results_codec.dumps(results))
+    def _refresh_live_soon(self, survey: Survey) -> None:
+        """Recompute the live snapshot after the vote is answered, not on its path."""
+        task = asyncio.create_task(self._refresh_live(survey), name=f"live-{survey.id}")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _refresh_live(self, survey: Survey) -> None:
+        try:
+            async with self._live_locks.setdefault(survey.id, asyncio.Lock()):
+                snapshot = await self._repo.live_snapshot(survey.id)
+                consumed = snapshot.submissions_since if snapshot else 0
+                if consumed < survey.k:
+                    return  # another refresh already published these ballots
+                results = await self._compute(survey)
+                await self._repo.store_live_snapshot(survey.id, results_codec.dumps(results), consumed)
             await self.events.publish(LiveResultsChanged(survey.id))
+        except Exception:
+            log.exception("live results of survey %s could not be refreshed", survey.id)
+
+    async def settle(self) -> None:
+        """Wait for background refreshes (tests, and a clean shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def results(self, viewer: Actor | None, survey_id: str) -> SurveyResults:
         """Results as this viewer may see them. Hidden questions come back as HiddenResult."""
@@ -361,7 +383,7 @@ class Canvass:
             return await self._compute(survey)
         if survey.results_mode is ResultsMode.LIVE:
             snapshot = await self._repo.live_snapshot(survey.id)
-            if snapshot is not None:
+            if snapshot is not None and snapshot.payload is not None:
                 return results_codec.loads(snapshot.payload)
             return _all_hidden(await self._compute(survey))
         raise SurveyNotOpen(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain import Participant, Question, QuestionKind, ResultsMode, Status, Survey, Target
 from bot.errors import NotFound
 from bot.ports import BallotWrite, LiveSnapshot, SubmitOutcome
+from storage.ballot_writer import BallotWriter, Submission
 from storage.tables import (
     BallotRow,
     DraftRow,
@@ -67,6 +68,7 @@ class SqlRepository:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        self._writer = BallotWriter(engine, self._insert)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -269,39 +271,14 @@ class SqlRepository:
         return await conn.scalar(query) == str(Status.OPEN)
 
     async def submit(
-        self, survey_id: str, ballots_: Sequence[BallotWrite], marker_slot: bytes, draft_slot: bytes | None
+        self,
+        survey_id: str,
+        ballots_: Sequence[BallotWrite],
+        marker_slot: bytes,
+        draft_slot: bytes | None,
+        count_live: bool = False,
     ) -> SubmitOutcome:
-        async with self.engine.begin() as conn:
-            if not await self._is_open(conn, survey_id):
-                return SubmitOutcome(accepted=False, new_respondent=False)
-            upserts = [
-                {"id": str(uuid.uuid4()), "question_id": b.question_id, "slot": b.slot, "answer": b.answer}
-                for b in ballots_
-                if b.answer is not None
-            ]
-            if upserts:
-                stmt = self._insert(ballots)
-                await conn.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=["question_id", "slot"], set_={"answer": stmt.excluded.answer}
-                    ),
-                    upserts,
-                )
-            for b in ballots_:
-                if b.answer is None:
-                    await conn.execute(
-                        delete(ballots).where(ballots.c.question_id == b.question_id, ballots.c.slot == b.slot)
-                    )
-            # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
-            marker = await conn.execute(
-                self._insert(responded)
-                .values(survey_id=survey_id, slot=marker_slot)
-                .on_conflict_do_nothing(index_elements=["survey_id", "slot"])
-                .returning(responded.c.survey_id)
-            )
-            if draft_slot is not None:
-                await conn.execute(delete(drafts).where(drafts.c.survey_id == survey_id, drafts.c.slot == draft_slot))
-            return SubmitOutcome(accepted=True, new_respondent=marker.first() is not None)
+        return await self._writer.submit(Submission(survey_id, ballots_, marker_slot, draft_slot, count_live))
 
     async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool:
         async with self.engine.begin() as conn:
@@ -396,22 +373,16 @@ class SqlRepository:
         async with self.engine.connect() as conn:
             query = select(live.c.payload, live.c.submissions_since).where(live.c.survey_id == survey_id)
             row = (await conn.execute(query)).first()
-        if row is None or row.payload is None:
+        if row is None:
             return None
         return LiveSnapshot(row.payload, row.submissions_since)
 
-    async def count_live_submission(self, survey_id: str) -> int:
-        async with self.engine.begin() as conn:
-            stmt = self._insert(live).values(survey_id=survey_id, submissions_since=1)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["survey_id"], set_={"submissions_since": live.c.submissions_since + 1}
-            ).returning(live.c.submissions_since)
-            return int((await conn.execute(stmt)).scalar_one())
-
-    async def store_live_snapshot(self, survey_id: str, payload: str) -> None:
+    async def store_live_snapshot(self, survey_id: str, payload: str, consumed: int) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(
-                update(live).where(live.c.survey_id == survey_id).values(payload=payload, submissions_since=0)
+                update(live)
+                .where(live.c.survey_id == survey_id)
+                .values(payload=payload, submissions_since=live.c.submissions_since - consumed)
             )
 
 

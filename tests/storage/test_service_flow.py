@@ -193,6 +193,7 @@ async def test_live_results_move_only_in_steps_of_k(service: Canvass) -> None:
     voters = people(8)
 
     async def published() -> object:
+        await service.settle()  # snapshots are refreshed after the vote is answered
         return (await service.results(Actor("console", "anyone"), survey.id)).questions[0]
 
     for voter in voters[:2]:

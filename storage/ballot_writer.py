@@ -1,0 +1,164 @@
+"""Group commit for submissions: every vote that arrives while a transaction is being written waits
+for the next one, and that one transaction stores them all.
+
+A vote is acknowledged only after its transaction commits, so batching keeps the crash guarantee
+while a plenary voting at once costs a handful of transactions instead of hundreds. There is no
+artificial delay: a lone vote is written at once, and batches form only under load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.domain import Status
+from bot.ports import BallotWrite, SubmitOutcome
+from storage.tables import BallotRow, DraftRow, LiveResultRow, RespondedRow, SurveyRow
+
+log = logging.getLogger(__name__)
+
+surveys = SurveyRow.__table__  # type: ignore[attr-defined]
+ballots = BallotRow.__table__  # type: ignore[attr-defined]
+responded = RespondedRow.__table__  # type: ignore[attr-defined]
+drafts = DraftRow.__table__  # type: ignore[attr-defined]
+live = LiveResultRow.__table__  # type: ignore[attr-defined]
+
+MAX_BATCH = 200
+
+
+@dataclass
+class Submission:
+    survey_id: str
+    ballots: Sequence[BallotWrite]
+    marker_slot: bytes
+    draft_slot: bytes | None
+    count_live: bool
+    done: asyncio.Future[SubmitOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class BallotWriter:
+    def __init__(self, engine: AsyncEngine, insert: Callable[..., Any]) -> None:
+        self.engine = engine
+        self._insert = insert
+        self._postgres = engine.dialect.name == "postgresql"
+        self._queue: list[Submission] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def submit(self, submission: Submission) -> SubmitOutcome:
+        self._queue.append(submission)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain(), name="ballot-writer")
+        return await submission.done
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+            if len(batch) == 1:
+                await self._write_alone(batch[0])
+                continue
+            try:
+                async with self.engine.begin() as conn:
+                    outcomes = await self._write(conn, batch)
+            except Exception:
+                # Something in the batch broke it: write each alone, so one bad vote fails alone.
+                log.warning("a batch of %d submissions failed; writing them one by one", len(batch))
+                for submission in batch:
+                    await self._write_alone(submission)
+                continue
+            for submission, outcome in zip(batch, outcomes, strict=True):
+                if not submission.done.done():
+                    submission.done.set_result(outcome)
+
+    async def _write_alone(self, submission: Submission) -> None:
+        try:
+            async with self.engine.begin() as conn:
+                (outcome,) = await self._write(conn, [submission])
+        except Exception as error:
+            if not submission.done.done():
+                submission.done.set_exception(error)
+        else:
+            if not submission.done.done():
+                submission.done.set_result(outcome)
+
+    async def _open_surveys(self, conn: AsyncConnection, survey_ids: set[str]) -> set[str]:
+        query = select(surveys.c.id).where(surveys.c.id.in_(survey_ids), surveys.c.status == str(Status.OPEN))
+        if self._postgres:
+            # Holds off a concurrent close until these votes are committed, or sees it closed.
+            query = query.with_for_update(read=True)
+        return set((await conn.scalars(query)).all())
+
+    async def _write(self, conn: AsyncConnection, batch: list[Submission]) -> list[SubmitOutcome]:
+        open_ids = await self._open_surveys(conn, {s.survey_id for s in batch})
+        accepted = [s for s in batch if s.survey_id in open_ids]
+        # Later submissions in the batch win, as they would have one transaction later.
+        latest: dict[tuple[str, bytes], str | None] = {}
+        for submission in accepted:
+            for b in submission.ballots:
+                latest[(b.question_id, b.slot)] = b.answer
+        upserts = [
+            {"id": str(uuid.uuid4()), "question_id": qid, "slot": slot, "answer": answer}
+            for (qid, slot), answer in latest.items()
+            if answer is not None
+        ]
+        if upserts:
+            stmt = self._insert(ballots)
+            upsert = stmt.on_conflict_do_update(
+                index_elements=["question_id", "slot"], set_={"answer": stmt.excluded.answer}
+            )
+            await conn.execute(upsert, upserts)
+        cleared = [key for key, answer in latest.items() if answer is None]
+        if cleared:
+            await conn.execute(delete(ballots).where(tuple_(ballots.c.question_id, ballots.c.slot).in_(cleared)))
+        new_markers = await self._mark_responded(conn, accepted)
+        draft_keys = {(s.survey_id, s.draft_slot) for s in accepted if s.draft_slot is not None}
+        if draft_keys:
+            await conn.execute(delete(drafts).where(tuple_(drafts.c.survey_id, drafts.c.slot).in_(draft_keys)))
+        live_since = await self._count_live(conn, accepted, new_markers)
+        outcomes = []
+        claimed: set[tuple[str, bytes]] = set()
+        for submission in batch:
+            if submission.survey_id not in open_ids:
+                outcomes.append(SubmitOutcome(accepted=False, new_respondent=False))
+                continue
+            key = (submission.survey_id, submission.marker_slot)
+            new = key in new_markers and key not in claimed
+            claimed.add(key)
+            outcomes.append(SubmitOutcome(True, new, live_since.get(submission.survey_id) if new else None))
+        return outcomes
+
+    async def _mark_responded(self, conn: AsyncConnection, accepted: list[Submission]) -> set[tuple[str, bytes]]:
+        markers = list({(s.survey_id, s.marker_slot) for s in accepted})
+        if not markers:
+            return set()
+        # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
+        result = await conn.execute(
+            self._insert(responded)
+            .values([{"survey_id": sid, "slot": slot} for sid, slot in markers])
+            .on_conflict_do_nothing(index_elements=["survey_id", "slot"])
+            .returning(responded.c.survey_id, responded.c.slot)
+        )
+        return {(sid, bytes(slot)) for sid, slot in result}
+
+    async def _count_live(
+        self, conn: AsyncConnection, accepted: list[Submission], new_markers: set[tuple[str, bytes]]
+    ) -> dict[str, int]:
+        """Add the batch's new respondents to each live survey's counter; returns the new counters."""
+        counts: dict[str, int] = {}
+        for submission in accepted:
+            if submission.count_live and (submission.survey_id, submission.marker_slot) in new_markers:
+                counts[submission.survey_id] = counts.get(submission.survey_id, 0) + 1
+        since: dict[str, int] = {}
+        for survey_id, added in counts.items():
+            stmt = self._insert(live).values(survey_id=survey_id, submissions_since=added)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["survey_id"], set_={"submissions_since": live.c.submissions_since + added}
+            ).returning(live.c.submissions_since)
+            since[survey_id] = int((await conn.execute(stmt)).scalar_one())
+        return since

@@ -1,0 +1,110 @@
+"""Votes arriving together are written in one transaction, each with its own correct outcome."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.domain import Participant, QuestionKind, QuestionSpec, ResultsMode
+from bot.errors import SurveyNotOpen
+from bot.ports import BallotWrite
+from bot.results import ChoiceResult
+from bot.service import Canvass
+from storage.repository import SqlRepository
+from tests.factories import ORGANISER, survey_spec
+
+POLL = (QuestionSpec(QuestionKind.SINGLE, "Q", ("A", "B", "C")),)
+
+
+async def open_poll(service: Canvass, mode: ResultsMode = ResultsMode.AFTER_CLOSE) -> tuple[str, str]:
+    survey = await service.create_survey(ORGANISER, survey_spec(questions=POLL, k=3, mode=mode))
+    await service.open_survey(ORGANISER, survey.id)
+    return survey.id, survey.questions[0].id
+
+
+class CountingBegin:
+    """Counts transactions opened on the repository's engine."""
+
+    def __init__(self, repository: SqlRepository) -> None:
+        from sqlalchemy import event
+
+        self.count = 0
+        event.listen(repository.engine.sync_engine, "commit", self._seen)
+
+    def _seen(self, _conn: object) -> None:
+        self.count += 1
+
+
+async def test_concurrent_votes_share_transactions_and_all_count(service: Canvass, repository: SqlRepository) -> None:
+    survey_id, qid = await open_poll(service)
+    commits = CountingBegin(repository)
+    voters = [Participant("console", f"v{i}") for i in range(60)]
+    receipts = await asyncio.gather(*(service.submit(v, survey_id, {qid: i % 3}) for i, v in enumerate(voters)))
+    assert all(not r.changed for r in receipts)
+    assert commits.count < 20  # 60 votes, far fewer commits
+    await service.close_survey(ORGANISER, survey_id)
+    result = (await service.results(None, survey_id)).questions[0]
+    assert isinstance(result, ChoiceResult) and [o.count for o in result.options] == [20, 20, 20]
+
+
+async def test_the_same_person_twice_in_one_batch_counts_once_and_last_wins(service: Canvass) -> None:
+    survey_id, qid = await open_poll(service)
+    others = [Participant("console", f"o{i}") for i in range(3)]
+    twice = Participant("console", "double-clicker")
+    receipts = await asyncio.gather(
+        service.submit(twice, survey_id, {qid: 0}),
+        *(service.submit(p, survey_id, {qid: 2}) for p in others),
+        service.submit(twice, survey_id, {qid: 1}),
+    )
+    assert [r.changed for r in receipts] == [False, False, False, False, True]
+    await service.close_survey(ORGANISER, survey_id)
+    results = await service.results(None, survey_id)
+    assert results.respondents == 4
+    result = results.questions[0]
+    assert isinstance(result, ChoiceResult) and [o.count for o in result.options] == [0, 1, 3]
+
+
+async def test_a_closed_survey_in_the_batch_is_refused_alone(service: Canvass) -> None:
+    open_id, open_q = await open_poll(service)
+    closed_id, closed_q = await open_poll(service)
+    voter = Participant("console", "v")
+    await service.submit(voter, closed_id, {closed_q: 0})  # warm the cache: it still thinks "open"
+    await service.close_survey(ORGANISER, closed_id)
+    outcomes = await asyncio.gather(
+        service.submit(voter, open_id, {open_q: 1}),
+        service.submit(Participant("console", "w"), closed_id, {closed_q: 1}),
+        return_exceptions=True,
+    )
+    assert not isinstance(outcomes[0], BaseException)
+    assert isinstance(outcomes[1], SurveyNotOpen)
+
+
+async def test_a_broken_submission_fails_alone(service: Canvass, repository: SqlRepository) -> None:
+    survey_id, qid = await open_poll(service)
+    good = [
+        repository.submit(survey_id, [BallotWrite(qid, bytes([i]) * 32, "1")], bytes([i]) * 32, None) for i in range(5)
+    ]
+    broken = repository.submit(survey_id, [BallotWrite(qid, object(), "1")], b"x" * 32, None)  # type: ignore[arg-type]
+    outcomes = await asyncio.gather(*good, broken, return_exceptions=True)
+    assert all(not isinstance(o, BaseException) and o.accepted and o.new_respondent for o in outcomes[:5])
+    assert isinstance(outcomes[5], Exception)
+    assert await repository.respondent_count(survey_id) == 5
+
+
+async def test_live_counter_advances_once_per_new_respondent(service: Canvass, repository: SqlRepository) -> None:
+    survey_id, qid = await open_poll(service, ResultsMode.LIVE)
+    voters = [Participant("console", f"v{i}") for i in range(2)]
+    await asyncio.gather(*(service.submit(v, survey_id, {qid: 0}) for v in voters))
+    await asyncio.gather(*(service.submit(v, survey_id, {qid: 1}) for v in voters))  # changes: no step
+    snapshot = await repository.live_snapshot(survey_id)
+    assert snapshot is not None and snapshot.submissions_since == 2 and snapshot.payload is None
+    await service.submit(Participant("console", "third"), survey_id, {qid: 2})
+    await service.settle()
+    snapshot = await repository.live_snapshot(survey_id)
+    assert snapshot is not None and snapshot.submissions_since == 0 and snapshot.payload is not None
+
+
+@pytest.fixture(autouse=True)
+def _quiet_batch_warning(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("ERROR", logger="storage.ballot_writer")
