@@ -72,11 +72,14 @@ async def measure(name: str, url: str, votes: int, concurrency: int) -> None:
         await service.submit(Participant("console", f"voter-{i}"), survey.id, {qid: i % 3})
 
     await timed_batch(50, 1, floor_once)  # warm-up
-    floor = await timed_batch(votes, concurrency, lambda i: floor_once(i + 1000))
-    ours = await timed_batch(votes, concurrency, submit_once)
-    emit("core_submit", f"{name}_floor_upserts_per_s", floor, "1/s", concurrency=concurrency)
-    emit("core_submit", f"{name}_submits_per_s", ours, "1/s", concurrency=concurrency)
-    emit("core_submit", f"{name}_ratio_to_floor", ours / floor, "x", target=">= 0.3")
+    # One voter at a time shows the cost of one vote; 20 at once shows group commit at work.
+    for level, offset in ((1, 0), (concurrency, votes)):
+        count = votes // 4 if level == 1 else votes
+        floor = await timed_batch(count, level, lambda i, o=offset: floor_once(i + 10 * votes + o))  # type: ignore[misc]
+        ours = await timed_batch(count, level, lambda i, o=offset: submit_once(i + o))  # type: ignore[misc]
+        emit("core_submit", f"{name}_c{level}_floor_upserts_per_s", floor, "1/s", concurrency=level)
+        emit("core_submit", f"{name}_c{level}_submits_per_s", ours, "1/s", concurrency=level)
+        emit("core_submit", f"{name}_c{level}_ratio_to_floor", ours / floor, "x", target=">= 0.3")
     await engine.dispose()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -41,6 +42,9 @@ from bot.timeparse import format_local
 from bot.validation import decode_answer, encode_answer, validate_answer, validate_survey
 
 log = logging.getLogger(__name__)
+
+# Live snapshots are recomputed at most this often per survey (each still needs k new ballots).
+LIVE_REFRESH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,9 @@ class Canvass:
         self._open_cache: dict[str, tuple[Survey, bytes]] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._live_locks: dict[str, asyncio.Lock] = {}
+        self._live_queued: set[str] = set()
+        self._live_refreshed: dict[str, float] = {}  # loop time of each survey's last refresh
+        self.live_refresh_seconds = LIVE_REFRESH_SECONDS
         self._reminders: SurveyReminders | None = None
 
     def use_reminders(self, reminders: SurveyReminders) -> None:
@@ -350,13 +357,22 @@ class Canvass:
         )
 
     def _refresh_live_soon(self, survey: Survey) -> None:
-        """Recompute the live snapshot after the vote is answered, not on its path."""
+        """Recompute the live snapshot after the vote is answered, not on its path, and at most once
+        per `live_refresh_seconds` per survey: in a burst, one refresh covers many steps of k."""
+        if survey.id in self._live_queued:
+            return  # the queued refresh will count these ballots too
+        self._live_queued.add(survey.id)
         task = asyncio.create_task(self._refresh_live(survey), name=f"live-{survey.id}")
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
     async def _refresh_live(self, survey: Survey) -> None:
+        loop = asyncio.get_running_loop()
         try:
+            wait = self._live_refreshed.get(survey.id, -math.inf) + self.live_refresh_seconds - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._live_queued.discard(survey.id)  # ballots from now on queue the next refresh
             async with self._live_locks.setdefault(survey.id, asyncio.Lock()):
                 snapshot = await self._repo.live_snapshot(survey.id)
                 consumed = snapshot.submissions_since if snapshot else 0
@@ -364,8 +380,10 @@ class Canvass:
                     return  # another refresh already published these ballots
                 results = await self._compute(survey)
                 await self._repo.store_live_snapshot(survey.id, results_codec.dumps(results), consumed)
+                self._live_refreshed[survey.id] = loop.time()
             await self.events.publish(LiveResultsChanged(survey.id))
         except Exception:
+            self._live_queued.discard(survey.id)
             log.exception("live results of survey %s could not be refreshed", survey.id)
 
     async def settle(self) -> None:

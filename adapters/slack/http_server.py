@@ -85,16 +85,15 @@ class SlackHttpServer:
         except UnicodeDecodeError:
             return self._refuse("malformed", 400, "invalid_encoding")
         kind = _kind(body)
-        reason = problem(body, request.content_type)
-        if reason is not None:
-            log.info("refused a malformed Slack request: %s", reason)  # the reason, never the body
-            return self._refuse(kind, 400, "invalid_payload")
         started = time.monotonic()
         try:
-            bolt_request = AsyncBoltRequest(
-                body=body, query=request.query_string, headers=dict(request.headers)
-            )
-        except ValueError:
+            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+        except (ValueError, AttributeError, TypeError, KeyError):
+            # Bolt's parse of an unparseable or oddly shaped body (a list where an object belongs).
+            return self._refuse(kind, 400, "invalid_payload")
+        reason = problem(bolt_request.body)
+        if reason is not None:
+            log.info("refused a malformed Slack request: %s", reason)  # the reason, never the body
             return self._refuse(kind, 400, "invalid_payload")
         response = await self.app.async_dispatch(bolt_request)
         self.metrics.requests.labels(kind, str(response.status)).inc()

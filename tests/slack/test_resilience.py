@@ -115,7 +115,7 @@ async def _live_batches(slack: SlackHarness, gate: Gate) -> None:
     await slack.settle()
     updates = slack.calls("chat.update")
     assert len(updates) <= 2  # twelve votes, at most two updates (the second only if anything changed)
-    assert len(gate.waits) == 1
+    assert len(gate.waits) <= 2  # the core's throttled live refresh may mark the poll once more
     shown = json.dumps(updates[-1].args["blocks"])
     assert "12+ of" in shown and "Live results" in shown and "Pizza" in shown
     assert updates[-1].args["ts"] == message.response["ts"]
