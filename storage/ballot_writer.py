@@ -59,6 +59,7 @@ class BallotWriter:
 
     async def _drain(self) -> None:
         while self._queue:
+            await asyncio.sleep(0)  # one turn of the loop lets votes already on their way join in
             batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
             if len(batch) == 1:
                 await self._write_alone(batch[0])

@@ -9,7 +9,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -29,6 +29,7 @@ from bot.service import Canvass
 log = logging.getLogger(__name__)
 
 Listener = Callable[..., Awaitable[None]]
+CONFIRMATIONS_IN_FLIGHT = 4
 REPEAT_WAIT_SECONDS = 2.5  # a repeated click waits at most this for the first one (Slack's ack limit is 3 s)
 
 
@@ -96,6 +97,19 @@ class SlackContext:
     timezone: str
     default_k: int
     modal_block_limit: int
+    # Confirmations in flight at once. In a burst of votes the acks (Slack's 3-second clock) come
+    # first and the confirmations trail by a moment, instead of every request waiting its turn
+    # behind hundreds of Web API calls.
+    confirm_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CONFIRMATIONS_IN_FLIGHT))
+
+    def confirm(self, channel: str, user: str, text: str) -> None:
+        """Tell one voter privately, after the ack, without crowding out other votes' acks."""
+
+        async def send() -> None:
+            async with self.confirm_slots:
+                await self.messenger.ephemeral(channel, user, text)
+
+        self.background.spawn(send(), "vote-confirm")
 
     def actor(self, user_id: str) -> Actor:
         return Actor(PLATFORM, user_id)

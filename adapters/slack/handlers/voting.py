@@ -37,20 +37,20 @@ async def record(
     except CanvassError as error:
         ctx.guard.forget(*key)
         reason = f"⚠ {getattr(error, 'reason', None) or error}"
-        ctx.background.spawn(ctx.messenger.ephemeral(channel, user, reason), "vote-refused")
+        ctx.confirm(channel, user, reason)
         return
     except Exception:
         # Not the voter's fault (e.g. the database went away): say so rather than pretend it counted.
         ctx.guard.forget(*key)
         log.exception("slack: storing a vote failed")
-        ctx.background.spawn(ctx.messenger.ephemeral(channel, user, NOT_STORED), "vote-failed")
+        ctx.confirm(channel, user, NOT_STORED)
         return
     finally:
         ctx.guard.done(*key)
     ctx.metrics.answers.inc()
     ctx.live.mark(receipt.survey_id)
     text = confirmation(receipt.title, receipt.changed)
-    ctx.background.spawn(ctx.messenger.ephemeral(channel, user, text), "vote-confirm")
+    ctx.confirm(channel, user, text)
 
 
 NOT_STORED = "⚠ Your answer could not be stored just now. Please click again in a moment."
@@ -61,7 +61,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         try:
             survey_id, question_id, raw = vote_value(value)
         except CanvassError as error:
-            ctx.background.spawn(ctx.messenger.ephemeral(channel, user, f"⚠ {error}"), "vote-refused")
+            ctx.confirm(channel, user, f"⚠ {error}")
             return
         await record(ctx, user, channel, survey_id, {question_id: raw})
 
