@@ -58,6 +58,22 @@ def _begin_immediate(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _begin_deferred(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")  # a read transaction: one consistent snapshot, no write lock
+
+
+def create_read_engine(url: str) -> AsyncEngine | None:
+    """SQLite only: a pool of reader connections beside the single writer. In WAL mode readers never
+    wait for the writer, so results, progress and App Home reads do not queue behind votes."""
+    url = normalise_url(url)
+    if not is_sqlite(url):
+        return None  # PostgreSQL's pool already serves reads and writes concurrently
+    engine = create_async_engine(url, pool_size=4, max_overflow=0, hide_parameters=True)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "begin", _begin_deferred)
+    return engine
+
+
 def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     """hide_parameters: an error or a debug log must never print slots, ids or answers (rule 7)."""
     url = normalise_url(url)

@@ -17,6 +17,7 @@ from bot.domain import Participant, Question, QuestionKind, ResultsMode, Status,
 from bot.errors import NotFound
 from bot.ports import BallotWrite, LiveSnapshot, SubmitOutcome
 from storage.ballot_writer import BallotWriter, Submission
+from storage.engine import create_read_engine
 from storage.tables import (
     BallotRow,
     DraftRow,
@@ -69,8 +70,13 @@ class SqlRepository:
         self.dialect = engine.dialect.name
         self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         self._writer = BallotWriter(engine, self._insert)
+        # Reads go through their own pool on SQLite (see create_read_engine); writes keep one writer.
+        self._read_engine = create_read_engine(engine.url.render_as_string(hide_password=False))
+        self.reader = self._read_engine or engine
 
     async def dispose(self) -> None:
+        if self._read_engine is not None:
+            await self._read_engine.dispose()
         await self.engine.dispose()
 
     # -- surveys ---------------------------------------------------------------------------------
@@ -176,7 +182,7 @@ class SqlRepository:
         ]
 
     async def get_survey(self, survey_id: str) -> Survey:
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             rows = (await conn.execute(select(surveys).where(surveys.c.id == survey_id))).all()
             loaded = await self._load(conn, rows)
         if not loaded:
@@ -191,7 +197,7 @@ class SqlRepository:
             query = query.where(surveys.c.status.in_([str(s) for s in statuses]))
         if created_by is not None:
             query = query.where(surveys.c.created_by == created_by)
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             return await self._load(conn, (await conn.execute(query)).all())
 
     async def transition(self, survey_id: str, from_statuses: Sequence[Status], to: Status) -> bool:
@@ -212,7 +218,7 @@ class SqlRepository:
             )
 
     async def key_salt(self, survey_id: str) -> bytes | None:
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             salt: bytes | None = await conn.scalar(select(surveys.c.key_salt).where(surveys.c.id == survey_id))
             return salt
 
@@ -229,7 +235,7 @@ class SqlRepository:
             )
 
     async def target_ref(self, survey_id: str, target: Target) -> str | None:
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             ref: str | None = await conn.scalar(
                 select(targets.c.message_ref).where(
                     targets.c.survey_id == survey_id,
@@ -251,7 +257,7 @@ class SqlRepository:
                 )
 
     async def roster(self, survey_id: str) -> list[Participant]:
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             rows = (
                 await conn.execute(
                     select(roster.c.platform, roster.c.user_id)
@@ -291,24 +297,24 @@ class SqlRepository:
             return True
 
     async def load_draft(self, survey_id: str, draft_slot: bytes) -> str | None:
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             payload: str | None = await conn.scalar(
                 select(drafts.c.payload).where(drafts.c.survey_id == survey_id, drafts.c.slot == draft_slot)
             )
             return payload
 
     async def responded_slots(self, survey_id: str) -> set[bytes]:
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             rows = await conn.execute(select(responded.c.slot).where(responded.c.survey_id == survey_id))
             return {bytes(slot) for (slot,) in rows}
 
     async def respondent_count(self, survey_id: str) -> int:
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             return await _count(conn, responded, survey_id)
 
     async def answer_counts(self, question_id: str, sealed_: bool) -> list[tuple[str, int]]:
         table = sealed if sealed_ else ballots
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             rows = await conn.execute(
                 select(table.c.answer, func.count()).where(table.c.question_id == question_id).group_by(table.c.answer)
             )
@@ -370,7 +376,7 @@ class SqlRepository:
     # -- live results ----------------------------------------------------------------------------
 
     async def live_snapshot(self, survey_id: str) -> LiveSnapshot | None:
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             query = select(live.c.payload, live.c.submissions_since).where(live.c.survey_id == survey_id)
             row = (await conn.execute(query)).first()
         if row is None:
@@ -394,7 +400,7 @@ class SqlStateStore:
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     async def get_state(self, key: str) -> str | None:
-        async with self.engine.connect() as conn:
+        async with self.reader.connect() as conn:
             value: str | None = await conn.scalar(select(state.c.value).where(state.c.key == key))
             return value
 
