@@ -52,6 +52,32 @@ def option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text), "value": value}
 
 
+def input_block(block_id: str, label: str, element: dict[str, Any], optional: bool = False, hint: str = "") -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def multi_picker(action_id: str, options: list[dict[str, Any]], max_selections: int) -> dict[str, Any]:
+    """Checkboxes while they fit; beyond Slack's checkbox limit, a multi-select menu."""
+    if len(options) <= CHECKBOX_LIMIT:
+        return {"type": "checkboxes", "action_id": action_id, "options": options}
+    return {
+        "type": "multi_static_select",
+        "action_id": action_id,
+        "options": options,
+        "max_selected_items": max_selections,
+        "placeholder": plain("Choose"),
+    }
+
+
 def slack_date(moment: datetime, zone: str) -> str:
     """A date each reader sees in their own time zone, with the survey's zone as the fallback text."""
     fallback = esc(format_local(moment, zone))
@@ -101,17 +127,7 @@ def _answer_blocks(survey: Survey) -> list[Block]:
         return blocks
     if q.kind is QuestionKind.MULTI:
         options = [option(text, str(i)) for i, text in enumerate(q.options)]
-        picker: dict[str, Any]
-        if len(options) <= CHECKBOX_LIMIT:
-            picker = {"type": "checkboxes", "action_id": ids.MULTI_PICK, "options": options}
-        else:
-            picker = {
-                "type": "multi_static_select",
-                "action_id": ids.MULTI_PICK,
-                "options": options,
-                "max_selected_items": q.max_selections,
-                "placeholder": plain("Choose"),
-            }
+        picker = multi_picker(ids.MULTI_PICK, options, q.max_selections)
         submit = button("Submit", ids.MULTI_SUBMIT, f"{survey.id}|{q.id}", style="primary")
         return [
             {"type": "actions", "block_id": f"{ids.MULTI_BLOCK}|{survey.id}", "elements": [picker, submit]},

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.slack import ids
-from adapters.slack.blocks import Block, button, context, option, plain
+from adapters.slack.blocks import Block, button, context, input_block, option, plain
 from bot.domain import Participant, QuestionKind, QuestionSpec, ResultsMode, SurveySpec, Target
 from bot.errors import InvalidInput
 from bot.limits import MAX_QUESTIONS
@@ -54,21 +54,6 @@ class BuilderMeta:
         return cls(str(data.get("c") or ""), data["n"])
 
 
-def _input(
-    block_id: str, label: str, element: dict[str, Any], optional: bool = False, hint: str = ""
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
 def _text(multiline: bool = False, placeholder: str = "", initial: str = "") -> dict[str, Any]:
     element: dict[str, Any] = {"type": "plain_text_input", "action_id": "v", "multiline": multiline}
     if placeholder:
@@ -90,21 +75,21 @@ def _select(choices: Mapping[str, str], initial: str) -> dict[str, Any]:
 
 def builder_modal(meta: BuilderMeta, default_k: int) -> dict[str, Any]:
     blocks: list[Block] = [
-        _input("b_title", "Title", _text(placeholder="e.g. Pre-meeting questionnaire")),
-        _input("b_desc", "Description", _text(multiline=True), optional=True),
+        input_block("b_title", "Title", _text(placeholder="e.g. Pre-meeting questionnaire")),
+        input_block("b_desc", "Description", _text(multiline=True), optional=True),
     ]
     for i in range(meta.questions):
         blocks.append({"type": "divider"})
         blocks.append(
-            _input(
+            input_block(
                 f"b_q{i}_kind",
                 f"Question {i + 1}: kind",
                 _select({str(k): v for k, v in KIND_LABELS.items()}, str(QuestionKind.SINGLE)),
             )
         )
-        blocks.append(_input(f"b_q{i}_text", f"Question {i + 1}: text", _text()))
+        blocks.append(input_block(f"b_q{i}_text", f"Question {i + 1}: text", _text()))
         blocks.append(
-            _input(
+            input_block(
                 f"b_q{i}_options",
                 "Options, one per line (choice and ranking)",
                 _text(multiline=True),
@@ -112,7 +97,7 @@ def builder_modal(meta: BuilderMeta, default_k: int) -> dict[str, Any]:
             )
         )
         blocks.append(
-            _input(
+            input_block(
                 f"b_q{i}_details",
                 "Details",
                 _text(placeholder="multi: 2 · scale: 1-5 Poor | Excellent"),
@@ -131,14 +116,14 @@ def builder_modal(meta: BuilderMeta, default_k: int) -> dict[str, Any]:
         )
     blocks.append({"type": "divider"})
     blocks.append(
-        _input(
+        input_block(
             "b_mode",
             "Results",
             _select({str(k): v for k, v in MODE_LABELS.items()}, str(ResultsMode.AFTER_CLOSE)),
         )
     )
     blocks.append(
-        _input(
+        input_block(
             "b_k",
             "Minimum respondents before anything is shown (k)",
             {
@@ -151,15 +136,15 @@ def builder_modal(meta: BuilderMeta, default_k: int) -> dict[str, Any]:
         )
     )
     blocks.append(
-        _input("b_opens", "Opens", _text(placeholder="empty: now · 2026-12-08 09:00 · in 2h"), optional=True)
+        input_block("b_opens", "Opens", _text(placeholder="empty: now · 2026-12-08 09:00 · in 2h"), optional=True)
     )
     blocks.append(
-        _input(
+        input_block(
             "b_closes", "Closes", _text(placeholder="2026-12-08 15:00 Europe/Brussels · in 2h"), optional=True
         )
     )
     blocks.append(
-        _input(
+        input_block(
             "b_people",
             "Participants",
             {

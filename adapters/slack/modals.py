@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack import ids
-from adapters.slack.blocks import CHECKBOX_LIMIT, Block, context, esc, option, plain, section
+from adapters.slack.blocks import Block, context, esc, input_block, multi_picker, option, plain, section
 from bot.anonymity import notice
 from bot.domain import Answer, Question, QuestionKind, Survey
 from bot.limits import MAX_TEXT_ANSWER_CHARS
@@ -88,33 +88,10 @@ def _single_element(question: Question, initial: int | None) -> dict[str, Any]:
 def _multi_element(question: Question, initial: Sequence[int]) -> dict[str, Any]:
     options = _options(question)
     chosen = [o for o in options if int(o["value"]) in set(initial)]
-    element: dict[str, Any]
-    if len(options) <= CHECKBOX_LIMIT:
-        element = {"type": "checkboxes", "action_id": ids.ANSWER_ACTION, "options": options}
-    else:
-        element = {
-            "type": "multi_static_select",
-            "action_id": ids.ANSWER_ACTION,
-            "options": options,
-            "max_selected_items": question.max_selections,
-            "placeholder": plain("Choose"),
-        }
+    element = multi_picker(ids.ANSWER_ACTION, options, question.max_selections)
     if chosen:
         element["initial_options"] = chosen
     return element
-
-
-def _input(block_id: str, label: str, element: dict[str, Any], optional: bool, hint: str = "") -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
 
 
 def question_blocks(question: Question, initial: Answer | None) -> list[Block]:
@@ -123,7 +100,7 @@ def question_blocks(question: Question, initial: Answer | None) -> list[Block]:
     kind = question.kind
     if kind is QuestionKind.SINGLE:
         single = initial if isinstance(initial, int) else None
-        return [_input(ids.question_block(question.id), label, _single_element(question, single), optional)]
+        return [input_block(ids.question_block(question.id), label, _single_element(question, single), optional)]
     if kind is QuestionKind.SCALE:
         value = initial if isinstance(initial, int) else None
         hint = ""
@@ -132,13 +109,13 @@ def question_blocks(question: Question, initial: Answer | None) -> list[Block]:
                 f"{question.scale_min} = {question.min_label} · {question.scale_max} = {question.max_label}"
             )
         return [
-            _input(ids.question_block(question.id), label, _single_element(question, value), optional, hint)
+            input_block(ids.question_block(question.id), label, _single_element(question, value), optional, hint)
         ]
     if kind is QuestionKind.MULTI:
         picks = initial if isinstance(initial, tuple) else ()
         hint = f"Choose up to {question.max_selections}."
         return [
-            _input(ids.question_block(question.id), label, _multi_element(question, picks), optional, hint)
+            input_block(ids.question_block(question.id), label, _multi_element(question, picks), optional, hint)
         ]
     if kind is QuestionKind.RANKING:
         order = initial if isinstance(initial, tuple) else ()
@@ -155,7 +132,7 @@ def question_blocks(question: Question, initial: Answer | None) -> list[Block]:
                 element["initial_option"] = options[order[rank]]
             rank_label = f"{label} (rank 1 = best)" if rank == 0 else f"Rank {rank + 1}"
             hint = "Rank every option once." if rank == len(question.options) - 1 else ""
-            blocks.append(_input(ids.question_block(question.id, rank), rank_label, element, optional, hint))
+            blocks.append(input_block(ids.question_block(question.id, rank), rank_label, element, optional, hint))
         return blocks
     text_element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -166,7 +143,7 @@ def question_blocks(question: Question, initial: Answer | None) -> list[Block]:
     if isinstance(initial, str):
         text_element["initial_value"] = initial
     return [
-        _input(
+        input_block(
             ids.question_block(question.id),
             label,
             text_element,
