@@ -122,6 +122,11 @@ class StateStore(Protocol):
         """Record an event id; True only the first time it is seen."""
         ...
 
+    async def has_seen(self, event_id: str) -> bool:
+        """Whether an event id was recorded, without recording it (for events that are marked seen only
+        after they are handled, because handling them twice is harmless but losing them is not)."""
+        ...
+
 
 class ReminderBook(Protocol):
     """Organiser-facing reminder operations, implemented by the scheduling engine."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from nio import AsyncClient
 
+from adapters.matrix import polls
 from adapters.matrix.client import connect
 from adapters.matrix.commands import RoomCommands
 from adapters.matrix.conversation import Conversations
@@ -20,6 +21,7 @@ from adapters.matrix.sync import SyncLoop
 from bot.events import Event, LiveResultsChanged
 
 log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS = 5.0
 
 
 class MatrixAdapter:
@@ -32,6 +34,8 @@ class MatrixAdapter:
         self.client: AsyncClient | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._live_lock = asyncio.Lock()  # one live chart at a time: each one redacts the one before
         core.service.events.subscribe(self._on_core_event)
 
     async def ready(self) -> RoomSender:
@@ -52,7 +56,14 @@ class MatrixAdapter:
         async def on_invite(invite: Any) -> None:
             await router_ref[0].on_invite(invite)
 
-        loop = SyncLoop(client, self.core.state, on_event, on_invite, self.config.sync_timeline_limit)
+        loop = SyncLoop(
+            client,
+            self.core.state,
+            on_event,
+            on_invite,
+            self.config.sync_timeline_limit,
+            replay_safe=lambda event: event.source.get("type") in polls.RESPONSE_TYPES,
+        )
         self.sender = RoomSender(client, RateLimiter(self.config.messages_per_second), loop.wait_for)
         self.conversations = Conversations(self.core.service, self.core.state, self.dms, self.sender)
         commands = RoomCommands(client, self.core.commands, self.sender, self.config.command_prefix)
@@ -80,6 +91,16 @@ class MatrixAdapter:
             raise
 
     async def stop(self) -> None:
+        if self._ready.is_set():
+            # Give queued DMs and live charts a moment to go out; what is left is dropped.
+            pending = [t for t in self._background if not t.done()]
+            if pending:
+                await asyncio.wait(pending, timeout=STOP_GRACE_SECONDS)
+            await self.sender.drain(STOP_GRACE_SECONDS)
+            for task in self._background:
+                task.cancel()
+            await asyncio.gather(*self._background, return_exceptions=True)
+            await self.sender.close()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -88,10 +109,20 @@ class MatrixAdapter:
 
     async def _on_core_event(self, event: Event) -> None:
         if isinstance(event, LiveResultsChanged) and self._ready.is_set():
-            survey = await self.core.service.get(event.survey_id)
-            targets = [t for t in survey.targets if t.platform == PLATFORM]
-            if targets:
-                await self.core.delivery.post_results(None, survey.id, targets)
+            # Off the answering path: rendering, uploading and redacting must not delay the tally.
+            task = asyncio.create_task(self._post_live(event.survey_id), name="matrix-live-chart")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _post_live(self, survey_id: str) -> None:
+        async with self._live_lock:
+            try:
+                survey = await self.core.service.get(survey_id)
+                targets = [t for t in survey.targets if t.platform == PLATFORM]
+                if targets:
+                    await self.core.delivery.post_results(None, survey.id, targets)
+            except Exception:
+                log.exception("matrix: posting live results of survey %s failed", survey_id)
 
 
 def create(core: Any) -> MatrixAdapter:
