@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -37,6 +38,12 @@ from bench.common import emit
 from bench.synapse import Account, Homeserver
 
 BENCH = "matrix_tally"
+
+
+def note(text: str) -> None:
+    print(f"# {text}", file=sys.stderr, flush=True)
+
+
 POLL_START = "org.matrix.msc3381.poll.start"
 POLL_RESPONSE = "org.matrix.msc3381.poll.response"
 
@@ -157,13 +164,16 @@ async def run(participants: int, pace: float) -> None:
                 data = await http.call("POST", "/_matrix/client/v3/createRoom", voter.account.access_token, body)
                 voter.dm = data["room_id"]
 
+            note(f"registered {participants} participants")
             await gather_bounded([open_dm(v) for v in voters], 10)
+            note("DMs created")
             deadline = time.monotonic() + 180
             while any(adapter.dms.partner(v.dm) is None or v.dm not in adapter.client.rooms for v in voters):
                 if time.monotonic() > deadline:
                     raise RuntimeError("the bot did not join every DM")
                 await asyncio.sleep(0.2)
 
+            note("the bot joined every DM")
             assert adapter.client is not None
             target = (await adapter.client.room_create(name="Plenary")).room_id  # type: ignore[union-attr]
             spec = SurveySpec(
@@ -178,6 +188,7 @@ async def run(participants: int, pace: float) -> None:
             deadline = time.monotonic() + 180
             await gather_bounded([find_poll_start(http, v, deadline) for v in voters], 20)
 
+            note("every poll start delivered")
             # The measured phase runs at the configured DM pace (confirmations are DMs too).
             adapter.sender.limiter.interval = 1.0 / pace
             counted = 0
@@ -197,11 +208,22 @@ async def run(participants: int, pace: float) -> None:
             set_up_s = time.perf_counter() - set_up
 
             # -- the bot tallies ------------------------------------------------------------
+            profiler = None
+            if os.environ.get("BENCH_PROFILE"):  # pyinstrument over the measured phase only
+                from pyinstrument import Profiler
+
+                profiler = Profiler(async_mode="disabled")
+                profiler.start()
             start = time.perf_counter()
             sends_with_bot = await send_all(http, voters)
             await asyncio.wait_for(all_counted.wait(), timeout=300)
             tally_s = time.perf_counter() - start
+            if profiler is not None:
+                profiler.stop()
+                report = profiler.output_text(unicode=False, show_all=False)
+                await asyncio.to_thread(Path(os.environ["BENCH_PROFILE"]).write_text, report)
             assert await core.repository.respondent_count(survey.id) == participants
+            note(f"tallied in {tally_s:.2f}s")
 
             # -- the floor: Synapse alone -----------------------------------------------------
             await adapter.stop()

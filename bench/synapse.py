@@ -185,7 +185,7 @@ class Homeserver:
                     raise RuntimeError(f"register {localpart}: {data}")
         return Account(data["user_id"], password, data.get("access_token", ""))
 
-    async def override_message_rate(self, admin: Account, user_id: str, per_second: float, burst: int) -> None:
+    async def override_message_rate(self, admin: Account, user_id: str, per_second: int, burst: int) -> None:
         """Lower (or raise) one user's rc_message limit through the admin API, leaving everyone else fast."""
         url = f"{self.url}/_synapse/admin/v1/users/{user_id}/override_ratelimit"
         headers = {"Authorization": f"Bearer {admin.access_token}"}

@@ -128,6 +128,20 @@ class StateStore(Protocol):
         ...
 
 
+class ReplicaLock(Protocol):
+    """Keeps a piece of work on one replica of several sharing a database (e.g. the Matrix sync loop)."""
+
+    async def acquire(self) -> bool:
+        """Try once, without waiting; True if this process now holds (or already held) the lock."""
+        ...
+
+    async def held(self) -> bool:
+        """Whether this process still holds it (False once its database session is gone)."""
+        ...
+
+    async def release(self) -> None: ...
+
+
 class ReminderBook(Protocol):
     """Organiser-facing reminder operations, implemented by the scheduling engine."""
 

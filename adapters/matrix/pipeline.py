@@ -18,6 +18,7 @@ When an event counts as handled (deduplication by event_id):
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -68,7 +69,7 @@ class EventPipeline:
             task = asyncio.create_task(self._lane_step(before, room_id, event, event_id))
             self._tails[room_id] = task
             self._tasks.add(task)
-            task.add_done_callback(lambda t, r=room_id: self._finished(r, t))
+            task.add_done_callback(functools.partial(self._finished, room_id))
             pending.tasks.append(task)
         self._pending.put_nowait(pending)
 

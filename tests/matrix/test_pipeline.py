@@ -77,8 +77,12 @@ async def run_batch(pipeline: EventPipeline, token: str, events: list[tuple[str,
     committer = asyncio.create_task(pipeline.commit_tokens())
     pipeline.submit(token, events)
     try:
-        while await pipeline.state.get_state(TOKEN) != token:
+        for _ in range(1000):  # at most ~10 s: the token is saved once the batch is handled
+            if await pipeline.state.get_state(TOKEN) == token:
+                break
             await asyncio.sleep(0.01)
+        else:
+            raise AssertionError("the batch's token was never saved")
     finally:
         committer.cancel()
         await asyncio.gather(committer, return_exceptions=True)
