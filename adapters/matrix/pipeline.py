@@ -87,7 +87,11 @@ class EventPipeline:
                 await asyncio.wait(pending.tasks)
             await self.state.set_state(self.token_key, pending.token)
 
-    async def cancel(self) -> None:
+    async def cancel(self, grace: float = 5.0) -> None:
+        # Let events in flight finish first: a task cancelled inside a database call leaves its
+        # connection to be torn down behind our back.
+        if self._tasks and grace > 0:
+            await asyncio.wait(list(self._tasks), timeout=grace)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
