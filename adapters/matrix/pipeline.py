@@ -85,7 +85,8 @@ class EventPipeline:
             pending = await self._pending.get()
             if pending.tasks:
                 await asyncio.wait(pending.tasks)
-            await self.state.set_state(self.token_key, pending.token)
+            # Shielded: cancelled mid-write, the connection would be torn down rather than returned.
+            await asyncio.shield(self.state.set_state(self.token_key, pending.token))
 
     async def cancel(self, grace: float = 5.0) -> None:
         # Let events in flight finish first: a task cancelled inside a database call leaves its

@@ -72,10 +72,10 @@ class SyncLoop:
         try:
             await self._sync_forever()
         finally:
+            await self.pipeline.cancel()  # lets events in flight finish (bounded) before tearing down
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            await self.pipeline.cancel()
 
     async def _sync_forever(self) -> None:
         since = await self.state.get_state(TOKEN_KEY)
