@@ -105,7 +105,7 @@ class MatrixAdapter:
                 finally:
                     if watch is not None:
                         watch.cancel()
-                if self._task.done():
+                if self._task.done() or self._stopping.is_set():
                     if not self._task.cancelled():
                         self._task.result()  # raises what stopped the sync
                     return  # stopped
