@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-NOT_BENCHMARKS = {"__init__", "__main__", "common"}
+NOT_BENCHMARKS = {"__init__", "__main__", "common", "synapse"}
 
 
 def benchmarks() -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from bot.clock import SystemClock
 from bot.command_handler import CommandHandler
 from bot.config import Config, master_secret
 from bot.delivery import Delivery, Messengers
-from bot.ports import ChartRenderer, Clock, PlatformAdapter, ReminderBook, StateStore
+from bot.ports import ChartRenderer, Clock, PlatformAdapter, ReminderBook, ReplicaLock, StateStore
 from bot.ratelimit import RateLimiter
 from bot.scheduling.book import Reminders
 from bot.scheduling.engine import SchedulingEngine
@@ -41,6 +42,8 @@ class Core:
     scheduler: SchedulingEngine | None = None  # started by `run`; idle (but wired) elsewhere
     reminders: ReminderBook | None = None
     background: list[Any] = field(default_factory=list)  # things with an async stop()
+    # name -> a lock that keeps that work on one replica (PostgreSQL advisory lock; granted on SQLite)
+    replica_lock: Callable[[str], ReplicaLock] | None = None
 
     async def close(self) -> None:
         await self.service.settle()
@@ -102,9 +105,10 @@ async def build_core(
     reminders = reminders or book
     commands = CommandHandler(delivery, clock, config.canvass.timezone, config.canvass.default_k, reminders)
     state = repository_module.SqlStateStore(engine)
+    locks = importlib.import_module("storage.locks")
     return Core(
         config, clock, service, delivery, commands, state, repository, renderer, messengers,
-        scheduler=scheduler, reminders=reminders
+        scheduler=scheduler, reminders=reminders, replica_lock=lambda name: locks.replica_lock(url, name)
     )
 
 

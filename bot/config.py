@@ -63,6 +63,7 @@ class MatrixConfig:
     store_dir: str = ""  # empty: data_dir/matrix-store
     messages_per_second: float = 5.0
     sync_timeline_limit: int = 0  # events per room per sync; 0: the homeserver's default (gaps are backfilled)
+    standby_retry_seconds: float = 15.0  # a replica without the sync lock tries again this often
 
 
 @dataclass(frozen=True)

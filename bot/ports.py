@@ -132,6 +132,25 @@ class StateStore(Protocol):
         """Record an event id; True only the first time it is seen."""
         ...
 
+    async def has_seen(self, event_id: str) -> bool:
+        """Whether an event id was recorded, without recording it (for events that are marked seen only
+        after they are handled, because handling them twice is harmless but losing them is not)."""
+        ...
+
+
+class ReplicaLock(Protocol):
+    """Keeps a piece of work on one replica of several sharing a database (e.g. the Matrix sync loop)."""
+
+    async def acquire(self) -> bool:
+        """Try once, without waiting; True if this process now holds (or already held) the lock."""
+        ...
+
+    async def held(self) -> bool:
+        """Whether this process still holds it (False once its database session is gone)."""
+        ...
+
+    async def release(self) -> None: ...
+
 
 class ReminderBook(Protocol):
     """Organiser-facing reminder operations, implemented by the scheduling engine."""

@@ -419,6 +419,10 @@ class SqlStateStore:
             )
             return result.first() is not None
 
+    async def has_seen(self, event_id: str) -> bool:
+        async with self.engine.connect() as conn:
+            return await conn.scalar(select(seen.c.event_id).where(seen.c.event_id == event_id)) is not None
+
     async def forget_before(self, moment: datetime) -> int:
         async with self.engine.begin() as conn:
             result = await conn.execute(delete(seen).where(seen.c.seen_at < to_db_time(moment)))

@@ -4,6 +4,7 @@ restart; the position in the flow is only kept in memory, and recomputed from th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -40,8 +41,9 @@ class Conversations:
 
     # -- sending -------------------------------------------------------------------------------
 
-    async def say(self, room_id: str, user_id: str, text: str) -> None:
-        await self.sender.send_dm(room_id, user_id, notice_content(text))
+    async def say(self, room_id: str, user_id: str, text: str) -> asyncio.Future[str]:
+        """Queue a message in the DM (sent in order, at the DM pace) without waiting for it."""
+        return self.sender.send_dm(room_id, user_id, notice_content(text))
 
     async def _ask(self, room_id: str, user_id: str, survey: Survey, question: Question) -> None:
         self._places[room_id] = Place(survey.id, question.position)
@@ -60,13 +62,11 @@ class Conversations:
         async def remember(event_id: str) -> None:
             await self.state.set_state(POLL_KEY + event_id, f"{survey.id} {question.id}")
 
-        await self.sender.send_dm(
-            room_id, user_id, polls.start_content(question, prompt), polls.POLL_START, remember
-        )
+        self.sender.send_dm(room_id, user_id, polls.start_content(question, prompt), polls.POLL_START, remember)
 
     async def invite(self, user_id: str, survey: Survey) -> None:
         room_id = await self.dms.room_for(user_id)
-        await self.sender.send_dm(room_id, user_id, invitation(survey))
+        self.sender.send_dm(room_id, user_id, invitation(survey))
         participant = Participant(PLATFORM, user_id)
         draft = {} if survey.is_poll else await self.service.load_draft(participant, survey.id)
         await self._ask(room_id, user_id, survey, _first_unanswered(survey, draft, 0) or survey.questions[0])
@@ -110,9 +110,7 @@ class Conversations:
             await self._keyword(room_id, user_id, survey, place, word)
             return
         question = survey.questions[place.index]
-        await self._record(
-            room_id, user_id, survey, question, parse_reply(question, text), advance_if_current=True
-        )
+        await self._record(room_id, user_id, survey, question, parse_reply(question, text), advance_if_current=True)
 
     async def _recover(self, room_id: str, user_id: str) -> Place | None:
         """After a restart: the newest open survey this person was invited to, at its first unanswered
@@ -149,8 +147,7 @@ class Conversations:
             await self.say(
                 room_id,
                 user_id,
-                f"✅ Your answer ({mine}) is {what}, anonymously. "
-                "Answer again to change it before the poll closes.",
+                f"✅ Your answer ({mine}) is {what}, anonymously. Answer again to change it before the poll closes.",
             )
             return
         draft: dict[str, object] = dict(await self.service.load_draft(participant, survey.id))
@@ -224,9 +221,7 @@ class Conversations:
             )
 
 
-def _first_unanswered(
-    survey: Survey, draft: dict[str, Answer] | dict[str, object], start: int
-) -> Question | None:
+def _first_unanswered(survey: Survey, draft: dict[str, Answer] | dict[str, object], start: int) -> Question | None:
     for q in survey.questions[start:]:
         if q.id not in draft:
             return q

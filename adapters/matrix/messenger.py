@@ -52,9 +52,7 @@ class MatrixMessenger:
             # One unreachable member must not stop the others from being asked.
             log.exception("matrix: could not invite a participant to survey %s", survey.id)
 
-    async def post_results(
-        self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]
-    ) -> None:
+    async def post_results(self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]) -> None:
         sender = await self.adapter.ready()
         client = self.adapter.client
         assert client is not None
@@ -99,9 +97,12 @@ class MatrixMessenger:
 
     async def send_direct(self, participant: Participant, text: str) -> None:
         await self.adapter.ready()
-        await self.adapter.conversations.say(
-            await self.adapter.dms.room_for(participant.user_id), participant.user_id, text
-        )
+        room_id = await self.adapter.dms.room_for(participant.user_id)
+        sent = await self.adapter.conversations.say(room_id, participant.user_id, text)
+        if not self.adapter.sender.held_for_join(room_id, participant.user_id):
+            # Reminders are retried by the scheduler when this raises, so wait for the real send
+            # (unless it waits for the person to join an encrypted DM, which may take days).
+            await sent
 
     async def channel_members(self, target: Target) -> list[Participant]:
         await self.adapter.ready()
@@ -110,8 +111,6 @@ class MatrixMessenger:
         response = await client.joined_members(target.channel)
         members = getattr(response, "members", None)
         if members is None:
-            log.warning(
-                "matrix: could not list the members of a room: %s", getattr(response, "message", response)
-            )
+            log.warning("matrix: could not list the members of a room: %s", getattr(response, "message", response))
             return []
         return [Participant(PLATFORM, m.user_id) for m in members if m.user_id != client.user_id]

@@ -8,6 +8,7 @@ from typing import Any
 
 from nio import AsyncClient
 
+from adapters.matrix import polls
 from adapters.matrix.client import connect
 from adapters.matrix.commands import RoomCommands
 from adapters.matrix.conversation import Conversations
@@ -18,8 +19,14 @@ from adapters.matrix.rooms import RoomSender
 from adapters.matrix.router import Router
 from adapters.matrix.sync import SyncLoop
 from bot.events import Event, LiveResultsChanged
+from bot.ports import ReplicaLock
 
 log = logging.getLogger(__name__)
+STOP_GRACE_SECONDS = 5.0
+
+
+class StandbyError(RuntimeError):
+    """This replica does not hold the Matrix sync lock, so it cannot send to Matrix."""
 
 
 class MatrixAdapter:
@@ -32,10 +39,16 @@ class MatrixAdapter:
         self.client: AsyncClient | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self._live_lock = asyncio.Lock()  # one live chart at a time: each one redacts the one before
+        self._stopping = asyncio.Event()
+        self.standby = False  # True while another replica holds the sync lock
         core.service.events.subscribe(self._on_core_event)
 
     async def ready(self) -> RoomSender:
         """Wait until connected: the core may ask for a message while the adapter is starting."""
+        if self.standby:
+            raise StandbyError("Matrix is served by another replica of the bot")
         await asyncio.wait_for(self._ready.wait(), timeout=120)
         return self.sender
 
@@ -52,7 +65,14 @@ class MatrixAdapter:
         async def on_invite(invite: Any) -> None:
             await router_ref[0].on_invite(invite)
 
-        loop = SyncLoop(client, self.core.state, on_event, on_invite, self.config.sync_timeline_limit)
+        loop = SyncLoop(
+            client,
+            self.core.state,
+            on_event,
+            on_invite,
+            self.config.sync_timeline_limit,
+            replay_safe=lambda event: event.source.get("type") in polls.RESPONSE_TYPES,
+        )
         self.sender = RoomSender(client, RateLimiter(self.config.messages_per_second), loop.wait_for)
         self.conversations = Conversations(self.core.service, self.core.state, self.dms, self.sender)
         commands = RoomCommands(client, self.core.commands, self.sender, self.config.command_prefix)
@@ -70,28 +90,95 @@ class MatrixAdapter:
         return loop
 
     async def run(self) -> None:
-        loop = await self._start()
-        self._task = asyncio.create_task(loop.run(), name="matrix-sync")
+        """Sync while this replica holds the Matrix lock (always, on SQLite); stand by otherwise."""
+        factory = getattr(self.core, "replica_lock", None)
+        lock: ReplicaLock | None = factory(f"canvass matrix sync {self.config.user_id}") if factory else None
         try:
-            await self._task
-        except asyncio.CancelledError:
-            if self._task.cancelled():
-                return  # stopped
-            raise
+            while True:
+                if lock is not None and not await self._wait_for_lock(lock):
+                    return  # stopped while standing by
+                loop = await self._start()
+                self._task = asyncio.create_task(loop.run(), name="matrix-sync")
+                watch = asyncio.create_task(self._watch(lock), name="matrix-lock-watch") if lock else None
+                try:
+                    await asyncio.wait([t for t in (self._task, watch) if t], return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    if watch is not None:
+                        watch.cancel()
+                if self._task.done() or self._stopping.is_set():
+                    if not self._task.cancelled():
+                        self._task.result()  # raises what stopped the sync
+                    return  # stopped
+                # Our database session died, and the lock with it: another replica may sync now.
+                log.warning("matrix: lost the sync lock; stopping the sync here")
+                await self._disconnect(grace=0.0)
+        finally:
+            if lock is not None:
+                await lock.release()
+
+    async def _wait_for_lock(self, lock: ReplicaLock) -> bool:
+        while not await lock.acquire():
+            if not self.standby:
+                log.info("matrix: another replica runs the Matrix sync; standing by")
+            self.standby = True
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.config.standby_retry_seconds)
+                return False
+            except TimeoutError:
+                pass
+        if self.standby:
+            log.info("matrix: took over the Matrix sync")
+        self.standby = False
+        return not self._stopping.is_set()
+
+    async def _watch(self, lock: ReplicaLock) -> None:
+        while await lock.held():  # a round trip per period: a dropped session shows up within one
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.config.standby_retry_seconds)
+                return
+            except TimeoutError:
+                pass
 
     async def stop(self) -> None:
+        self._stopping.set()
+        await self._disconnect(grace=STOP_GRACE_SECONDS)
+
+    async def _disconnect(self, grace: float) -> None:
+        if self._ready.is_set():
+            # Give queued DMs and live charts a moment to go out; what is left is dropped.
+            pending = [t for t in self._background if not t.done()]
+            if pending and grace:
+                await asyncio.wait(pending, timeout=grace)
+            if grace:
+                await self.sender.drain(grace)
+            for task in self._background:
+                task.cancel()
+            await asyncio.gather(*self._background, return_exceptions=True)
+            await self.sender.close()
+        self._ready.clear()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         if self.client is not None:
             await self.client.close()
+            self.client = None
 
     async def _on_core_event(self, event: Event) -> None:
         if isinstance(event, LiveResultsChanged) and self._ready.is_set():
-            survey = await self.core.service.get(event.survey_id)
-            targets = [t for t in survey.targets if t.platform == PLATFORM]
-            if targets:
-                await self.core.delivery.post_results(None, survey.id, targets)
+            # Off the answering path: rendering, uploading and redacting must not delay the tally.
+            task = asyncio.create_task(self._post_live(event.survey_id), name="matrix-live-chart")
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _post_live(self, survey_id: str) -> None:
+        async with self._live_lock:
+            try:
+                survey = await self.core.service.get(survey_id)
+                targets = [t for t in survey.targets if t.platform == PLATFORM]
+                if targets:
+                    await self.core.delivery.post_results(None, survey.id, targets)
+            except Exception:
+                log.exception("matrix: posting live results of survey %s failed", survey_id)
 
 
 def create(core: Any) -> MatrixAdapter:

@@ -14,12 +14,12 @@ from nio import (
     AsyncClient,
     Event,
     InviteMemberEvent,
-    MegolmEvent,
     RoomMessagesError,
     RoomMessagesResponse,
     SyncResponse,
 )
 
+from adapters.matrix.pipeline import EventPipeline
 from bot.ports import StateStore
 
 log = logging.getLogger(__name__)
@@ -51,11 +51,12 @@ class SyncLoop:
         on_invite: Callable[[Invite], Awaitable[None]],
         timeline_limit: int = 0,
         poll_timeout_ms: int = 30000,
+        replay_safe: Callable[[Event], bool] = lambda event: False,
     ) -> None:
         self.client = client
         self.state = state
-        self.on_event = on_event
         self.on_invite = on_invite
+        self.pipeline = EventPipeline(state, client.user_id, on_event, replay_safe, TOKEN_KEY)
         self.poll_timeout_ms = poll_timeout_ms
         self.sync_filter: dict[str, Any] | None = (
             {"room": {"timeline": {"limit": timeline_limit}}} if timeline_limit > 0 else None
@@ -64,12 +65,17 @@ class SyncLoop:
         self._queue: asyncio.Queue[Batch] = asyncio.Queue()
 
     async def run(self) -> None:
-        worker = asyncio.create_task(self._work(), name="matrix-sync-worker")
+        workers = [
+            asyncio.create_task(self._work(), name="matrix-sync-worker"),
+            asyncio.create_task(self.pipeline.commit_tokens(), name="matrix-sync-tokens"),
+        ]
         try:
             await self._sync_forever()
         finally:
-            worker.cancel()
-            await asyncio.gather(worker, return_exceptions=True)
+            await self.pipeline.cancel()  # lets events in flight finish (bounded) before tearing down
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
 
     async def _sync_forever(self) -> None:
         since = await self.state.get_state(TOKEN_KEY)
@@ -153,36 +159,20 @@ class SyncLoop:
         while True:
             batch = await self._queue.get()
             for invite in batch.invites:
-                await self._guard(self.on_invite(invite), "invite")
-            for room_id, event in batch.events:
-                event_id = getattr(event, "event_id", None)
-                if not event_id or event.sender == self.client.user_id:
-                    continue
-                if not await self.state.first_sighting(event_id):
-                    continue
-                if isinstance(event, MegolmEvent):
-                    log.warning("matrix: could not decrypt an event (session %s)", event.session_id)
-                await self._guard(self.on_event(room_id, event), "event")
-            await self.state.set_state(TOKEN_KEY, batch.token)
-
-    async def _guard(self, job: Awaitable[None], what: str) -> None:
-        # One bad event must not stop the loop; the log names the kind of failure only.
-        try:
-            await job
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("matrix: handling an %s failed", what)
+                try:
+                    await self.on_invite(invite)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("matrix: handling an invite failed")
+            # Rooms are handled in parallel lanes; the token is saved once the whole batch is done.
+            self.pipeline.submit(batch.token, batch.events)
 
 
 def _invites(response: SyncResponse, me: str) -> list[Invite]:
     invites = []
     for room_id, info in response.rooms.invite.items():
         for event in info.invite_state:
-            if (
-                isinstance(event, InviteMemberEvent)
-                and event.state_key == me
-                and event.membership == "invite"
-            ):
+            if isinstance(event, InviteMemberEvent) and event.state_key == me and event.membership == "invite":
                 invites.append(Invite(room_id, event.sender, bool(event.content.get("is_direct"))))
     return invites
