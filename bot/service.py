@@ -239,6 +239,11 @@ class Canvass:
             raise SurveyNotOpen(f"“{survey.title}” closed at {format_local(survey.closes_at, survey.timezone)}.")
         return survey, key
 
+    async def answerable(self, survey_id: str) -> Survey:
+        """The survey, if it accepts answers now; from the cache, so the vote path reads nothing."""
+        survey, _key = await self._open_survey(survey_id)
+        return survey
+
     async def _refused(self, survey_id: str) -> SurveyNotOpen:
         self._open_cache.pop(survey_id, None)
         return SurveyNotOpen(_not_open_message(await self.get(survey_id)))

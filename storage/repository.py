@@ -400,7 +400,7 @@ class SqlStateStore:
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     async def get_state(self, key: str) -> str | None:
-        async with self.reader.connect() as conn:
+        async with self.engine.connect() as conn:
             value: str | None = await conn.scalar(select(state.c.value).where(state.c.key == key))
             return value
 

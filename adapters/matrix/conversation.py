@@ -90,7 +90,7 @@ class Conversations:
         if mapped is None:
             raise InvalidInput("I do not know that poll, so I could not count this response.")
         survey_id, question_id = mapped.split(" ", 1)
-        survey = await self.service.get(survey_id)
+        survey = await self.service.answerable(survey_id)  # cached: no reads on the vote path
         question = survey.question(question_id)
         raw = polls.raw_answer(question, response.answer_ids)
         await self._record(room_id, user_id, survey, question, raw, advance_if_current=True)
