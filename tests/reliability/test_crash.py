@@ -8,8 +8,6 @@ Slow (about 10-20 s per database): marked `slow`.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import os
 import signal
 import socket
@@ -31,7 +29,7 @@ from storage.engine import create_engine
 from storage.repository import SqlRepository
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import SIGNING_SECRET, sign
-from tests.storage.dbdump import rows_mentioning
+from tests.storage.dbdump import id_forms, rows_mentioning
 
 pytestmark = pytest.mark.slow
 
@@ -44,22 +42,8 @@ KILL_AFTER_ACKS = 120
 CONCURRENCY = 20
 
 
-def forms(user_id: str) -> list[str]:
-    """Every form an id could leak in: as is, lowercase, hex, base64, SHA-256 (plain and platform-prefixed)."""
-    raw = user_id.encode()
-    return [
-        user_id,
-        user_id.lower(),
-        raw.hex(),
-        base64.b64encode(raw).decode().rstrip("="),
-        base64.urlsafe_b64encode(raw).decode().rstrip("="),
-        hashlib.sha256(raw).hexdigest(),
-        hashlib.sha256(f"slack:{user_id}".encode()).hexdigest(),
-    ]
-
-
 def all_forms(users: list[str]) -> list[str]:
-    return [f for u in users for f in forms(u)]
+    return [f for u in users for f in id_forms(u, "slack")]
 
 
 def free_port() -> int:

@@ -36,3 +36,21 @@ def rows_mentioning(url: str, needles: list[str]) -> dict[str, list[tuple[Any, .
             if any(n in c for n in lowered for c in cells):
                 found.setdefault(table, []).append(row)
     return found
+
+
+def id_forms(user_id: str, platform: str) -> list[str]:
+    """Every form a participant id could leak in: as is, lowercase, hex, base64, SHA-256 (plain and
+    platform-prefixed)."""
+    import base64
+    import hashlib
+
+    raw = user_id.encode()
+    return [
+        user_id,
+        user_id.lower(),
+        raw.hex(),
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        hashlib.sha256(raw).hexdigest(),
+        hashlib.sha256(f"{platform}:{user_id}".encode()).hexdigest(),
+    ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import math
 import random
@@ -21,7 +19,7 @@ from storage.engine import sync_url
 from storage.repository import SqlRepository
 from tests.conftest import START
 from tests.factories import ORGANISER, survey_spec
-from tests.storage.dbdump import rows_mentioning
+from tests.storage.dbdump import id_forms, rows_mentioning
 
 CANARY_COUNT = 30
 
@@ -30,23 +28,8 @@ def canaries() -> list[Participant]:
     return [Participant("console", f"CanaryUser{i:02d}Zq") for i in range(CANARY_COUNT)]
 
 
-def forms(user_id: str) -> list[str]:
-    """Every form an id could leak in: as is, lowercase, hex, base64, SHA-256."""
-    raw = user_id.encode()
-    return [
-        user_id,
-        user_id.lower(),
-        raw.hex(),
-        base64.b64encode(raw).decode().rstrip("="),
-        base64.urlsafe_b64encode(raw).decode().rstrip("="),
-        hashlib.sha256(raw).hexdigest(),
-        hashlib.sha256(raw).digest().hex(),
-        hashlib.sha256(f"console:{user_id}".encode()).hexdigest(),
-    ]
-
-
 def all_forms(people: list[Participant]) -> list[str]:
-    return [f for p in people for f in forms(p.user_id)]
+    return [f for p in people for f in id_forms(p.user_id, "console")]
 
 
 async def run_survey(service: Canvass, people: list[Participant]) -> str:
