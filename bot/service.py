@@ -11,11 +11,11 @@ import json
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot import anonymity, results_codec
-from bot.aggregation import aggregate
+from bot.aggregation import aggregate, header
 from bot.domain import (
     Actor,
     Answer,
@@ -396,6 +396,23 @@ class Canvass:
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
+    def _nothing_published(self, survey: Survey) -> SurveyResults:
+        """A live survey before its first snapshot: every question hidden, and nothing counted to say so."""
+        return SurveyResults(
+            survey_id=survey.id,
+            title=survey.title,
+            status=str(survey.status),
+            live=True,
+            as_of=self._clock.now(),
+            opens_at=survey.opens_at,
+            closes_at=survey.closes_at,
+            timezone=survey.timezone,
+            k=survey.k,
+            respondents=None,
+            invited=survey.invited_count,
+            questions=tuple(HiddenResult(header(q), survey.k, hidden_reason(survey.k)) for q in survey.questions),
+        )
+
     async def results(self, viewer: Actor | None, survey_id: str) -> SurveyResults:
         """Results as this viewer may see them. Hidden questions come back as HiddenResult."""
         survey = await self.get(survey_id)
@@ -408,18 +425,10 @@ class Canvass:
             snapshot = await self._repo.live_snapshot(survey.id)
             if snapshot is not None and snapshot.payload is not None:
                 return results_codec.loads(snapshot.payload)
-            return _all_hidden(await self._compute(survey))
+            return self._nothing_published(survey)
         raise SurveyNotOpen(
             f"Results of {survey.id} are shown after it closes ({format_local(survey.closes_at, survey.timezone)})."
         )
-
-
-def _all_hidden(results: SurveyResults) -> SurveyResults:
-    hidden = tuple(
-        q if isinstance(q, HiddenResult) else HiddenResult(q.question, results.k, hidden_reason(results.k))
-        for q in results.questions
-    )
-    return replace(results, questions=hidden, respondents=None)
 
 
 def _not_open_message(survey: Survey) -> str:
