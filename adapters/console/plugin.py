@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from adapters.console.messenger import ConsoleMessenger
-from adapters.console.session import HELP, ConsoleSession
+from adapters.console.session import ConsoleSession
 
 
 class ConsoleAdapter:
@@ -19,7 +19,7 @@ class ConsoleAdapter:
         self._stopped = asyncio.Event()
 
     async def run(self) -> None:
-        print("Canvass console. You are 'organiser'. " + HELP.splitlines()[0] + "; /help for more.")
+        print("Canvass console. You are 'organiser'; /as NAME acts as someone else; /help lists the rest.")
         loop = asyncio.get_running_loop()
         while not self._stopped.is_set():
             line = await loop.run_in_executor(None, sys.stdin.readline)
