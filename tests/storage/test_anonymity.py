@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import inspect as pyinspect
 import logging
 import math
 import random
 from pathlib import Path
+from typing import get_type_hints
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.types import Date, DateTime, Integer, Time
 
-from bot.domain import Participant, QuestionKind, QuestionSpec
+from bot.domain import Answer, Participant, QuestionKind, QuestionSpec
 from bot.errors import InvalidInput
-from bot.service import Canvass
+from bot.service import Canvass, Receipt
 from bot.survey_file import parse_survey
 from storage.engine import sync_url
 from storage.repository import SqlRepository
@@ -178,14 +180,23 @@ def test_anonymity_cannot_be_switched_off() -> None:
     assert error.value.field == "anonymous"
 
 
-def test_no_api_returns_a_ballot_by_user() -> None:
-    """Rule 8: nothing that takes a participant hands back their submitted answers."""
-    takes_person = {"submit", "save_draft", "load_draft", "has_responded"}
-    public = {name for name in dir(Canvass) if not name.startswith("_")}
-    assert not {n for n in public if "ballot" in n}
-    assert takes_person <= public
-    repo_public = {name for name in dir(SqlRepository) if not name.startswith("_")}
-    assert not {n for n in repo_public if "ballot" in n}
+def test_only_four_calls_take_a_person_and_none_returns_their_ballot() -> None:
+    """Rule 8: the calls that take a participant are exactly these, and what they return is the
+    person's own receipt, draft or a yes/no. A new person-keyed call fails this test until reviewed."""
+    takes_person = {}
+    for name, member in pyinspect.getmembers(Canvass, pyinspect.iscoroutinefunction):
+        if name.startswith("_"):
+            continue
+        hints = get_type_hints(member)
+        if any(hint is Participant for param, hint in hints.items() if param != "return"):
+            takes_person[name] = hints["return"]
+    assert takes_person == {
+        "submit": Receipt,
+        "save_draft": int,
+        "load_draft": dict[str, Answer],  # the person's own unsubmitted draft, never a ballot
+        "has_responded": bool,
+    }
+    assert not [n for n in dir(SqlRepository) if "ballot" in n and not n.startswith("_")]
 
 
 async def test_submitted_answers_are_not_readable_back_by_user(service: Canvass) -> None:
