@@ -55,7 +55,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
 
     async def open_builder(trigger_id: str, channel: str) -> None:
         await ctx.client.views_open(
-            trigger_id=trigger_id, view=builder_modal(BuilderMeta(channel, 1), ctx.default_k)
+            trigger_id=trigger_id, view=builder_modal(BuilderMeta(channel, 1), ctx.default_k, ctx.timezone)
         )
 
     @safe
