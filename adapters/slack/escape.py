@@ -19,7 +19,7 @@ _CONTROL = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 # Bold, italic, strike and code (the code fence too): no look-alike is markup in Slack.
 _FORMAT = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
 # A bare @here in a comment that Slack may parse: the full-width at sign is never a mention.
-_BROADCAST = re.compile(r"@(?=(?:here|channel|everyone)\b)", re.IGNORECASE)
+_BROADCAST = re.compile(r"@(?=here|channel|everyone)", re.IGNORECASE)
 
 # For every chat call that carries participant text: no name or link parsing, no previews.
 SAFE_MESSAGE: dict[str, Any] = {

@@ -10,12 +10,6 @@ from typing import Any
 # The only angle-bracket sequences the bot writes itself: dates and channel links.
 _OWN_SEQUENCE = re.compile(r"<!date\^\d+\^[^|<>]*\|[^<>]*>|<#C[A-Z0-9]+>")
 _SEQUENCE = re.compile(r"<[^<>]*>?")
-_FORMATTING = {
-    "bold": re.compile(r"\*[^*\s][^*\n]*\*"),
-    "italic": re.compile(r"(?<![A-Za-z0-9])_[^_\s][^_\n]*_"),
-    "strike": re.compile(r"~[^~\s][^~\n]*~"),
-    "code": re.compile(r"`[^`\n]+`"),
-}
 _BROADCAST = re.compile(r"@(here|channel|everyone)\b", re.IGNORECASE)  # pings with name parsing on
 CHAT_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
 
@@ -45,8 +39,9 @@ def texts_of(method: str, args: dict[str, Any]) -> list[str]:
 def live_markup(text: str, hostile_words: tuple[str, ...] = ()) -> list[str]:
     """Markup in `text` that Slack would act on and the bot did not mean to write.
 
-    Outside code blocks a formatting span counts only when it touches a hostile word (the bot bolds
-    titles itself); angle-bracket sequences and broadcasts count anywhere."""
+    Outside code blocks a formatting character counts when it touches one of the `hostile_words`
+    (the participant's own *word*: the bot bolds whole titles itself); angle-bracket sequences and
+    broadcasts count anywhere."""
     problems: list[str] = []
     for sequence in _SEQUENCE.findall(text):
         if not _OWN_SEQUENCE.fullmatch(sequence):
@@ -57,8 +52,7 @@ def live_markup(text: str, hostile_words: tuple[str, ...] = ()) -> list[str]:
     if fences not in (0, 2) or (fences == 2 and not (text.startswith("```") and text.endswith("```"))):
         problems.append("a code fence the bot did not write")
     outside = "" if fences == 2 else text  # a whole-text code block shows no formatting
-    for name, pattern in _FORMATTING.items():
-        for span in pattern.findall(outside):
-            if any(word in span for word in hostile_words):
-                problems.append(f"{name} {span!r}")
+    for word in hostile_words:
+        for span in re.findall(rf"[*_~`]{word}|{word}[*_~`]", outside):
+            problems.append(f"formatting {span!r}")
     return problems
