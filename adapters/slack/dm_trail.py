@@ -32,8 +32,16 @@ DELETE_INTERVAL_SECONDS = 1.2
 Ref = tuple[str, str]  # (DM channel id, message ts)
 
 
+CHUNK = 100  # refs per state row: recording a DM rewrites one small row, not the whole list
+
+
 def state_key(survey_id: str) -> str:
+    """How many DMs were recorded for the survey; the refs themselves are in chunk rows."""
     return f"survey:{survey_id}:slack.dms"
+
+
+def chunk_key(survey_id: str, chunk: int) -> str:
+    return f"{state_key(survey_id)}.{chunk}"
 
 
 class DmTrail:
@@ -63,9 +71,11 @@ class DmTrail:
         async with self._locks[survey_id]:
             if survey_id not in self._closed:
                 self._memory[survey_id].append((channel, ts))
-                refs = await self._stored(survey_id)
-                refs.append((channel, ts))
-                await self.state.set_state(state_key(survey_id), json.dumps(refs))
+                count = await self._count(survey_id)
+                key = chunk_key(survey_id, count // CHUNK)
+                refs = self._decode(await self.state.get_state(key)) if count % CHUNK else []
+                await self.state.set_state(key, json.dumps([*refs, (channel, ts)]))
+                await self.state.set_state(state_key(survey_id), str(count + 1))
                 return
         await self._delete(survey_id, [(channel, ts)])
 
@@ -77,12 +87,17 @@ class DmTrail:
     async def clear(self, survey_id: str) -> None:
         """Delete every DM recorded for the survey, then the record itself."""
         async with self._locks[survey_id]:
-            stored = await self.state.get_state(state_key(survey_id))
-            refs = list(dict.fromkeys([*self._decode(stored), *self._memory.pop(survey_id, [])]))
+            chunks = -(-await self._count(survey_id) // CHUNK)
+            stored: list[Ref] = []
+            for chunk in range(chunks):
+                stored += self._decode(await self.state.get_state(chunk_key(survey_id, chunk)))
+            refs = list(dict.fromkeys([*stored, *self._memory.pop(survey_id, [])]))
             await self._delete(survey_id, refs)
-            if stored is not None:
-                # StateStore has no delete yet; an empty value keeps no DM (close removes the key itself
-                # once the storage seal deletes `survey:<id>:` keys).
+            # StateStore has no delete yet: empty values keep no DM. Rows are only written where they
+            # exist, so once the storage seal deletes `survey:<id>:` keys at close none comes back.
+            for chunk in range(chunks):
+                await self.state.set_state(chunk_key(survey_id, chunk), "")
+            if chunks:
                 await self.state.set_state(state_key(survey_id), "")
         self._locks.pop(survey_id, None)
 
@@ -106,8 +121,9 @@ class DmTrail:
             # Never which DM: its channel names the person.
             log.warning("slack: %d DM(s) of survey %s could not be deleted", failed, survey_id)
 
-    async def _stored(self, survey_id: str) -> list[Ref]:
-        return self._decode(await self.state.get_state(state_key(survey_id)))
+    async def _count(self, survey_id: str) -> int:
+        value = await self.state.get_state(state_key(survey_id))
+        return int(value) if value and value.isdigit() else 0
 
     @staticmethod
     def _decode(value: str | None) -> list[Ref]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
-from adapters.slack.dm_trail import state_key
+import pytest
+
+from adapters.slack import dm_trail
+from adapters.slack.dm_trail import chunk_key, state_key
 from bot.domain import Participant, QuestionKind, QuestionSpec, SurveySpec, Target
 from bot.scheduling.sending import direct_text
 from tests.slack.harness import CHANNEL, MEMBERS, ORGANISER, SlackHarness
@@ -68,7 +71,10 @@ async def test_no_answer_goes_by_dm_only_in_ephemerals_to_the_voter(slack: Slack
     assert all(c.args["channel"] == f"D{c.args['user']}" for c in ephemerals)
 
 
-async def test_a_surveys_invitations_and_reminders_are_deleted_at_close(slack: SlackHarness) -> None:
+async def test_a_surveys_invitations_and_reminders_are_deleted_at_close(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dm_trail, "CHUNK", 4)  # several state rows for one survey
     survey_id = await open_survey(slack, "Budget review", PEOPLE)
     other_id = await open_survey(slack, "Other survey", PEOPLE[:3])
     survey = await slack.core.service.get(survey_id)
@@ -93,7 +99,7 @@ async def test_a_surveys_invitations_and_reminders_are_deleted_at_close(slack: S
     others = sent[5:8]  # the other survey's invitations
     ours = [ref for ref in sent if ref not in others]
     assert len(ours) == 5 + 4 + 4  # invitations, scheduler reminders, App Home reminders
-    assert json.loads(await slack.core.state.get_state(state_key(survey_id)) or "[]") != []
+    assert await slack.core.state.get_state(state_key(survey_id)) == "13"
     already_gone = ours[-1]
     slack.fake.messages.pop(already_gone)  # the person deleted it themselves: that must not stop the rest
 
@@ -102,8 +108,9 @@ async def test_a_surveys_invitations_and_reminders_are_deleted_at_close(slack: S
     assert deleted == set(ours) - {already_gone}
     assert not any(ref in slack.fake.messages for ref in ours)
     assert all(ref in slack.fake.messages for ref in others)  # only the closed survey's DMs go
-    assert not await slack.core.state.get_state(state_key(survey_id))  # the record is gone too
-    assert json.loads(await slack.core.state.get_state(state_key(other_id)) or "[]") != []
+    for key in [state_key(survey_id), *(chunk_key(survey_id, n) for n in range(4))]:
+        assert not await slack.core.state.get_state(key)  # the record is gone too
+    assert await slack.core.state.get_state(state_key(other_id)) == "3"
 
 
 async def test_the_record_survives_a_restart_of_the_process(slack: SlackHarness) -> None:
