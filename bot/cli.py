@@ -118,8 +118,9 @@ def _cmd_schedule(args: argparse.Namespace) -> None:
     The running bot hears of the change at once (storage.changes) and does the posting (results, notices)."""
     import shlex
 
-    from bot.commands import CloseSurvey, parse_command
+    from bot.commands import CloseSurvey, Extend, parse_command
     from bot.domain import Status
+    from bot.timeparse import format_local, parse_time
 
     config = _config(args)
     words = [args.command, args.id, *args.rest]
@@ -135,10 +136,21 @@ def _cmd_schedule(args: argparse.Namespace) -> None:
 
         core = await build_core(config, with_charts=False)
         try:
+            # The service treats these as no-ops for the system (a second closer, a replayed change);
+            # the operator is told that nothing happened instead, with a non-zero status.
             if isinstance(command, CloseSurvey):
                 survey = await core.service.get(command.survey_id)
                 if survey.status is Status.CLOSED:
                     raise CanvassError(f"Survey {survey.id} is already closed; nothing was done.")
+            if isinstance(command, Extend):
+                survey = await core.service.get(command.survey_id)
+                if survey.status is not Status.CLOSED and survey.closes_at is not None:
+                    closes = parse_time(command.when, survey.timezone, core.clock.now())
+                    if closes == survey.closes_at:
+                        raise CanvassError(
+                            f"Survey {survey.id} already closes {format_local(closes, survey.timezone)}; "
+                            "nothing was done."
+                        )
             return (await core.commands.schedule(None, command)).text
         finally:
             await core.close()

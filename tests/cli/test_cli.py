@@ -97,6 +97,11 @@ def test_a_command_that_does_nothing_says_why_and_fails(tmp_path: Path) -> None:
     # No opens_at: it is a draft, and the CLI says so rather than promising that the bot opens it.
     assert "It stays a draft until someone opens it" in created.stdout
     survey_id = created.stdout.split("[", 1)[1].split("]", 1)[0]
+    same = canvass("extend", survey_id, "2099-01-01 12:00", cwd=tmp_path, env=env)
+    assert same.returncode == 1, same.stdout
+    assert same.stderr == (
+        f"canvass: Survey {survey_id} already closes Thu 01 Jan 2099 12:00 Europe/Brussels; nothing was done.\n"
+    )
     first = canvass("close", survey_id, cwd=tmp_path, env=env)
     assert first.returncode == 0 and "Closed" in first.stdout, first.stderr
     again = canvass("close", survey_id, cwd=tmp_path, env=env)
