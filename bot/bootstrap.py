@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.clock import SystemClock
 from bot.command_handler import CommandHandler
-from bot.config import Config, MasterSecret, load_master_secret, secret_warning
+from bot.config import Config, MasterSecret, ensure_data_dir, load_master_secret, secret_warning
 from bot.delivery import Delivery, Messengers
 from bot.metrics_server import MetricsServer
 from bot.ports import ChartRenderer, Clock, PlatformAdapter, ReminderBook, ReplicaLock, StateStore
@@ -80,7 +80,7 @@ async def build_core(
     engine_module = importlib.import_module("storage.engine")
     repository_module = importlib.import_module("storage.repository")
     secret = load_master_secret(config)  # a bad secret_file stops us before the database is touched
-    config.data_path.mkdir(parents=True, exist_ok=True)
+    ensure_data_dir(config)
     url = config.database_url
     # Unreachable: retried with backoff, then one line naming the URL (no password) and the error.
     await engine_module.wait_for_database(url, config.database.connect_timeout_seconds)

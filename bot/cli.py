@@ -159,11 +159,12 @@ def _cmd_schedule(args: argparse.Namespace) -> None:
 
 
 def _cmd_db(args: argparse.Namespace) -> None:
+    from bot.config import ensure_data_dir
     from storage.engine import wait_for_database
     from storage.migrate import upgrade
 
     config = _config(args)
-    config.data_path.mkdir(parents=True, exist_ok=True)
+    ensure_data_dir(config)
     asyncio.run(wait_for_database(config.database_url, config.database.connect_timeout_seconds))
     upgrade(config.database_url)
     print("Database schema is up to date.")

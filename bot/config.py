@@ -244,6 +244,18 @@ def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Con
     return config
 
 
+def ensure_data_dir(config: Config) -> Path:
+    """Create the data directory, or say in one line why it cannot be."""
+    try:
+        config.data_path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"config: [canvass] data_dir (or CANVASS_DATA_DIR) {str(config.data_path)!r} cannot be created "
+            f"({error.strerror})"
+        ) from None
+    return config.data_path
+
+
 @dataclass(frozen=True)
 class MasterSecret:
     value: bytes
@@ -282,7 +294,7 @@ def load_master_secret(config: Config) -> MasterSecret:
     path = config.data_path / SECRET_FILE
     if path.exists():
         return MasterSecret(_checked(path.read_bytes().strip(), str(path)), path, True)
-    config.data_path.mkdir(parents=True, exist_ok=True)
+    ensure_data_dir(config)
     secret = secrets.token_hex(32).encode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:

@@ -8,6 +8,7 @@ vote would let whoever reads it match a click to a live-results step.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -64,8 +65,9 @@ class MetricsServer:
             await site.start()
         except OSError as error:
             await self.stop()
+            reason = os.strerror(error.errno) if error.errno else str(error)
             raise ConfigError(
-                f"config: [metrics] host/port {self.host}:{self.port} cannot be listened on ({error.strerror}); "
+                f"config: [metrics] host/port {self.host}:{self.port} cannot be listened on ({reason}); "
                 "choose another port or set [metrics] enabled = false"
             ) from None
         sockets = getattr(site._server, "sockets", None) or []

@@ -9,6 +9,7 @@ before anything is parsed, let alone stored.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from aiohttp import web
@@ -19,6 +20,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from adapters.slack.metrics import SlackMetrics
 from adapters.slack.payload_check import problem
 from adapters.slack.signature import is_valid
+from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,14 @@ class SlackHttpServer:
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self.stop()
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise ConfigError(
+                f"config: [slack] http_host/http_port {self.host}:{self.port} cannot be listened on ({reason})"
+            ) from None
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         if sockets:

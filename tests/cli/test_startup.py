@@ -165,3 +165,33 @@ def test_a_secret_file_inside_the_data_directory_warns(tmp_path: Path) -> None:
         bot.stop()
     warnings = [line for line in bot.log if " WARNING " in line]
     assert len(warnings) == 1 and re.search(r"master secret is in the data directory \(.*secret\.txt\)", warnings[0])
+
+
+def test_a_slack_port_in_use_and_an_uncreatable_data_dir_are_one_line_and_exit_2(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write(
+            tmp_path / "config.toml",
+            f'[canvass]\ndata_dir = "{tmp_path / "data"}"\nsecret = "{SECRET}"\n[metrics]\nport = 0\n'
+            '[slack]\nenabled = true\nmode = "http"\nbot_token = "xoxb-x"\nsigning_secret = "s"\n'
+            f'http_host = "127.0.0.1"\nhttp_port = {port}\napi_url = "http://127.0.0.1:9/"\n',
+        )
+        result = canvass("--config", str(config), "run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"canvass: config: [slack] http_host/http_port 127.0.0.1:{port} cannot be listened on (Address already in use)"
+    )
+    assert "Traceback" not in result.stderr
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    config = write(tmp_path / "config.toml", f'[canvass]\ndata_dir = "{blocked / "data"}"\nsecret = "{SECRET}"\n')
+    result = canvass("--config", str(config), "db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"canvass: config: [canvass] data_dir (or CANVASS_DATA_DIR) '{blocked / 'data'}' cannot be created "
+        "(Not a directory)\n"
+    )
