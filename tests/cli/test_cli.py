@@ -23,7 +23,7 @@ def canvass(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproc
     )
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["survey"], ["results"], ["db"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["survey"], ["results"], ["db"], ["health"], ["remind"]])
 def test_help_on_each_command(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as done:
         main([*command, "--help"])
