@@ -20,9 +20,9 @@ def enabled() -> bool:
 def project_font_dirs() -> tuple[Path, ...]:
     import matplotlib
 
-    from charts.fonts import FONT_DIR
+    import charts
 
-    return (Path(matplotlib.get_data_path()).resolve(), FONT_DIR.resolve())
+    return (Path(matplotlib.get_data_path()).resolve(), (Path(charts.__file__).parent / "fontdata").resolve())
 
 
 def is_project_font(fname: str) -> bool:
