@@ -40,10 +40,18 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 def _cmd_survey(args: argparse.Namespace) -> None:
     from bot.clock import SystemClock
-    from bot.survey_file import load_survey_file
+    from bot.survey_file import SurveyFileError, check_survey_file
+    from bot.timeparse import format_local
 
     config = _config(args)
-    spec = load_survey_file(Path(args.file), config.canvass.timezone, config.canvass.default_k, SystemClock().now())
+    try:
+        checked = check_survey_file(Path(args.file), config.canvass.timezone, config.canvass.default_k,
+                                    SystemClock().now())  # fmt: skip
+    except SurveyFileError as error:
+        raise CanvassError(f"{args.file}: {error}") from None
+    for warning in checked.warnings:
+        print(f"canvass: {args.file}: warning: {warning}", file=sys.stderr)
+    spec = checked.spec
     if args.action == "validate":
         print(f"OK: “{spec.title}”, {len(spec.questions)} questions, {len(spec.reminders)} reminders.")
         return
@@ -54,7 +62,11 @@ def _cmd_survey(args: argparse.Namespace) -> None:
         core = await build_core(config, with_charts=False)
         try:
             survey = await core.service.create_survey(None, spec)
-            print(f"Created “{survey.title}” [{survey.id}], status {survey.status}. The running bot opens it on time.")
+            if survey.opens_at is None:
+                when = f"It stays a draft until an organiser opens it (`open {survey.id}` in chat)."
+            else:
+                when = f"The running bot opens it {format_local(survey.opens_at, survey.timezone)}."
+            print(f"Created “{survey.title}” [{survey.id}], status {survey.status}. {when}")
         finally:
             await core.close()
 

@@ -38,7 +38,8 @@ def test_validate_reports_field_and_reason(tmp_path: Path) -> None:
     bad.write_text('title = "T"\n[[questions]]\nkind = "single"\ntext = "Q"\noptions = ["only one"]\n')
     result = canvass("survey", "validate", str(bad), cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == "canvass: questions[0].options: a single question needs at least 2 options"
+    reason = "line 5, question 1, options: a single question needs at least 2 options"
+    assert result.stderr.strip() == f"canvass: {bad}: {reason}"
 
 
 def test_bad_config_starts_nothing(tmp_path: Path) -> None:
