@@ -74,7 +74,10 @@ class CommandHandler:
         match command:
             case c.CloseSurvey(survey_id=survey_id):
                 survey = await self.service.close_survey(actor, survey_id)
-                return Reply(f"Closed “{survey.title}” [{survey.id}] with {survey.respondents_at_close} respondents.")
+                count = survey.respondents_at_close or 0
+                # The channel's k-rule: below k not even the exact count is shown, to the organiser neither.
+                told = f"{count} respondents" if count >= survey.k else f"fewer than {survey.k} respondents"
+                return Reply(f"Closed “{survey.title}” [{survey.id}] with {told}.")
             case c.Extend(survey_id=survey_id, when=when):
                 survey = await self.service.get(survey_id)
                 closes = parse_time(when, survey.timezone, self.clock.now())
