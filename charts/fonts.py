@@ -56,6 +56,7 @@ def reset() -> None:
     """Forget the cached font list and coverage (after the set of installed fonts changed)."""
     families.cache_clear()
     _coverage.cache_clear()
+    _all_coverage.cache_clear()
     with _warned_lock:
         _warned.clear()
 
@@ -63,19 +64,24 @@ def reset() -> None:
 def families_for(text: str) -> list[str]:
     """The fallback list only when `text` needs it: each extra family costs time in every text draw."""
     chars = {ord(c) for c in text if c not in "\n"}
-    primary, *rest = families()
+    primary = families()[0]
     if chars <= _coverage(primary):
         return [primary]
-    missing = chars - _coverage(primary).union(*(_coverage(f) for f in rest))
+    missing = chars - _all_coverage()
     if missing:
         _warn_uncovered(missing)
-    return [primary, *rest]
+    return list(families())
 
 
 @functools.cache
 def _coverage(family: str) -> frozenset[int]:
     path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
     return frozenset(font_manager.get_font(path).get_charmap())
+
+
+@functools.cache
+def _all_coverage() -> frozenset[int]:
+    return frozenset().union(*(_coverage(f) for f in families()))
 
 
 def _register_shipped() -> None:
