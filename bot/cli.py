@@ -48,10 +48,18 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 def _cmd_survey(args: argparse.Namespace) -> None:
     from bot.clock import SystemClock
-    from bot.survey_file import load_survey_file
+    from bot.survey_file import SurveyFileError, check_survey_file
+    from bot.timeparse import format_local
 
     config = _config(args)
-    spec = load_survey_file(Path(args.file), config.canvass.timezone, config.canvass.default_k, SystemClock().now())
+    try:
+        checked = check_survey_file(Path(args.file), config.canvass.timezone, config.canvass.default_k,
+                                    SystemClock().now())  # fmt: skip
+    except SurveyFileError as error:
+        raise CanvassError(f"{args.file}: {error}") from None
+    for warning in checked.warnings:
+        print(f"canvass: {args.file}: warning: {warning}", file=sys.stderr)
+    spec = checked.spec
     if args.action == "validate":
         print(f"OK: “{spec.title}”, {len(spec.questions)} questions, {len(spec.reminders)} reminders.")
         return
@@ -63,10 +71,10 @@ def _cmd_survey(args: argparse.Namespace) -> None:
         try:
             survey = await core.service.create_survey(None, spec)
             if survey.opens_at is None:
-                then = f"It stays a draft until someone opens it (`open {survey.id}` in chat)."
+                when = f"It stays a draft until an organiser opens it (`open {survey.id}` in chat)."
             else:
-                then = "The running bot opens it at its opens_at."
-            print(f"Created “{survey.title}” [{survey.id}], status {survey.status}. {then}")
+                when = f"The running bot opens it {format_local(survey.opens_at, survey.timezone)}."
+            print(f"Created “{survey.title}” [{survey.id}], status {survey.status}. {when}")
         finally:
             await core.close()
 

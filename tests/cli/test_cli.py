@@ -31,14 +31,22 @@ def test_help_on_each_command(command: list[str], capsys: pytest.CaptureFixture[
     assert "usage: canvass" in capsys.readouterr().out
 
 
+def example_in_the_future(tmp_path: Path) -> Path:
+    """The shipped example with its dates moved years ahead: validate and create refuse a past closes_at."""
+    copy = tmp_path / "example.toml"
+    copy.write_text(EXAMPLE.read_text(encoding="utf-8").replace('"2026-12-', '"2036-12-'), encoding="utf-8")
+    return copy
+
+
 def test_validate_reports_field_and_reason(tmp_path: Path) -> None:
-    ok = canvass("survey", "validate", str(EXAMPLE), cwd=tmp_path)
+    ok = canvass("survey", "validate", str(example_in_the_future(tmp_path)), cwd=tmp_path)
     assert ok.returncode == 0 and "6 questions" in ok.stdout
     bad = tmp_path / "bad.toml"
     bad.write_text('title = "T"\n[[questions]]\nkind = "single"\ntext = "Q"\noptions = ["only one"]\n')
     result = canvass("survey", "validate", str(bad), cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == "canvass: questions[0].options: a single question needs at least 2 options"
+    reason = "line 5, question 1, options: a single question needs at least 2 options"
+    assert result.stderr.strip() == f"canvass: {bad}: {reason}"
 
 
 def test_bad_config_starts_nothing(tmp_path: Path) -> None:
@@ -67,7 +75,7 @@ def test_demo_runs_a_meeting_and_writes_its_outputs(tmp_path: Path) -> None:
 def test_create_then_export_is_refused_until_close(tmp_path: Path) -> None:
     env = {"CANVASS_DATA_DIR": str(tmp_path / "data")}
     assert canvass("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
-    created = canvass("survey", "create", str(EXAMPLE), cwd=tmp_path, env=env)
+    created = canvass("survey", "create", str(example_in_the_future(tmp_path)), cwd=tmp_path, env=env)
     assert created.returncode == 0, created.stderr
     survey_id = created.stdout.split("[", 1)[1].split("]", 1)[0]
     refused = canvass("results", survey_id, "--format", "json", cwd=tmp_path, env=env)
