@@ -20,6 +20,10 @@ class Row:
     label: str
     percent: float  # bar length, 0..100
     numbers: str  # e.g. "12 (52.2%)"
+    lead: bool = False  # the leading option: a marker, bold type and a stronger colour, not colour alone
+
+
+LEAD_MARK = "★ "
 
 
 def bar_rows(rows: list[Row], style: Style, width: float) -> Block:
@@ -27,7 +31,9 @@ def bar_rows(rows: list[Row], style: Style, width: float) -> Block:
     line_h = style.line_height(size)
     numbers_w = max(display_width(r.numbers) for r in rows) * size * 0.56 * PT + 0.15
     track_w = max(width - numbers_w, width * 0.45)
-    wrapped = [wrap(r.label, style.columns(width, size), max_lines=4) for r in rows]
+    wrapped = [
+        wrap(LEAD_MARK + r.label if r.lead else r.label, style.columns(width, size), max_lines=4) for r in rows
+    ]
 
     centres: list[float] = []
     label_tops: list[float] = []
@@ -48,7 +54,7 @@ def bar_rows(rows: list[Row], style: Style, width: float) -> Block:
             centres,
             [min(max(r.percent, 0.0), 100.0) for r in rows],
             height=style.bar_height,
-            color=palette.BAR,
+            color=[palette.LEAD if r.lead else palette.BAR for r in rows],
             label=VALUES_LABEL,
         )
         right = 100 * width / track_w  # the block's right edge, in data units
@@ -63,6 +69,7 @@ def bar_rows(rows: list[Row], style: Style, width: float) -> Block:
                 ha="left",
                 color=palette.INK,
                 linespacing=1.12,
+                fontweight="bold" if row.lead else "normal",
                 gid="label",
             )
             text(
@@ -74,6 +81,7 @@ def bar_rows(rows: list[Row], style: Style, width: float) -> Block:
                 va="center",
                 ha="right",
                 color=palette.INK,
+                fontweight="bold" if row.lead else "normal",
                 gid="numbers",
             )
 

@@ -17,9 +17,12 @@ from bot.results import (
 from bot.tables import MULTI_NOTE
 from bot.textfmt import status_line
 from charts import palette
+from charts.answers import group_answers
 from charts.bars import Row, bar_rows
 from charts.guard import ensure_visible
+from charts.headline import is_nps, leaders
 from charts.layout import CHAT, Block, Style, spacer, stack, text_block
+from charts.report_text import response_rate
 from charts.scale import diverging_bar, nps_bar
 from charts.textfmt import pct, wrap
 
@@ -30,15 +33,16 @@ NO_TERMS = "No term was used by 2 or more respondents; see the answers in the te
 
 
 def subtitle(results: SurveyResults, question: VisibleResult) -> str:
-    return f"n = {question.respondents} respondents · {status_line(results)}"
-
-
-def is_nps(result: ScaleResult) -> bool:
-    return result.scale_min == 0 and result.scale_max == 10
+    """n, the response rate and the close time: written the same way on every chart, slide and page."""
+    return f"n = {question.respondents} respondents · {response_rate(results)} · {status_line(results)}"
 
 
 def choice_rows(result: ChoiceResult) -> list[Row]:
-    return [Row(o.label, o.percent, f"{o.count} ({pct(o.percent)})") for o in result.options]
+    lead = set(leaders(result))
+    return [
+        Row(o.label, o.percent, f"{o.count} ({pct(o.percent)})", lead=i in lead)
+        for i, o in enumerate(result.options)
+    ]
 
 
 def ranking_rows(result: RankingResult) -> list[Row]:
@@ -48,6 +52,7 @@ def ranking_rows(result: RankingResult) -> list[Row]:
             f"{i}. {item.label}",
             100 * item.borda / best,
             f"{item.borda} pts · 1st: {item.first_count} ({pct(item.first_percent)})",
+            lead=i == 1 and item.borda > 0,
         )
         for i, item in enumerate(result.items, start=1)
     ]
@@ -61,8 +66,35 @@ def term_rows(result: TextResult) -> list[Row]:
     ]
 
 
-def body(question: VisibleResult, style: Style, width: float) -> list[Block]:
-    """The chart itself (no header): bars, segments and the notes that explain them."""
+def answers_block(
+    question: TextResult, style: Style, width: float, budget: float
+) -> tuple[list[Block], int]:
+    """As many grouped answers as fit in `budget` inches (each at most 2 lines), then "and N more"."""
+    size = style.label_size
+    groups = group_answers(question)
+    line_h = style.line_height(size)
+    more_h = style.line_height(style.small_size) + 0.1
+    blocks: list[Block] = []
+    used = 0.0
+    for shown, group in enumerate(groups):
+        lines = wrap(f"“{group.shown}”", style.columns(width, size), max_lines=2)
+        h = len(lines) * line_h + 0.06
+        reserve = more_h if shown < len(groups) - 1 else 0.0
+        if used + h + reserve > budget:
+            break
+        blocks.append(text_block(lines, size, style, gap_after=0.06, color=palette.INK, gid="answer"))
+        used += h
+    else:
+        return blocks, len(groups)
+    shown = len(blocks)
+    more = f"… and {len(groups) - shown} more in the handout (all answers in full)."
+    blocks.append(text_block([more], style.small_size, style, gap_after=0.1, color=palette.MUTED, gid="more"))
+    return blocks, shown
+
+
+def body(question: VisibleResult, style: Style, width: float, answers_budget: float = 0.0) -> list[Block]:
+    """The chart itself (no header): bars, segments and the notes that explain them. For free text,
+    `answers_budget` inches of grouped answers come first (the handout lists them all separately)."""
     small = style.small_size
     note_cols = style.columns(width, small)
     if isinstance(question, ChoiceResult):
@@ -74,9 +106,7 @@ def body(question: VisibleResult, style: Style, width: float) -> list[Block]:
             ]
         return blocks
     if isinstance(question, ScaleResult):
-        return [
-            nps_bar(question, style, width) if is_nps(question) else diverging_bar(question, style, width)
-        ]
+        return nps_bar(question, style, width) if is_nps(question) else diverging_bar(question, style, width)
     if isinstance(question, RankingResult):
         note = (
             f"Borda points: {question.max_borda_per_respondent} for a first place, down to 0 for a last. "
@@ -87,11 +117,18 @@ def body(question: VisibleResult, style: Style, width: float) -> list[Block]:
             spacer(0.08),
             text_block(wrap(note, note_cols), small, style, color=palette.MUTED, gid="note"),
         ]
+    answers: list[Block] = []
+    if answers_budget > 0:
+        answers, _ = answers_block(question, style, width, answers_budget)
     if not question.top_terms:
-        return [
-            text_block(wrap(NO_TERMS, note_cols), style.label_size, style, color=palette.MUTED, gid="note")
-        ]
+        no_terms = wrap(NO_TERMS, note_cols)
+        return [*answers, text_block(no_terms, style.label_size, style, color=palette.MUTED, gid="note")]
+    head = text_block(
+        ["Top terms"], style.small_size, style, gap_after=0.06, fontweight="bold", color=palette.MUTED, gid="terms"
+    )
     return [
+        *answers,
+        head,
         bar_rows(term_rows(question), style, width),
         spacer(0.08),
         text_block(wrap(TERMS_NOTE, note_cols), small, style, color=palette.MUTED, gid="note"),

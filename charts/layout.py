@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from matplotlib.axes import Axes
@@ -30,6 +31,17 @@ class Style:
     def line_height(self, size: float) -> float:
         return size * 1.35 * PT
 
+    def scaled(self, factor: float) -> Style:
+        """The same design, smaller: for content that would not fit a fixed page."""
+        return replace(
+            self,
+            title_size=self.title_size * factor,
+            label_size=self.label_size * factor,
+            small_size=self.small_size * factor,
+            bar_height=self.bar_height * factor,
+            row_gap=self.row_gap * factor,
+        )
+
     def columns(self, width_in: float, size: float) -> int:
         """How many display columns of text at `size` fit in `width_in`."""
         return int(width_in / (size * EM_RATIO * PT))
@@ -38,6 +50,17 @@ class Style:
 # 6.4 in at 200 dpi: 1280 px wide, shown at ~640 CSS px in a chat client on a 2x screen.
 CHAT = Style(width=6.4, dpi=200)
 PDF = Style(width=8.27, dpi=72)  # A4 width; vector output, dpi only affects raster fallbacks
+# A 16:9 slide, 1600 x 900 px as a PNG: type sized to be read from the back of a room.
+SLIDE = Style(
+    width=13.333,
+    dpi=120,
+    title_size=30.0,
+    label_size=20.0,
+    small_size=16.0,
+    bar_height=0.42,
+    row_gap=0.2,
+    margin=0.6,
+)
 SUMMARY_CELL = Style(
     width=4.2,
     dpi=200,
@@ -50,8 +73,21 @@ SUMMARY_CELL = Style(
 )
 
 
+_KEEP = frozenset("\n\u200d\ufe0f")  # line breaks, and the joiners that build emoji sequences
+
+
+def clean(s: str) -> str:
+    """Participant text made safe to draw: control, format (bidi overrides), surrogate and unassigned
+    characters would draw as boxes, or reorder nothing and confuse; they become U+FFFD."""
+    return "".join(
+        c if c in _KEEP or unicodedata.category(c) not in ("Cc", "Cf", "Cs", "Co", "Cn") else "\ufffd"
+        for c in s
+    )
+
+
 def text(target: Figure | Axes, x: float, y: float, s: str, size: float, **kw: Any) -> Text:
     """Every text goes through here: the font fallback list, and no mathtext (a '$' in a label is literal)."""
+    s = clean(s)
     return target.text(x, y, s, fontsize=size, fontfamily=fonts.families_for(s), parse_math=False, **kw)
 
 

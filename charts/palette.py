@@ -14,6 +14,7 @@ OKABE_ITO: tuple[str, ...] = (
     "#000000",  # black
 )
 BAR = OKABE_ITO[4]  # one colour for every bar: the labels, not the hue, tell options apart
+LEAD = OKABE_ITO[5]  # vermillion: the leading option (always with a ★ and bold type too)
 TRACK = "#EDEDED"  # the 0–100% background track behind a bar
 INK = "#222222"
 MUTED = "#555555"  # secondary text; contrast ratio > 7:1 on white

@@ -1,9 +1,9 @@
-"""Survey-level wording shared by the PDF cover and the summary image."""
+"""Survey-level wording shared by the slides, the handout and the chart headers."""
 
 from __future__ import annotations
 
 from bot.results import SurveyResults
-from charts.textfmt import when
+from charts.textfmt import pct, when
 
 
 def window(results: SurveyResults) -> str:
@@ -20,6 +20,15 @@ def responses(results: SurveyResults) -> str:
         return f"Fewer than {results.k} responses so far: results are hidden."
     live = " so far" if results.live else ""
     return f"{results.respondents} of {results.invited} invited responded{live}."
+
+
+def response_rate(results: SurveyResults) -> str:
+    """"17 of 20 invited (85%)": the same words on every slide, chart and page."""
+    if results.respondents is None:
+        return f"fewer than {results.k} responses"
+    if results.invited <= 0:
+        return f"{results.respondents} responded"
+    return f"{results.respondents} of {results.invited} invited ({pct(100 * results.respondents / results.invited)})"
 
 
 def promise(results: SurveyResults) -> str:

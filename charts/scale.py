@@ -1,7 +1,7 @@
 """Scale charts: a diverging stacked bar centred on the neutral point, or NPS's three segments.
 
-Every segment is named in a key row under the bar, in the same left-to-right order, with its count and
-percentage; wide segments also carry their value inside, so colour is never the only cue.
+Under the bar, a column per value gives every count and percentage (NPS also keeps a key of its three groups);
+wide segments carry their value inside, so colour is never the only cue.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from matplotlib.axes import Axes
 
 from bot.results import ScaleResult
 from charts import palette
+from charts.columns import Column, distribution_columns
 from charts.layout import Block, Canvas, Style, text
-from charts.textfmt import number, pct, wrap
+from charts.textfmt import number, pct
 
 SEGMENTS_LABEL = "segments"  # BarContainer label of the stacked segments
 
@@ -78,14 +79,13 @@ def neutral_start(percents: list[float]) -> float:
     return start
 
 
-def _segments_and_key(
+def _segments(
     ax: Axes,
     segments: list[Segment],
     start: float,
     span: tuple[float, float],
     bar_top: float,
     bar_h: float,
-    key_top: float,
     style: Style,
     width: float,
 ) -> None:
@@ -118,6 +118,12 @@ def _segments_and_key(
                 color=palette.text_on(s.colour),
                 gid="segment",
             )
+
+
+def _key(
+    ax: Axes, segments: list[Segment], span: tuple[float, float], key_top: float, style: Style, width: float
+) -> None:
+    inches_per_unit = width / (span[1] - span[0])
     column = (span[1] - span[0]) / len(segments)
     sw = 0.13  # swatch size, inches
     for i, s in enumerate(segments):
@@ -128,7 +134,7 @@ def _segments_and_key(
             ax,
             cx,
             key_top + sw + 0.04,
-            f"{s.key}\n{s.count}\n({pct(s.percent)})",
+            f"{s.key}: {s.count} ({pct(s.percent)})",
             style.small_size,
             ha="center",
             va="top",
@@ -139,25 +145,20 @@ def _segments_and_key(
 
 
 def _key_height(style: Style) -> float:
-    return 0.13 + 0.04 + 3 * style.line_height(style.small_size) + 0.02
+    return 0.13 + 0.04 + style.line_height(style.small_size) + 0.06
 
 
-def diverging_bar(result: ScaleResult, style: Style, width: float) -> Block:
+def diverging_bar(result: ScaleResult, style: Style, width: float) -> list[Block]:
+    """The balance (a stacked bar centred on the neutral point, median and neutral labelled), then the
+    distribution: one column per value with its count and percentage."""
     segments = scale_segments(result)
     start = neutral_start([s.percent for s in segments])
     small_h = style.line_height(style.small_size)
     bar_h = style.bar_height * 1.6
-    ends = [
-        wrap(f"{lbl}", style.columns(width / 2 - 0.1, style.small_size), max_lines=2)
-        for lbl in (
-            _end(result.scale_min, result.min_label, "←"),
-            _end(result.scale_max, result.max_label, "→"),
-        )
-    ]
-    stats_top, bar_top = 0.0, small_h * 2 + 0.06
-    ends_top = bar_top + bar_h + 0.05
-    key_top = ends_top + max(len(e) for e in ends) * small_h + 0.08
-    height = key_top + _key_height(style)
+    bar_top = small_h * 2 + 0.06
+    neutral_top = bar_top + bar_h + 0.05
+    height = neutral_top + small_h + 0.12
+    neutral = (result.scale_min + result.scale_max) / 2
 
     def draw(canvas: Canvas, left: float, top: float) -> None:
         ax = canvas.axes(left, top, width, height)
@@ -166,7 +167,7 @@ def diverging_bar(result: ScaleResult, style: Style, width: float) -> Block:
         text(
             ax,
             -100,
-            stats_top,
+            0,
             f"mean {number(result.mean)} · scale {result.scale_min}–{result.scale_max}",
             style.small_size,
             ha="left",
@@ -174,15 +175,26 @@ def diverging_bar(result: ScaleResult, style: Style, width: float) -> Block:
             color=palette.MUTED,
             gid="stats",
         )
-        ax.plot([0, 0], [bar_top - 0.04, bar_top + bar_h + 0.04], color=palette.MUTED, lw=0.8, ls=":")
-        _segments_and_key(ax, segments, start, (-100, 100), bar_top, bar_h, key_top, style, width)
+        ax.plot([0, 0], [bar_top - 0.04, bar_top + bar_h + 0.04], color=palette.MUTED, lw=1.0, ls=":")
+        _segments(ax, segments, start, (-100, 100), bar_top, bar_h, style, width)
+        text(
+            ax,
+            0,
+            neutral_top,
+            f"neutral {number(neutral)}",
+            style.small_size,
+            ha="center",
+            va="top",
+            color=palette.MUTED,
+            gid="neutral-label",
+        )
         # The median respondent sits halfway along the bar, inside the median value's segment.
         x = start + 50
         ax.plot(
             [x, x],
             [bar_top - 0.06, bar_top + bar_h + 0.03],
             color=palette.INK,
-            lw=2.2,
+            lw=2.6,
             gid="median",
             solid_capstyle="butt",
         )
@@ -199,32 +211,13 @@ def diverging_bar(result: ScaleResult, style: Style, width: float) -> Block:
             fontweight="bold",
             gid="median-label",
         )
-        text(
-            ax,
-            -100,
-            ends_top,
-            "\n".join(ends[0]),
-            style.small_size,
-            ha="left",
-            va="top",
-            color=palette.MUTED,
-            linespacing=1.12,
-            gid="end",
-        )
-        text(
-            ax,
-            100,
-            ends_top,
-            "\n".join(ends[1]),
-            style.small_size,
-            ha="right",
-            va="top",
-            color=palette.MUTED,
-            linespacing=1.12,
-            gid="end",
-        )
 
-    return Block(height, draw)
+    columns = [
+        Column(b.value, b.count, b.percent, s.colour)
+        for b, s in zip(result.distribution, segments, strict=True)
+    ]
+    ends = (_end(result.scale_min, result.min_label, "←"), _end(result.scale_max, result.max_label, "→"))
+    return [Block(height, draw), distribution_columns(columns, result.median, ends, style, width)]
 
 
 def _end(value: int, label: str, arrow: str) -> str:
@@ -232,10 +225,11 @@ def _end(value: int, label: str, arrow: str) -> str:
     return f"{arrow} {core}" if arrow == "←" else f"{core} {arrow}"
 
 
-def nps_bar(result: ScaleResult, style: Style, width: float) -> Block:
+def nps_bar(result: ScaleResult, style: Style, width: float) -> list[Block]:
+    """The score and the three groups, then the 0–10 distribution in the groups' colours."""
     split = nps_split(result)
     segments = nps_segments(split)
-    score_size = style.title_size * 1.5
+    score_size = style.title_size * 1.1
     score_h = style.line_height(score_size)
     bar_top = score_h + style.line_height(style.small_size) + 0.08
     bar_h = style.bar_height * 1.6
@@ -270,6 +264,14 @@ def nps_bar(result: ScaleResult, style: Style, width: float) -> Block:
             color=palette.MUTED,
             gid="stats",
         )
-        _segments_and_key(ax, segments, 0.0, (0, 100), bar_top, bar_h, key_top, style, width)
+        _segments(ax, segments, 0.0, (0, 100), bar_top, bar_h, style, width)
+        _key(ax, segments, (0, 100), key_top, style, width)
 
-    return Block(height, draw)
+    group = {0: palette.DETRACTORS, 7: palette.PASSIVES, 9: palette.PROMOTERS}
+    colour = palette.DETRACTORS
+    columns = []
+    for b in result.distribution:
+        colour = group.get(b.value, colour)
+        columns.append(Column(b.value, b.count, b.percent, colour))
+    ends = (_end(result.scale_min, result.min_label, "←"), _end(result.scale_max, result.max_label, "→"))
+    return [Block(height, draw), distribution_columns(columns, result.median, ends, style, width)]
