@@ -1,140 +1,195 @@
-"""The multi-page survey report: a cover, then one page per question (text only for hidden questions)."""
+"""The A4 handout: a cover with the overview, then each question from a new page, every free-text answer
+in full (identical ones grouped with "×N"), on as many A4 pages as it takes. Fonts are embedded TrueType."""
 
 from __future__ import annotations
 
-import io
-
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from bot.results import HiddenResult, QuestionResult, SurveyResults, TextResult
+from bot.results import HiddenResult, QuestionResult, SurveyResults, TextResult, VisibleResult
 from bot.textfmt import hidden_text, status_line
 from charts import palette
-from charts.figures import body, header
+from charts.answers import group_answers
+from charts.figures import body, subtitle
 from charts.guard import as_visible
-from charts.layout import PDF, Block, Style, spacer, stack, text_block
-from charts.report_text import promise, responses, window
+from charts.headline import headline
+from charts.layout import PDF, Block, Canvas, Style, spacer, text_block
+from charts.pdfdoc import METADATA, save_pdf
+from charts.report_text import promise, response_rate, responses, window
 from charts.textfmt import wrap
 
-A4_HEIGHT = 11.69  # inches; pages are A4 wide and at least A4 tall
-MAX_ANSWERS = 60  # free-text answers printed per page; the rest are in the CSV/JSON export
-# Deterministic output: no creation or modification date, a fixed producer.
-METADATA: dict[str, str | None] = {
-    "CreationDate": None,
-    "ModDate": None,
-    "Producer": "Canvass",
-    "Creator": "Canvass",
-}
+__all__ = ["METADATA", "build_pdf", "pages"]
+
+A4_WIDTH, A4_HEIGHT = 8.27, 11.69  # inches
+MARGIN = 0.7
+FOOTER = 0.55
+FACTORS = (1.0, 0.85, 0.72, 0.6, 0.5, 0.42)  # a chart too tall for one page is drawn smaller, not cut
 
 
 def _lines(text: str, style: Style, size: float, width: float, max_lines: int | None = None) -> list[str]:
     return wrap(text, style.columns(width, size), max_lines)
 
 
-def cover(results: SurveyResults, style: Style = PDF) -> Figure:
-    width = style.width - 2 * style.margin
-    blocks = [
-        spacer(1.2),
-        text_block(["Survey results"], style.label_size, style, gap_after=0.1, color=palette.MUTED),
+class _Pages:
+    """Blocks flowed onto A4 pages: a block that does not fit the rest of a page starts the next one."""
+
+    def __init__(self) -> None:
+        self.pages: list[list[Block]] = [[]]
+        self.used = 0.0
+        self.room = A4_HEIGHT - MARGIN - FOOTER
+
+    def add(self, block: Block) -> None:
+        if self.used + block.height > self.room and self.pages[-1]:
+            self.new_page()
+        self.pages[-1].append(block)
+        self.used += block.height
+
+    def new_page(self) -> None:
+        if self.pages[-1]:
+            self.pages.append([])
+        self.used = 0.0
+
+    def left(self) -> float:
+        return self.room - self.used
+
+
+def _cover(results: SurveyResults, style: Style, width: float) -> list[Block]:
+    return [
+        spacer(0.4),
+        text_block(["Survey results · handout"], style.label_size, style, gap_after=0.1, color=palette.MUTED),
         text_block(
             _lines(results.title, style, 24, width),
             24,
             style,
-            gap_after=0.3,
+            gap_after=0.25,
             fontweight="bold",
             color=palette.INK,
             gid="title",
         ),
-        text_block(_lines(window(results), style, 12, width), 12, style, gap_after=0.1, color=palette.INK),
-        text_block([f"Status: {status_line(results)}"], 12, style, gap_after=0.1, color=palette.INK),
         text_block(
-            _lines(responses(results), style, 12, width),
-            12,
-            style,
-            gap_after=0.4,
-            color=palette.INK,
-            gid="responses",
+            [response_rate(results)], 18, style, gap_after=0.12, fontweight="bold", color=palette.INK, gid="rate"
         ),
+        text_block(
+            _lines(responses(results), style, 11, width), 11, style, gap_after=0.06, color=palette.INK, gid="responses"
+        ),
+        text_block(_lines(window(results), style, 11, width), 11, style, gap_after=0.06, color=palette.INK),
+        text_block([f"Status: {status_line(results)}"], 11, style, gap_after=0.12, color=palette.INK),
         text_block(
             _lines(promise(results), style, style.small_size, width),
             style.small_size,
             style,
+            gap_after=0.35,
             color=palette.MUTED,
         ),
+        text_block(["Overview"], 14, style, gap_after=0.1, fontweight="bold", color=palette.INK),
     ]
-    return stack(blocks, style.width, style.dpi, style.margin + 0.5, A4_HEIGHT)
 
 
-def hidden_page(results: SurveyResults, question: QuestionResult, style: Style = PDF) -> Figure:
-    """A text-only page: the question and why nothing is shown. No axes, no numbers."""
-    width = style.width - 2 * style.margin
-    reason = hidden_text(question.k if isinstance(question, HiddenResult) else results.k, results)
+def _overview_row(results: SurveyResults, q: QuestionResult, style: Style, width: float) -> Block:
+    size, small = style.label_size, style.small_size
+    title = _lines(f"{q.question.number}. {q.question.text}", style, size, width)
+    line = _lines(headline(results, q), style, small, width - 0.25)
+    h = len(title) * style.line_height(size) + len(line) * style.line_height(small) + 0.12
+
+    def draw(canvas: Canvas, left: float, top: float) -> None:
+        canvas.text(left, top, "\n".join(title), size, va="top", ha="left", color=palette.INK,
+                    fontweight="bold", linespacing=1.12, gid="overview-question")  # fmt: skip
+        canvas.text(left + 0.25, top + len(title) * style.line_height(size), "\n".join(line), small,
+                    va="top", ha="left", color=palette.MUTED, linespacing=1.12, gid="overview-headline")  # fmt: skip
+
+    return Block(h, draw)
+
+
+def _question_head(results: SurveyResults, q: QuestionResult, style: Style, width: float) -> list[Block]:
     blocks = [
         text_block(
-            _lines(question.question.text, style, style.title_size, width),
+            [f"Question {q.question.number} of {len(results.questions)}"],
+            style.small_size,
+            style,
+            gap_after=0.04,
+            fontweight="bold",
+            color=palette.BAR,
+            gid="number",
+        ),
+        text_block(
+            _lines(q.question.text, style, style.title_size, width),
             style.title_size,
             style,
-            gap_after=0.2,
+            gap_after=0.04,
             fontweight="bold",
             color=palette.INK,
             gid="title",
         ),
-        text_block(
-            [f"Not enough responses: {reason}."], style.label_size, style, color=palette.MUTED, gid="hidden"
-        ),
     ]
-    return stack(blocks, style.width, style.dpi, style.margin + 0.25, A4_HEIGHT)
-
-
-def answers_blocks(question: TextResult, style: Style, width: float) -> list[Block]:
-    size = style.small_size
-    shown = question.answers[:MAX_ANSWERS]
-    blocks = [
-        spacer(0.2),
-        text_block(
-            ["Answers (shuffled)"],
-            style.label_size,
-            style,
-            gap_after=0.05,
-            fontweight="bold",
-            color=palette.INK,
-        ),
-    ]
-    for answer in shown:
-        blocks.append(
-            text_block(
-                _lines(f"• {answer}", style, size, width, max_lines=6),
-                size,
-                style,
-                gap_after=0.04,
-                color=palette.INK,
-                gid="answer",
-            )
-        )
-    if len(question.answers) > len(shown):
-        more = f"… and {len(question.answers) - len(shown)} more answers in the CSV/JSON export."
-        blocks.append(text_block([more], size, style, color=palette.MUTED))
+    visible = as_visible(results, q)
+    if visible is not None:
+        line = _lines(subtitle(results, visible), style, style.small_size, width)
+        blocks.append(text_block(line, style.small_size, style, gap_after=0.16, color=palette.MUTED, gid="subtitle"))
     return blocks
 
 
-def question_page(results: SurveyResults, question: QuestionResult, style: Style = PDF) -> Figure:
-    visible = as_visible(results, question)
-    if visible is None:
-        return hidden_page(results, question, style)
-    width = style.width - 2 * style.margin
-    blocks = header(results, visible, style, width) + body(visible, style, width)
-    if isinstance(visible, TextResult):
-        blocks += answers_blocks(visible, style, width)
-    return stack(blocks, style.width, style.dpi, style.margin + 0.25, A4_HEIGHT)
+def _fitted_body(question: VisibleResult, style: Style, width: float, room: float) -> list[Block]:
+    blocks: list[Block] = []
+    for factor in FACTORS:
+        blocks = body(question, style.scaled(factor), width)
+        if sum(b.height for b in blocks) <= room:
+            break
+    return blocks
+
+
+def _answers(question: TextResult, style: Style, width: float) -> list[Block]:
+    groups = group_answers(question)
+    size = style.label_size
+    head = f"All {len(question.answers)} answers, in full (shuffled; identical answers once, with ×N)"
+    blocks = [text_block(_lines(head, style, size, width), size, style, gap_after=0.08, fontweight="bold",
+                         color=palette.INK)]  # fmt: skip
+    for group in groups:  # one block per answer: at most 2,000 characters, so it always fits a page
+        blocks.append(text_block(_lines(f"• {group.shown}", style, size, width), size, style, gap_after=0.07,
+                                 color=palette.INK, gid="answer"))  # fmt: skip
+    return [*blocks, spacer(0.2)]
+
+
+def _flow(results: SurveyResults, style: Style = PDF) -> list[list[Block]]:
+    width = A4_WIDTH - 2 * MARGIN
+    flow = _Pages()
+    for block in _cover(results, style, width):
+        flow.add(block)
+    for q in results.questions:
+        flow.add(_overview_row(results, q, style, width))
+    for q in results.questions:
+        flow.new_page()
+        for block in _question_head(results, q, style, width):
+            flow.add(block)
+        visible = as_visible(results, q)
+        if visible is None:
+            k = q.k if isinstance(q, HiddenResult) else results.k
+            flow.add(text_block([f"Not enough responses: {hidden_text(k, results)}."], style.label_size, style,
+                                color=palette.MUTED, gid="hidden"))  # fmt: skip
+            continue
+        if isinstance(visible, TextResult):
+            for block in _answers(visible, style, width):
+                flow.add(block)
+        for block in _fitted_body(visible, style, width, flow.room):
+            flow.add(block)
+    return flow.pages
 
 
 def pages(results: SurveyResults) -> list[Figure]:
-    return [cover(results)] + [question_page(results, q) for q in results.questions]
+    laid_out = _flow(results)
+    figs = []
+    for n, blocks in enumerate(laid_out, start=1):
+        fig = Figure(figsize=(A4_WIDTH, A4_HEIGHT), dpi=PDF.dpi, facecolor="white")
+        canvas = Canvas(fig)
+        top = MARGIN
+        for block in blocks:
+            block.draw(canvas, MARGIN, top)
+            top += block.height
+        foot = wrap(results.title, PDF.columns(A4_WIDTH * 0.6, 8), max_lines=1)[0]
+        canvas.text(MARGIN, A4_HEIGHT - FOOTER + 0.2, foot, 8, va="top", ha="left", color=palette.MUTED)
+        canvas.text(A4_WIDTH - MARGIN, A4_HEIGHT - FOOTER + 0.2, f"{n} / {len(laid_out)}", 8, va="top",
+                    ha="right", color=palette.MUTED, gid="page-no")  # fmt: skip
+        figs.append(fig)
+    return figs
 
 
 def build_pdf(results: SurveyResults) -> bytes:
-    buf = io.BytesIO()
-    with PdfPages(buf, metadata={**METADATA, "Title": results.title}) as pdf:
-        for fig in pages(results):
-            pdf.savefig(fig)
-    return buf.getvalue()
+    return save_pdf(pages(results), results.title)
