@@ -87,7 +87,7 @@ def _cmd_results(args: argparse.Namespace) -> None:
     async def export() -> bytes:
         from bot.bootstrap import build_core
 
-        core = await build_core(config, with_charts=args.format in ("png", "pdf"))
+        core = await build_core(config, with_charts=args.format in ("png", "pdf", "slides"))
         try:
             results = await core.service.results(None, args.id)
             if results.hidden:
@@ -104,9 +104,13 @@ def _cmd_results(args: argparse.Namespace) -> None:
                 raise CanvassError("charts are not available in this installation.")
             if args.format == "pdf":
                 return await core.renderer.survey_pdf(results)
+            if args.format == "slides":
+                from charts.slides import build_slides  # the deck is a CLI export, not a chat post
+
+                return await asyncio.to_thread(build_slides, results)
             summary = await core.renderer.summary_chart(results)
             if summary is None:
-                raise CanvassError("no choice or scale question has enough responses for a chart.")
+                raise CanvassError("no question has enough responses for a chart.")
             return summary.png
         finally:
             await core.close()
@@ -115,7 +119,7 @@ def _cmd_results(args: argparse.Namespace) -> None:
     if args.output:
         Path(args.output).write_bytes(data)
         print(f"Wrote {args.output}")
-    elif args.format in ("png", "pdf"):
+    elif args.format in ("png", "pdf", "slides"):
         raise CanvassError(f"--format {args.format} needs --output FILE.")
     else:
         sys.stdout.write(data.decode())
@@ -220,8 +224,8 @@ def parser() -> argparse.ArgumentParser:
 
     results = sub.add_parser("results", help="export a survey's results (aggregates only)")
     results.add_argument("id", help="the survey id")
-    results.add_argument("--format", choices=["json", "csv", "png", "pdf"], default="json")
-    results.add_argument("--output", help="file to write (required for png and pdf)")
+    results.add_argument("--format", choices=["json", "csv", "png", "pdf", "slides"], default="json")
+    results.add_argument("--output", help="file to write (required for png, pdf and slides: a 16:9 PDF deck)")
     results.set_defaults(handler=_cmd_results)
 
     close = sub.add_parser("close", help="close a survey now (the running bot posts the results)")

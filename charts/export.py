@@ -1,48 +1,86 @@
-"""CSV and JSON exports of results: aggregates only (DESIGN.md rule 7). Hidden questions export as hidden."""
+"""CSV and JSON exports of results: counts, the question texts and the shuffled free-text answers, so a
+report can be written from them. Nothing below k: a hidden (or too small) question exports as hidden."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from typing import Any
 
-from bot.results import ChoiceResult, HiddenResult, RankingResult, ScaleResult, SurveyResults, TextResult
-from bot.results_codec import results_to_dict
+from bot.results import (
+    ChoiceResult,
+    HiddenResult,
+    QuestionResult,
+    RankingResult,
+    ScaleResult,
+    SurveyResults,
+    TextResult,
+)
+from bot.results_codec import question_to_dict, results_to_dict
 from bot.textfmt import hidden_text
+from charts.answers import group_answers
+from charts.guard import as_visible
+
+
+def _hidden(results: SurveyResults, q: QuestionResult) -> dict[str, Any]:
+    k = q.k if isinstance(q, HiddenResult) else results.k
+    return question_to_dict(HiddenResult(q.question, k, hidden_text(k, results)))
 
 
 def to_json(results: SurveyResults) -> str:
-    return json.dumps(results_to_dict(results), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    data = results_to_dict(results)
+    data["questions"] = [
+        question_to_dict(q) if as_visible(results, q) is not None else _hidden(results, q) for q in results.questions
+    ]
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
-CSV_HEADER = ("survey_id", "question", "kind", "item", "count", "percent", "score", "note")
+CSV_HEADER = ("survey_id", "question", "kind", "item", "count", "percent", "score", "question_text", "note")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: str) -> str:
+    """A participant's or organiser's text as a spreadsheet cell: never a formula (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def to_csv(results: SurveyResults) -> str:
-    """One row per bar of every chart, so a spreadsheet can redraw any of them."""
+    """One row per bar of every chart, so a spreadsheet can redraw any of them, and one per free-text answer
+    (identical answers once, with their count), in the shuffled order."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
-    for q in results.questions:
-        base = (results.survey_id, q.question.number, str(q.question.kind))
-        if isinstance(q, HiddenResult):
-            writer.writerow((*base, "", "", "", "", hidden_text(q.k, results)))
+    for question in results.questions:
+        text = cell(question.question.text)
+        base = (results.survey_id, question.question.number, str(question.question.kind))
+
+        def row(item: object, count: object, percent: object, score: object, note: str) -> None:
+            item = cell(item) if isinstance(item, str) else item
+            writer.writerow((*base, item, count, percent, score, text, note))  # noqa: B023 (used at once)
+
+        q = as_visible(results, question)
+        if q is None:
+            k = question.k if isinstance(question, HiddenResult) else results.k
+            row("", "", "", "", hidden_text(k, results))
         elif isinstance(q, ChoiceResult):
             note = "percent of respondents; total may exceed 100" if q.multi else "percent of respondents"
             for o in q.options:
-                writer.writerow((*base, o.label, o.count, f"{o.percent:.1f}", "", note))
+                row(o.label, o.count, f"{o.percent:.1f}", "", note)
         elif isinstance(q, ScaleResult):
             for b in q.distribution:
-                writer.writerow((*base, b.value, b.count, f"{b.percent:.1f}", "", ""))
-            writer.writerow((*base, "median", "", "", f"{q.median:g}", ""))
-            writer.writerow((*base, "mean", "", "", f"{q.mean:.2f}", ""))
+                row(b.value, b.count, f"{b.percent:.1f}", "", "")
+            row("median", "", "", f"{q.median:g}", "")
+            row("mean", "", "", f"{q.mean:.2f}", "")
             if q.nps is not None:
-                writer.writerow((*base, "NPS", "", "", f"{q.nps:.1f}", "promoters minus detractors"))
+                row("NPS", "", "", f"{q.nps:.1f}", "promoters minus detractors")
         elif isinstance(q, RankingResult):
             for item in q.items:
-                writer.writerow((*base, item.label, item.first_count, f"{item.first_percent:.1f}", item.borda,
-                                 "count and percent ranked first; score is Borda"))  # fmt: skip
+                row(item.label, item.first_count, f"{item.first_percent:.1f}", item.borda,
+                    "count and percent ranked first; score is Borda")  # fmt: skip
         elif isinstance(q, TextResult):
+            for group in group_answers(q):
+                row(group.text, group.count, "", "", "free-text answer (shuffled; count of identical answers)")
             for term in q.top_terms:
-                writer.writerow((*base, term.term, term.respondents, "", "", "respondents using the term"))
+                row(term.term, term.respondents, "", "", "respondents using the term")
     return out.getvalue()

@@ -13,29 +13,29 @@ from bot.ports import RenderedChart
 from bot.results import SurveyResults, VisibleResult
 from charts.alt_text import alt_text, table_text
 from charts.digest import digest
-from charts.figures import build_figure
 from charts.guard import ensure_visible, visible_questions
 from charts.output import png_bytes
 from charts.pdf import build_pdf
-from charts.summary import build_summary_figure, summary_questions
+from charts.slides import build_slides, overview_slides, question_slide
 
 T = TypeVar("T")
 
 
 def render_question(results: SurveyResults, question: VisibleResult) -> RenderedChart:
-    """Synchronous: build, rasterise and describe one question's chart. Raises HiddenResultError below k."""
+    """Synchronous: build, rasterise and describe one question's slide. Raises HiddenResultError below k."""
     ensure_visible(results, question)
     return RenderedChart(
-        png_bytes(build_figure(results, question)), alt_text(results, question), table_text(results, question)
+        png_bytes(question_slide(results, question)), alt_text(results, question), table_text(results, question)
     )
 
 
 def render_summary(results: SurveyResults) -> RenderedChart | None:
-    fig = build_summary_figure(results)
-    if fig is None:
+    """The scene-setter: the overview slide of every question (hidden ones say so, with no numbers)."""
+    questions = visible_questions(results)
+    if not questions:
         return None
-    questions = summary_questions(results)
-    alt = f"Summary of {results.title}: {len(questions)} charts. " + " ".join(
+    fig = overview_slides(results)[0]
+    alt = f"Overview of {results.title}: {len(results.questions)} questions. " + " ".join(
         alt_text(results, q) for q in questions
     )
     table = "\n\n".join(table_text(results, q) for q in questions)
@@ -43,8 +43,12 @@ def render_summary(results: SurveyResults) -> RenderedChart | None:
 
 
 def _context(results: SurveyResults) -> tuple[Any, ...]:
-    # What a question chart shows besides the question itself: the header line and the k gate.
+    # What a question slide shows besides the question itself: the header lines and the k gate.
     return (
+        results.title,
+        len(results.questions),
+        results.respondents,
+        results.invited,
         results.live,
         results.as_of,
         results.closes_at,
@@ -72,6 +76,9 @@ class MatplotlibChartRenderer:
 
     async def survey_pdf(self, results: SurveyResults) -> bytes:
         return await self._cached(("pdf", digest(results)), build_pdf, results)
+
+    async def survey_slides(self, results: SurveyResults) -> bytes:
+        return await self._cached(("slides", digest(results)), build_slides, results)
 
     async def summary_chart(self, results: SurveyResults) -> RenderedChart | None:
         if not visible_questions(results):
