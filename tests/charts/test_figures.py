@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from bot.results import ChoiceResult, ScaleResult
 from charts import palette, samples
 from charts.bars import VALUES_LABEL
+from charts.columns import COLUMNS_LABEL
 from charts.figures import MULTI_NOTE, build_figure
 from charts.guard import HiddenResultError
 from charts.scale import SEGMENTS_LABEL
@@ -37,18 +38,25 @@ def test_single_bars_follow_option_order_and_percentages() -> None:
     assert [b.get_width() for b in bars] == pytest.approx([60.0, 30.0, 10.0])
     # Option order top to bottom (y grows downwards in the bar axes).
     assert [b.get_y() for b in bars] == sorted(b.get_y() for b in bars)
-    assert texts(fig, "label") == ["Yes", "No", "Abstain"]
+    assert texts(fig, "label") == ["★ Yes", "No", "Abstain"]  # the leading option is marked, not only coloured
     assert texts(fig, "numbers") == ["6 (60%)", "3 (30%)", "1 (10%)"]
-    assert {to_hex(b.get_facecolor()).upper() for b in bars} <= set(palette.OKABE_ITO)
+    assert [to_hex(b.get_facecolor()).upper() for b in bars] == [palette.LEAD, palette.BAR, palette.BAR]
+
+
+def test_tied_leaders_are_all_marked_and_nobody_chose_marks_none() -> None:
+    q = samples.choice(["A", "B", "C"], [3, 3, 1])
+    assert texts(build_figure(samples.survey([q], k=3), q), "label") == ["★ A", "★ B", "C"]
+    empty = samples.choice(["A", "B"], [0, 0], respondents=5)
+    assert texts(build_figure(samples.survey([empty]), empty), "label") == ["A", "B"]
 
 
 def test_header_shows_question_n_and_close_time_or_live() -> None:
     q = samples.choice(["A", "B"], [4, 3], text="Which one?")
     closed = build_figure(samples.survey([q]), q)
     assert "Which one?" in texts(closed, "title")
-    assert texts(closed, "subtitle") == ["n = 7 respondents · closed 10 Mar 2026 15:00 CET"]
+    assert texts(closed, "subtitle") == ["n = 7 respondents · 7 of 30 invited (23.3%) · closed 10 Mar 2026 15:00 CET"]
     live = build_figure(samples.survey([q], live=True), q)
-    assert texts(live, "subtitle")[0].startswith("n = 7 respondents · live")
+    assert texts(live, "subtitle")[0].startswith("n = 7 respondents · 7 of 30 invited (23.3%) · live")
 
 
 def test_multi_uses_percent_of_respondents_and_says_total_may_exceed_100() -> None:
@@ -69,11 +77,17 @@ def test_scale_is_centred_on_the_neutral_point_and_marks_the_median() -> None:
     assert neutral.get_x() + neutral.get_width() / 2 == pytest.approx(0.0)  # centred on the neutral point
     assert to_hex(neutral.get_facecolor()).upper() == palette.NEUTRAL
     assert [to_hex(s.get_facecolor()).upper() for s in segs] == palette.diverging(5)
-    keys = texts(fig, "key")
-    assert keys == ["1\n1\n(10%)", "2\n2\n(20%)", "3\n4\n(40%)", "4\n2\n(20%)", "5\n1\n(10%)"]
+    # Every value has its column with the count and percentage beside it.
+    assert texts(fig, "column-numbers") == ["1\n10%", "2\n20%", "4\n40%", "2\n20%", "1\n10%"]
+    assert texts(fig, "column-value") == ["1", "2", "3", "4", "5"]
+    heights = [b.get_height() for b in container(fig, COLUMNS_LABEL)]
+    assert heights[2] == min(heights) and heights[0] == heights[4]  # tallest (negative: drawn upwards) at 3
     median = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "median"]
     assert len(median) == 1 and median[0].get_xdata()[0] == pytest.approx(0.0)  # type: ignore[index]
-    assert texts(fig, "median-label") == ["median 3"]
+    # Median and neutral point are named, not bare lines.
+    assert texts(fig, "median-label") == ["median 3"] and texts(fig, "column-median") == ["▲ median 3"]
+    assert texts(fig, "neutral-label") == ["neutral 3"]
+    assert texts(fig, "end") == ["← 1 = Strongly disagree", "5 = Strongly agree →"]
 
 
 def test_even_scale_has_no_grey_and_centre_between_middle_values() -> None:
@@ -96,18 +110,19 @@ def test_nps_has_three_segments_and_the_score() -> None:
         palette.PROMOTERS,
     ]
     assert texts(fig, "nps") == ["NPS +0"]
-    assert texts(fig, "key") == [
-        "Detractors (0–6)\n4\n(40%)",
-        "Passives (7–8)\n2\n(20%)",
-        "Promoters (9–10)\n4\n(40%)",
-    ]
+    assert texts(fig, "key") == ["Detractors (0–6): 4 (40%)", "Passives (7–8): 2 (20%)", "Promoters (9–10): 4 (40%)"]
+    # The 0–10 distribution too, in the groups' colours.
+    assert texts(fig, "column-value") == [str(v) for v in range(11)]
+    assert texts(fig, "column-numbers")[9] == "2\n20%"
+    colours = [to_hex(b.get_facecolor()).upper() for b in container(fig, COLUMNS_LABEL)]
+    assert colours == [palette.DETRACTORS] * 7 + [palette.PASSIVES] * 2 + [palette.PROMOTERS] * 2
 
 
 def test_ranking_is_sorted_by_borda_with_first_place_share() -> None:
     q = samples.ranking(["A", "B", "C"], [[1, 0, 2]] * 3 + [[0, 1, 2]] * 2)
     fig = build_figure(samples.survey([q]), q)
     # B: 3*2 + 2*1 = 8, A: 3*1 + 2*2 = 7, C: 0; max = 2 per respondent * 5 = 10
-    assert texts(fig, "label") == ["1. B", "2. A", "3. C"]
+    assert texts(fig, "label") == ["★ 1. B", "2. A", "3. C"]
     assert [b.get_width() for b in container(fig, VALUES_LABEL)] == pytest.approx([80, 70, 0])
     assert texts(fig, "numbers") == ["8 pts · 1st: 3 (60%)", "7 pts · 1st: 2 (40%)", "0 pts · 1st: 0 (0%)"]
 
@@ -138,7 +153,7 @@ def test_long_labels_are_wrapped() -> None:
     assert isinstance(q, ChoiceResult)
     fig = build_figure(samples.survey([q]), q)
     assert len(container(fig, VALUES_LABEL)) == 20
-    assert all(ln.replace("\n", " ") == label for ln in texts(fig, "label"))
+    assert all(ln.replace("\n", " ").removeprefix("★ ") == label for ln in texts(fig, "label"))
     width_in = fig.get_size_inches()[0]
     for t in fig.findobj(lambda a: getattr(a, "get_gid", lambda: None)() == "label"):
         longest = max(len(line) for line in t.get_text().split("\n"))  # type: ignore[attr-defined]

@@ -18,8 +18,8 @@ from charts.figures import build_figure
 from charts.guard import HiddenResultError
 from charts.output import png_bytes
 from charts.pdf import build_pdf, pages
-from charts.renderer import MatplotlibChartRenderer
-from charts.summary import build_summary_figure
+from charts.renderer import MatplotlibChartRenderer, render_summary
+from charts.slides import overview_slides, question_slide
 
 
 def texts_of(fig: Figure) -> set[str]:
@@ -47,12 +47,13 @@ def test_pdf_has_cover_and_one_page_per_question_and_hidden_pages_have_no_chart(
         [samples.choice(["A", "B"], [4, 3]), samples.hidden(QuestionKind.SCALE, position=2)]
     )
     figs = pages(results)
-    assert len(figs) == 3
+    assert len(figs) == 3  # cover with the overview, then each question from a new page
     assert len(figs[2].axes) == 0  # hidden question: text only
     page_text = " ".join(t.get_text() for t in figs[2].texts)
     assert "not enough responses" in page_text.lower() and "%" not in page_text
     cover = " ".join(t.get_text() for t in figs[0].texts)
     assert "Europe/Brussels" in cover and "7 of 30 invited responded" in cover
+    assert "7 of 30 invited (23.3%)" in cover
 
 
 def test_all_hidden_produces_no_image_anywhere() -> None:
@@ -60,20 +61,25 @@ def test_all_hidden_produces_no_image_anywhere() -> None:
         [samples.hidden(), samples.hidden(QuestionKind.SCALE, position=2)], respondents=None
     )
     assert results.hidden
-    assert build_summary_figure(results) is None
+    assert render_summary(results) is None
     figs = pages(results)
     assert all(len(f.axes) == 0 for f in figs)
     assert not any(re.search(r"\d+(\.\d+)?%", t.get_text()) for f in figs for t in f.texts)
     assert b"/Subtype /Image" not in build_pdf(results)
 
 
-def test_summary_holds_choice_and_scale_questions_only() -> None:
-    results = samples.workshop()
-    fig = build_summary_figure(results)
-    assert fig is not None
-    joined = " ".join(t.get_text() for t in fig.texts if t.get_gid() == "title")
-    assert "Rank these criteria" not in joined and "main obstacle" not in joined
-    assert "fit for purpose" in joined and "Which topics" in joined
+def test_overview_slide_lists_every_question_kind_and_hides_below_k() -> None:
+    base = samples.workshop()
+    results = samples.survey([*base.questions, samples.hidden(QuestionKind.TEXT, position=7)])
+    fig = overview_slides(results)[0]
+    numbers = [t.get_text() for t in fig.texts if t.get_gid() == "overview-number"]
+    assert numbers == [f"Q{i}" for i in range(1, 8)]
+    joined = " ".join(t.get_text() for t in fig.texts if t.get_gid() == "overview-question")
+    assert "Rank these criteria" in joined and "main obstacle" in joined and "fit for purpose" in joined
+    lines = [t.get_text() for t in fig.texts if t.get_gid() == "overview-headline"]
+    assert lines[0].startswith("Leading: Option A") and lines[4].startswith("Ranked first overall: Legitimacy")
+    assert lines[6] == "Hidden: closed with fewer than 5 responses"
+    assert [t.get_text() for t in fig.texts if t.get_gid() == "rate"] == ["23 of 30 invited (76.7%)"]
 
 
 def test_alt_text_and_table_state_the_numbers() -> None:
@@ -98,11 +104,12 @@ def test_text_table_lists_the_shuffled_answers() -> None:
 def test_dollar_signs_and_carets_are_literal_not_mathtext() -> None:
     labels = ["Costs $5 or $10", "50% off", "a_b^c"]
     q = samples.choice(labels, [3, 2, 1], text=" / ".join(labels))
-    fig = build_figure(samples.survey([q], k=3), q)
-    assert texts_of(fig) >= set(labels)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a mathtext parse of "$5 or $" would warn or raise
-        assert png_bytes(fig).startswith(b"\x89PNG")
+    results = samples.survey([q], k=3)
+    for fig in (build_figure(results, q), question_slide(results, q)):
+        assert {t.removeprefix("★ ") for t in texts_of(fig)} >= set(labels)  # ★ marks the leading option
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a mathtext parse of "$5 or $" would warn or raise
+            assert png_bytes(fig).startswith(b"\x89PNG")
 
 
 def test_everyone_chose_the_same_option() -> None:
