@@ -15,7 +15,7 @@ class AnswerGroup:
     @property
     def shown(self) -> str:
         """The answer with "×7" when several people wrote it."""
-        return f"{self.text}  ×{self.count}" if self.count > 1 else self.text
+        return f"{self.text} ×{self.count}" if self.count > 1 else self.text
 
 
 def group_answers(result: TextResult) -> list[AnswerGroup]:
