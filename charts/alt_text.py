@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.results import ChoiceResult, RankingResult, ScaleResult, SurveyResults, VisibleResult
 from bot.tables import MULTI_NOTE, question_table
 from bot.textfmt import status_line
-from charts.figures import is_nps, term_rows
+from charts.figures import term_rows
 from charts.guard import ensure_visible
+from charts.headline import is_nps
 from charts.scale import nps_split
 from charts.textfmt import number, pct
 
