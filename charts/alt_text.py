@@ -8,13 +8,14 @@ from bot.textfmt import status_line
 from charts.figures import term_rows
 from charts.guard import ensure_visible
 from charts.headline import is_nps
+from charts.report_text import response_rate
 from charts.scale import nps_split
 from charts.textfmt import number, pct
 
 
 def alt_text(results: SurveyResults, question: VisibleResult) -> str:
     q = ensure_visible(results, question)
-    head = f"{q.question.text} — n = {q.respondents} respondents, {status_line(results)}."
+    head = f"{q.question.text} — n = {q.respondents} respondents, {response_rate(results)}, {status_line(results)}."
     if isinstance(q, ChoiceResult):
         kind = "Multiple-choice bar chart" if q.multi else "Bar chart"
         parts = "; ".join(f"{o.label}: {o.count} ({pct(o.percent)})" for o in q.options)

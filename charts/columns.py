@@ -1,4 +1,4 @@
-"""A column per scale value: count and percentage above each, the value beneath, the ends named.
+"""A column per scale value: beneath each, the value with its count and percentage; the ends named.
 
 This is the distribution at a glance (a scale's 1–5 or NPS's 0–10); the stacked bar above it shows the balance.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from charts import palette
-from charts.layout import Block, Canvas, Style, text
-from charts.textfmt import number, pct, wrap
+from charts.layout import EM_RATIO, PT, Block, Canvas, Style, text
+from charts.textfmt import display_width, number, pct, wrap
 
 COLUMNS_LABEL = "columns"  # BarContainer label of the distribution columns
 
@@ -25,14 +25,19 @@ class Column:
 def distribution_columns(
     columns: list[Column], median: float, ends: tuple[str, str], style: Style, width: float
 ) -> Block:
-    small, label = style.small_size, style.label_size
-    small_h, label_h = style.line_height(small), style.line_height(label)
     pitch = width / max(len(columns), 1)
-    numbers_h = 2 * small_h + 0.04
+    numbers = [f"{c.value}\n{c.count} ({pct(c.percent)})" for c in columns]
+    widest = max((display_width(n.split("\n")[1]) for n in numbers), default=1)
+    # Type small enough that neighbouring columns' numbers never touch.
+    under = min(style.small_size, pitch * 0.94 / (widest * EM_RATIO * PT))
+    small = style.small_size
+    small_h = style.line_height(small)
     bars_h = style.bar_height * 4
-    base = numbers_h + bars_h  # the baseline, from the block's top
+    base = 0.05 + bars_h  # the baseline, from the block's top
+    # One text per column (value, count, percentage): every text artist costs a shaping pass when drawn.
+    under_h = 2 * style.line_height(under) * 1.02
     end_lines = [wrap(e, style.columns(width / 2 - 0.1, small), max_lines=2) for e in ends]
-    ends_top = base + 0.05 + label_h + small_h + 0.04
+    ends_top = base + 0.05 + under_h + small_h + 0.06
     height = ends_top + max(len(e) for e in end_lines) * small_h + 0.06
     top_percent = max((c.percent for c in columns), default=0.0) or 1.0
     first = columns[0].value if columns else 0
@@ -56,16 +61,13 @@ def distribution_columns(
             label=COLUMNS_LABEL,
         )
         ax.plot([0, width], [base, base], color=palette.MUTED, lw=0.8)
-        for c, h in zip(columns, heights, strict=True):
-            x = x_of(c.value)
-            text(ax, x, base - h - 0.03, f"{c.count}\n{pct(c.percent)}", small, ha="center", va="bottom",
-                 color=palette.INK, linespacing=1.05, gid="column-numbers")  # fmt: skip
-            text(ax, x, base + 0.05, str(c.value), label, ha="center", va="top", color=palette.INK,
-                 fontweight="bold" if c.value == median else "normal", gid="column-value")  # fmt: skip
+        for c, label_text in zip(columns, numbers, strict=True):
+            text(ax, x_of(c.value), base + 0.05, label_text, under, ha="center", va="top", color=palette.INK,
+                 linespacing=1.02, gid="column")  # fmt: skip
         mx = x_of(median)
         ha = "left" if mx < pitch else "right" if mx > width - pitch else "center"
         mx = mx - pitch * 0.4 if ha == "left" else mx + pitch * 0.4 if ha == "right" else mx
-        text(ax, mx, base + 0.05 + label_h, f"▲ median {number(median)}", small, ha=ha,
+        text(ax, mx, base + 0.05 + under_h + 0.04, f"▲ median {number(median)}", small, ha=ha,
              va="top", color=palette.INK, fontweight="bold", gid="column-median")  # fmt: skip
         text(ax, 0, ends_top, "\n".join(end_lines[0]), small, ha="left", va="top", color=palette.MUTED,
              linespacing=1.12, gid="end")  # fmt: skip

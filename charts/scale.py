@@ -1,6 +1,6 @@
 """Scale charts: a diverging stacked bar centred on the neutral point, or NPS's three segments.
 
-Under the bar, a column per value gives every count and percentage (NPS also keeps a key of its three groups);
+Under the bar, a column per value gives every count and percentage (NPS also names its three groups in a line);
 wide segments carry their value inside, so colour is never the only cue.
 """
 
@@ -120,34 +120,6 @@ def _segments(
             )
 
 
-def _key(
-    ax: Axes, segments: list[Segment], span: tuple[float, float], key_top: float, style: Style, width: float
-) -> None:
-    inches_per_unit = width / (span[1] - span[0])
-    column = (span[1] - span[0]) / len(segments)
-    sw = 0.13  # swatch size, inches
-    for i, s in enumerate(segments):
-        cx = span[0] + (i + 0.5) * column
-        half = sw / 2 / inches_per_unit
-        ax.fill_between([cx - half, cx + half], key_top, key_top + sw, color=s.colour, linewidth=0)
-        text(
-            ax,
-            cx,
-            key_top + sw + 0.04,
-            f"{s.key}: {s.count} ({pct(s.percent)})",
-            style.small_size,
-            ha="center",
-            va="top",
-            color=palette.INK,
-            linespacing=1.12,
-            gid="key",
-        )
-
-
-def _key_height(style: Style) -> float:
-    return 0.13 + 0.04 + style.line_height(style.small_size) + 0.06
-
-
 def diverging_bar(result: ScaleResult, style: Style, width: float) -> list[Block]:
     """The balance (a stacked bar centred on the neutral point, median and neutral labelled), then the
     distribution: one column per value with its count and percentage."""
@@ -233,8 +205,8 @@ def nps_bar(result: ScaleResult, style: Style, width: float) -> list[Block]:
     score_h = style.line_height(score_size)
     bar_top = score_h + style.line_height(style.small_size) + 0.08
     bar_h = style.bar_height * 1.6
-    key_top = bar_top + bar_h + 0.1
-    height = key_top + _key_height(style)
+    key_top = bar_top + bar_h + 0.08
+    height = key_top + style.line_height(style.small_size) + 0.12
 
     def draw(canvas: Canvas, left: float, top: float) -> None:
         ax = canvas.axes(left, top, width, height)
@@ -265,7 +237,18 @@ def nps_bar(result: ScaleResult, style: Style, width: float) -> list[Block]:
             gid="stats",
         )
         _segments(ax, segments, 0.0, (0, 100), bar_top, bar_h, style, width)
-        _key(ax, segments, (0, 100), key_top, style, width)
+        # The groups in words, in the bar's order: one text (each text artist costs a shaping pass).
+        text(
+            ax,
+            0,
+            key_top,
+            "   ·   ".join(f"{g.key}: {g.count} ({pct(g.percent)})" for g in segments),
+            style.small_size,
+            ha="left",
+            va="top",
+            color=palette.INK,
+            gid="key",
+        )
 
     group = {0: palette.DETRACTORS, 7: palette.PASSIVES, 9: palette.PROMOTERS}
     colour = palette.DETRACTORS

@@ -78,8 +78,7 @@ def test_scale_is_centred_on_the_neutral_point_and_marks_the_median() -> None:
     assert to_hex(neutral.get_facecolor()).upper() == palette.NEUTRAL
     assert [to_hex(s.get_facecolor()).upper() for s in segs] == palette.diverging(5)
     # Every value has its column with the count and percentage beside it.
-    assert texts(fig, "column-numbers") == ["1\n10%", "2\n20%", "4\n40%", "2\n20%", "1\n10%"]
-    assert texts(fig, "column-value") == ["1", "2", "3", "4", "5"]
+    assert texts(fig, "column") == ["1\n1 (10%)", "2\n2 (20%)", "3\n4 (40%)", "4\n2 (20%)", "5\n1 (10%)"]
     heights = [b.get_height() for b in container(fig, COLUMNS_LABEL)]
     assert heights[2] == min(heights) and heights[0] == heights[4]  # tallest (negative: drawn upwards) at 3
     median = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "median"]
@@ -110,10 +109,11 @@ def test_nps_has_three_segments_and_the_score() -> None:
         palette.PROMOTERS,
     ]
     assert texts(fig, "nps") == ["NPS +0"]
-    assert texts(fig, "key") == ["Detractors (0–6): 4 (40%)", "Passives (7–8): 2 (20%)", "Promoters (9–10): 4 (40%)"]
+    groups = ["Detractors (0–6): 4 (40%)", "Passives (7–8): 2 (20%)", "Promoters (9–10): 4 (40%)"]
+    assert texts(fig, "key") == ["   ·   ".join(groups)]
     # The 0–10 distribution too, in the groups' colours.
-    assert texts(fig, "column-value") == [str(v) for v in range(11)]
-    assert texts(fig, "column-numbers")[9] == "2\n20%"
+    assert [t.split("\n")[0] for t in texts(fig, "column")] == [str(v) for v in range(11)]
+    assert texts(fig, "column")[9] == "9\n2 (20%)"
     colours = [to_hex(b.get_facecolor()).upper() for b in container(fig, COLUMNS_LABEL)]
     assert colours == [palette.DETRACTORS] * 7 + [palette.PASSIVES] * 2 + [palette.PROMOTERS] * 2
 
