@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from charts import palette
-from charts.layout import PT, Block, Canvas, Style, text
+from charts.layout import PT, Block, Canvas, Style, rects, text
 from charts.textfmt import display_width, wrap
 
-VALUES_LABEL = "values"  # BarContainer label of the data bars (the grey tracks have "track")
+VALUES_LABEL = "values"  # label of the data bars' collection (the grey tracks have "track")
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,13 @@ def bar_rows(rows: list[Row], style: Style, width: float) -> Block:
         ax = canvas.axes(left, top, track_w, height)
         ax.set_xlim(0, 100)
         ax.set_ylim(height, 0)  # y in inches from the block's top
-        ax.barh(centres, [100.0] * len(rows), height=style.bar_height, color=palette.TRACK, label="track")
-        ax.barh(
-            centres,
-            [min(max(r.percent, 0.0), 100.0) for r in rows],
-            height=style.bar_height,
-            color=[palette.LEAD if r.lead else palette.BAR for r in rows],
-            label=VALUES_LABEL,
+        half = style.bar_height / 2
+        rects(ax, [(0, c - half, 100.0, style.bar_height) for c in centres], [palette.TRACK] * len(rows), "track")
+        rects(
+            ax,
+            [(0, c - half, min(max(r.percent, 0.0), 100.0), 2 * half) for r, c in zip(rows, centres, strict=True)],
+            [palette.LEAD if r.lead else palette.BAR for r in rows],
+            VALUES_LABEL,
         )
         right = 100 * width / track_w  # the block's right edge, in data units
         for row, lines, label_top, centre in zip(rows, wrapped, label_tops, centres, strict=True):

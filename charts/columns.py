@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from charts import palette
-from charts.layout import EM_RATIO, PT, Block, Canvas, Style, text
+from charts.layout import EM_RATIO, PT, Block, Canvas, Style, rects, text
 from charts.textfmt import display_width, number, pct, wrap
 
-COLUMNS_LABEL = "columns"  # BarContainer label of the distribution columns
+COLUMNS_LABEL = "columns"  # label of the distribution columns' collection
 
 
 @dataclass(frozen=True)
@@ -50,15 +50,14 @@ def distribution_columns(
         ax.set_xlim(0, width)
         ax.set_ylim(height, 0)  # inches from the block's top
         heights = [bars_h * c.percent / top_percent for c in columns]
-        ax.bar(
-            [x_of(c.value) for c in columns],
-            [-h for h in heights],
-            bottom=base,
-            width=pitch * 0.64,
-            color=[c.colour for c in columns],
-            edgecolor=palette.MUTED,
-            linewidth=0.4,
-            label=COLUMNS_LABEL,
+        bar_w = pitch * 0.64
+        rects(
+            ax,
+            [(x_of(c.value) - bar_w / 2, base - h, bar_w, h) for c, h in zip(columns, heights, strict=True)],
+            [c.colour for c in columns],
+            COLUMNS_LABEL,
+            edgecolors=palette.MUTED,
+            linewidths=0.4,
         )
         ax.plot([0, width], [base, base], color=palette.MUTED, lw=0.8)
         for c, label_text in zip(columns, numbers, strict=True):

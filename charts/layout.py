@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
@@ -89,6 +90,17 @@ def text(target: Figure | Axes, x: float, y: float, s: str, size: float, **kw: A
     """Every text goes through here: the font fallback list, and no mathtext (a '$' in a label is literal)."""
     s = clean(s)
     return target.text(x, y, s, fontsize=size, fontfamily=fonts.families_for(s), parse_math=False, **kw)
+
+
+Box = tuple[float, float, float, float]  # left, top, width, height in the axes' data units
+
+
+def rects(ax: Axes, boxes: list[Box], colours: list[str], label: str, **kw: Any) -> PolyCollection:
+    """Rectangles as one collection: an order of magnitude cheaper to build than ax.bar's one patch each."""
+    verts = [[(x, y), (x + w, y), (x + w, y + h), (x, y + h)] for x, y, w, h in boxes]
+    coll = PolyCollection(verts, facecolors=colours, label=label, **{"linewidths": 0, **kw})
+    ax.add_collection(coll, autolim=False)
+    return coll
 
 
 class Canvas:

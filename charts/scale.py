@@ -13,10 +13,10 @@ from matplotlib.axes import Axes
 from bot.results import ScaleResult
 from charts import palette
 from charts.columns import Column, distribution_columns
-from charts.layout import Block, Canvas, Style, text
+from charts.layout import Block, Canvas, Style, rects, text
 from charts.textfmt import number, pct
 
-SEGMENTS_LABEL = "segments"  # BarContainer label of the stacked segments
+SEGMENTS_LABEL = "segments"  # label of the stacked segments' collection
 
 
 @dataclass(frozen=True)
@@ -94,15 +94,13 @@ def _segments(
         lefts.append(x)
         x += s.percent
     centre = bar_top + bar_h / 2
-    ax.barh(
-        [centre] * len(segments),
-        [s.percent for s in segments],
-        left=lefts,
-        height=bar_h,
-        color=[s.colour for s in segments],
-        edgecolor="white",
-        linewidth=0.8,
-        label=SEGMENTS_LABEL,
+    rects(
+        ax,
+        [(left, bar_top, s.percent, bar_h) for s, left in zip(segments, lefts, strict=True)],
+        [s.colour for s in segments],
+        SEGMENTS_LABEL,
+        edgecolors="white",
+        linewidths=0.8,
     )
     inches_per_unit = width / (span[1] - span[0])
     for s, left in zip(segments, lefts, strict=True):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_hex
-from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 
 from bot.results import ChoiceResult, ScaleResult
@@ -22,13 +24,44 @@ def texts(fig: Figure, gid: str | None = None) -> list[str]:
     return [t.get_text() for t in found if t.get_text() and (gid is None or t.get_gid() == gid)]  # type: ignore[attr-defined]
 
 
-def container(fig: Figure, label: str) -> BarContainer:
+@dataclass(frozen=True)
+class Bar:
+    """One rectangle of a bar collection, read back from its path (axes data units)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str
+
+    def get_x(self) -> float:
+        return self.x
+
+    def get_y(self) -> float:
+        return self.y
+
+    def get_width(self) -> float:
+        return self.width
+
+    def get_height(self) -> float:
+        return self.height
+
+    def get_facecolor(self) -> str:
+        return self.colour
+
+
+def container(fig: Figure, label: str) -> list[Bar]:
     for ax in fig.axes:
         assert isinstance(ax, Axes)
-        for c in ax.containers:
-            if isinstance(c, BarContainer) and c.get_label() == label:
-                return c
-    raise AssertionError(f"no bar container {label!r}")
+        for c in ax.collections:
+            if isinstance(c, PolyCollection) and c.get_label() == label:
+                colours = [to_hex(f) for f in c.get_facecolors()]
+                bars = []
+                for i, path in enumerate(c.get_paths()):
+                    (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+                    bars.append(Bar(float(x0), float(y0), float(x1 - x0), float(y1 - y0), colours[i % len(colours)]))
+                return bars
+    raise AssertionError(f"no bar collection {label!r}")
 
 
 def test_single_bars_follow_option_order_and_percentages() -> None:
@@ -80,7 +113,7 @@ def test_scale_is_centred_on_the_neutral_point_and_marks_the_median() -> None:
     # Every value has its column with the count and percentage beside it.
     assert texts(fig, "column") == ["1\n1 (10%)", "2\n2 (20%)", "3\n4 (40%)", "4\n2 (20%)", "5\n1 (10%)"]
     heights = [b.get_height() for b in container(fig, COLUMNS_LABEL)]
-    assert heights[2] == min(heights) and heights[0] == heights[4]  # tallest (negative: drawn upwards) at 3
+    assert heights[2] == max(heights) and heights[0] == pytest.approx(heights[4])  # tallest at the neutral 3
     median = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "median"]
     assert len(median) == 1 and median[0].get_xdata()[0] == pytest.approx(0.0)  # type: ignore[index]
     # Median and neutral point are named, not bare lines.
