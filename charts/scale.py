@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from matplotlib.axes import Axes
-
 from bot.results import ScaleResult
 from charts import palette
 from charts.columns import Column, distribution_columns
-from charts.layout import Block, Canvas, Style, rects, text
+from charts.layout import Block, Canvas, Plane, Style, rects, text
 from charts.textfmt import number, pct
 
 SEGMENTS_LABEL = "segments"  # label of the stacked segments' collection
@@ -80,7 +78,7 @@ def neutral_start(percents: list[float]) -> float:
 
 
 def _segments(
-    ax: Axes,
+    ax: Plane,
     segments: list[Segment],
     start: float,
     span: tuple[float, float],
@@ -145,7 +143,7 @@ def diverging_bar(result: ScaleResult, style: Style, width: float) -> list[Block
             color=palette.MUTED,
             gid="stats",
         )
-        ax.plot([0, 0], [bar_top - 0.04, bar_top + bar_h + 0.04], color=palette.MUTED, lw=1.0, ls=":")
+        ax.plot([0, 0], [bar_top - 0.04, bar_top + bar_h + 0.04], color=palette.MUTED, lw=1.0, ls=":", gid="neutral")
         _segments(ax, segments, start, (-100, 100), bar_top, bar_h, style, width)
         text(
             ax,

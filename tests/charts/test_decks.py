@@ -111,7 +111,7 @@ def test_slide_shows_grouped_answers_then_terms_and_points_to_the_handout() -> N
     assert len(answers) < 12  # 12 groups do not fit at projector size ...
     (more,) = figure_texts(fig, "more")
     assert more == f"… and {12 - len(answers)} more in the handout (all answers in full)."  # ... and it says so
-    terms = [t.get_text() for ax in fig.axes for t in ax.texts if t.get_gid() == "label"]
+    terms = figure_texts(fig, "label")
     assert terms == ["time", "idea"]
 
 
@@ -121,7 +121,7 @@ def test_below_k_shows_the_notice_and_never_numbers_or_answers() -> None:
     results = samples.survey([samples.choice(["A", "B"], [4, 3]), few])
     hidden_q = results.questions[1]
     fig = question_slide(results, hidden_q)
-    assert not fig.axes  # no chart at all
+    assert not fig.artists and not fig.axes  # no chart at all: no bars, no lines
     body = [t for t in figure_texts(fig) if t not in figure_texts(fig, "rate") + figure_texts(fig, "footer")]
     assert not any(re.search(r"\d+%|n = ", t) for t in body)
     assert "Not enough responses: closed with fewer than 5 responses." in figure_texts(fig, "hidden")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from bot.results import ChoiceResult, ScaleResult
 from charts import palette, samples
@@ -51,24 +51,39 @@ class Bar:
 
 
 def container(fig: Figure, label: str) -> list[Bar]:
-    for ax in fig.axes:
-        assert isinstance(ax, Axes)
-        for c in ax.collections:
-            if isinstance(c, PolyCollection) and c.get_label() == label:
-                colours = [to_hex(f) for f in c.get_facecolors()]
-                bars = []
-                for i, path in enumerate(c.get_paths()):
-                    (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
-                    bars.append(Bar(float(x0), float(y0), float(x1 - x0), float(y1 - y0), colours[i % len(colours)]))
-                return bars
+    """The rectangles of one bar collection, in inches from the figure's top-left corner."""
+    for c in fig.artists:
+        if isinstance(c, PolyCollection) and c.get_label() == label:
+            colours = [to_hex(f) for f in c.get_facecolors()]
+            bars = []
+            for i, path in enumerate(c.get_paths()):
+                (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+                bars.append(Bar(float(x0), float(y0), float(x1 - x0), float(y1 - y0), colours[i % len(colours)]))
+            return bars
     raise AssertionError(f"no bar collection {label!r}")
+
+
+def bar_percents(fig: Figure) -> list[float]:
+    """Bar lengths as a percentage of their grey 0–100% track."""
+    track = container(fig, "track")[0].get_width()
+    return [100 * b.get_width() / track for b in container(fig, VALUES_LABEL)]
+
+
+def shares(bars: list[Bar]) -> list[float]:
+    """Segment widths as percentages of the whole stacked bar."""
+    total = sum(b.get_width() for b in bars)
+    return [100 * b.get_width() / total for b in bars]
+
+
+def line_x(fig: Figure, gid: str) -> list[float]:
+    return [float(a.get_xdata()[0]) for a in fig.artists if isinstance(a, Line2D) and a.get_gid() == gid]  # type: ignore[index]
 
 
 def test_single_bars_follow_option_order_and_percentages() -> None:
     q = samples.choice(["Yes", "No", "Abstain"], [6, 3, 1])
     fig = build_figure(samples.survey([q]), q)
     bars = container(fig, VALUES_LABEL)
-    assert [b.get_width() for b in bars] == pytest.approx([60.0, 30.0, 10.0])
+    assert bar_percents(fig) == pytest.approx([60.0, 30.0, 10.0])
     # Option order top to bottom (y grows downwards in the bar axes).
     assert [b.get_y() for b in bars] == sorted(b.get_y() for b in bars)
     assert texts(fig, "label") == ["★ Yes", "No", "Abstain"]  # the leading option is marked, not only coloured
@@ -95,7 +110,7 @@ def test_header_shows_question_n_and_close_time_or_live() -> None:
 def test_multi_uses_percent_of_respondents_and_says_total_may_exceed_100() -> None:
     q = samples.choice(["Climate", "Energy", "Defence"], [8, 6, 5], respondents=10, multi=True)
     fig = build_figure(samples.survey([q]), q)
-    assert [b.get_width() for b in container(fig, VALUES_LABEL)] == pytest.approx([80, 60, 50])
+    assert bar_percents(fig) == pytest.approx([80, 60, 50])
     assert texts(fig, "numbers") == ["8 (80%)", "6 (60%)", "5 (50%)"]
     assert " ".join(texts(fig, "note")).replace("\n", " ") == MULTI_NOTE
 
@@ -105,17 +120,17 @@ def test_scale_is_centred_on_the_neutral_point_and_marks_the_median() -> None:
     assert isinstance(q, ScaleResult)
     fig = build_figure(samples.survey([q]), q)
     segs = container(fig, SEGMENTS_LABEL)
-    assert [s.get_width() for s in segs] == pytest.approx([10, 20, 40, 20, 10])
+    assert shares(segs) == pytest.approx([10, 20, 40, 20, 10])
     neutral = segs[2]
-    assert neutral.get_x() + neutral.get_width() / 2 == pytest.approx(0.0)  # centred on the neutral point
+    (neutral_x,) = line_x(fig, "neutral")
+    assert neutral.get_x() + neutral.get_width() / 2 == pytest.approx(neutral_x)  # centred on the neutral point
     assert to_hex(neutral.get_facecolor()).upper() == palette.NEUTRAL
     assert [to_hex(s.get_facecolor()).upper() for s in segs] == palette.diverging(5)
     # Every value has its column with the count and percentage beside it.
     assert texts(fig, "column") == ["1\n1 (10%)", "2\n2 (20%)", "3\n4 (40%)", "4\n2 (20%)", "5\n1 (10%)"]
     heights = [b.get_height() for b in container(fig, COLUMNS_LABEL)]
     assert heights[2] == max(heights) and heights[0] == pytest.approx(heights[4])  # tallest at the neutral 3
-    median = [ln for ax in fig.axes for ln in ax.get_lines() if ln.get_gid() == "median"]
-    assert len(median) == 1 and median[0].get_xdata()[0] == pytest.approx(0.0)  # type: ignore[index]
+    assert line_x(fig, "median") == pytest.approx([neutral_x])  # symmetric: the median is the neutral point
     # Median and neutral point are named, not bare lines.
     assert texts(fig, "median-label") == ["median 3"] and texts(fig, "column-median") == ["▲ median 3"]
     assert texts(fig, "neutral-label") == ["neutral 3"]
@@ -126,7 +141,7 @@ def test_even_scale_has_no_grey_and_centre_between_middle_values() -> None:
     q = samples.scale([1, 3, 3, 1], min_label="", max_label="")
     fig = build_figure(samples.survey([q]), q)
     segs = container(fig, SEGMENTS_LABEL)
-    assert segs[2].get_x() == pytest.approx(0.0)
+    assert [segs[2].get_x()] == pytest.approx(line_x(fig, "neutral"))
     assert palette.NEUTRAL not in {to_hex(s.get_facecolor()).upper() for s in segs}
 
 
@@ -135,7 +150,7 @@ def test_nps_has_three_segments_and_the_score() -> None:
     q = samples.scale([1, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2], lo=0)
     fig = build_figure(samples.survey([q]), q)
     segs = container(fig, SEGMENTS_LABEL)
-    assert [s.get_width() for s in segs] == pytest.approx([40, 20, 40])
+    assert shares(segs) == pytest.approx([40, 20, 40])
     assert [to_hex(s.get_facecolor()).upper() for s in segs] == [
         palette.DETRACTORS,
         palette.PASSIVES,
@@ -156,7 +171,7 @@ def test_ranking_is_sorted_by_borda_with_first_place_share() -> None:
     fig = build_figure(samples.survey([q]), q)
     # B: 3*2 + 2*1 = 8, A: 3*1 + 2*2 = 7, C: 0; max = 2 per respondent * 5 = 10
     assert texts(fig, "label") == ["★ 1. B", "2. A", "3. C"]
-    assert [b.get_width() for b in container(fig, VALUES_LABEL)] == pytest.approx([80, 70, 0])
+    assert bar_percents(fig) == pytest.approx([80, 70, 0])
     assert texts(fig, "numbers") == ["8 pts · 1st: 3 (60%)", "7 pts · 1st: 2 (40%)", "0 pts · 1st: 0 (0%)"]
 
 

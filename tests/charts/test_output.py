@@ -48,7 +48,7 @@ def test_pdf_has_cover_and_one_page_per_question_and_hidden_pages_have_no_chart(
     )
     figs = pages(results)
     assert len(figs) == 3  # cover with the overview, then each question from a new page
-    assert len(figs[2].axes) == 0  # hidden question: text only
+    assert not figs[2].artists and not figs[2].axes  # hidden question: text only, no bars or lines
     page_text = " ".join(t.get_text() for t in figs[2].texts)
     assert "not enough responses" in page_text.lower() and "%" not in page_text
     cover = " ".join(t.get_text() for t in figs[0].texts)
@@ -63,7 +63,7 @@ def test_all_hidden_produces_no_image_anywhere() -> None:
     assert results.hidden
     assert render_summary(results) is None
     figs = pages(results)
-    assert all(len(f.axes) == 0 for f in figs)
+    assert all(not f.artists and not f.axes for f in figs)
     assert not any(re.search(r"\d+(\.\d+)?%", t.get_text()) for f in figs for t in f.texts)
     assert b"/Subtype /Image" not in build_pdf(results)
 
