@@ -26,9 +26,7 @@ from charts.report_text import response_rate
 from charts.scale import diverging_bar, nps_bar
 from charts.textfmt import pct, wrap
 
-TERMS_NOTE = (
-    "Share of respondents who used each term (stop-words removed; a term needs 2 or more respondents)."
-)
+TERMS_HEAD = "Top terms · share of respondents who used each (stop-words removed; 2 or more respondents)"
 NO_TERMS = "No term was used by 2 or more respondents; see the answers in the text."
 
 
@@ -123,15 +121,12 @@ def body(question: VisibleResult, style: Style, width: float, answers_budget: fl
     if not question.top_terms:
         no_terms = wrap(NO_TERMS, note_cols)
         return [*answers, text_block(no_terms, style.label_size, style, color=palette.MUTED, gid="note")]
-    head = text_block(
-        ["Top terms"], style.small_size, style, gap_after=0.06, fontweight="bold", color=palette.MUTED, gid="terms"
-    )
+    # The explanation sits in the heading: one text fewer to draw on every free-text slide.
+    head = wrap(TERMS_HEAD, note_cols)
     return [
         *answers,
-        head,
+        text_block(head, small, style, gap_after=0.08, color=palette.MUTED, gid="terms"),
         bar_rows(term_rows(question), style, width),
-        spacer(0.08),
-        text_block(wrap(TERMS_NOTE, note_cols), small, style, color=palette.MUTED, gid="note"),
     ]
 
 
