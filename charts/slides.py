@@ -28,7 +28,7 @@ FOOTER = 0.5  # the band at the bottom: survey title and slide number
 FACTORS = (1.0, 0.88, 0.76, 0.66, 0.57, 0.5, 0.43, 0.37, 0.32)  # type sizes tried, largest first
 OVERVIEW_ROWS = 10  # questions per overview slide; more go on "Overview (continued)"
 RATE_SIZE = 24.0
-SLIDE_TERMS = 5  # top terms on a slide; the handout has them all
+SLIDE_TERMS = 3  # top terms on a slide, after the answers; the handout has them all
 
 
 def _frame(results: SurveyResults, corner: str, slide_no: str, style: Style) -> tuple[Figure, Canvas]:
@@ -116,7 +116,7 @@ def _overview_rows(
         title = wrap(q.question.text, style.columns(text_w, style.label_size), max_lines=1)[0]
         line = wrap(headline(results, q), style.columns(text_w, style.small_size), max_lines=1)[0]
         hidden = as_visible(results, q) is None
-        h = style.line_height(style.label_size) + style.line_height(style.small_size) + style.row_gap
+        h = style.line_height(style.label_size) + style.line_height(style.small_size) + style.row_gap * 0.6
 
         def draw(canvas: Canvas, left: float, top: float, q: QuestionResult = q, title: str = title,
                  line: str = line, hidden: bool = hidden) -> None:  # fmt: skip
@@ -139,10 +139,10 @@ def overview_slides(results: SurveyResults, style: Style = SLIDE) -> list[Figure
     for n, chunk in enumerate(chunks or [[]]):
         more = " (continued)" if n else ""
         fig, canvas = _frame(results, f"Overview{more} · {len(results.questions)} questions", "", style)
-        y = _title(canvas, results.title, style, width, TOP + 0.55, max_lines=2)
+        y = _title(canvas, results.title, replace(style, title_size=style.title_size * 0.8), width, TOP + 0.55, 2)
         canvas.text(style.margin, y, status_line(results), style.small_size, va="top", ha="left",
                     color=palette.MUTED, gid="subtitle")  # fmt: skip
-        y += style.line_height(style.small_size) + 0.3
+        y += style.line_height(style.small_size) + 0.25
         room = HEIGHT - FOOTER - y
         rows: list[Block] = []
         for factor in FACTORS:
