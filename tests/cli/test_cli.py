@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from bot.cli import main
 from bot.demo import EXAMPLE
@@ -70,6 +71,14 @@ def test_demo_runs_a_meeting_and_writes_its_outputs(tmp_path: Path) -> None:
     for name in ("results.pdf", "summary.png"):
         assert (tmp_path / "out" / name).stat().st_size > 1000
     assert len(list((tmp_path / "out" / "posted").glob("*.png"))) == 6
+    # The slide deck of the demo's survey, from its database: an overview, then one 16:9 page per question.
+    survey_id = result.stdout.split("[", 1)[1].split("]", 1)[0]
+    env = {"CANVASS_DATA_DIR": str(tmp_path / "out")}
+    deck = canvass("results", survey_id, "--format", "slides", "--output", "deck.pdf", cwd=tmp_path, env=env)
+    assert deck.returncode == 0, deck.stderr
+    pages = PdfReader(tmp_path / "deck.pdf").pages
+    box = pages[0].mediabox
+    assert len(pages) == 7 and float(box.width) / float(box.height) == pytest.approx(16 / 9, abs=0.01)
 
 
 def test_create_then_export_is_refused_until_close(tmp_path: Path) -> None:
