@@ -90,13 +90,15 @@ def answers_block(
     return blocks, shown
 
 
-def body(question: VisibleResult, style: Style, width: float, answers_budget: float = 0.0) -> list[Block]:
+def body(
+    question: VisibleResult, style: Style, width: float, answers_budget: float = 0.0, columns: int = 1
+) -> list[Block]:
     """The chart itself (no header): bars, segments and the notes that explain them. For free text,
     `answers_budget` inches of grouped answers come first (the handout lists them all separately)."""
     small = style.small_size
     note_cols = style.columns(width, small)
     if isinstance(question, ChoiceResult):
-        blocks = [bar_rows(choice_rows(question), style, width)] if question.options else []
+        blocks = [bar_rows(choice_rows(question), style, width, columns)] if question.options else []
         if question.multi:
             blocks += [
                 spacer(0.08),
@@ -111,7 +113,7 @@ def body(question: VisibleResult, style: Style, width: float, answers_budget: fl
             "1st: respondents who ranked the option first."
         )
         return [
-            bar_rows(ranking_rows(question), style, width),
+            bar_rows(ranking_rows(question), style, width, columns),
             spacer(0.08),
             text_block(wrap(note, note_cols), small, style, color=palette.MUTED, gid="note"),
         ]

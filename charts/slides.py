@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from matplotlib.figure import Figure
 
-from bot.results import HiddenResult, QuestionResult, SurveyResults, TextResult, VisibleResult
+from bot.results import ChoiceResult, HiddenResult, QuestionResult, SurveyResults, TextResult, VisibleResult
 from bot.textfmt import hidden_text, status_line
 from charts import palette
 from charts.answers import group_answers
@@ -26,6 +26,7 @@ HEIGHT = 7.5  # inches: 13.333 x 7.5 is 16:9
 TOP = 0.4
 FOOTER = 0.5  # the band at the bottom: survey title and slide number
 FACTORS = (1.0, 0.88, 0.76, 0.66, 0.57, 0.5, 0.43, 0.37, 0.32)  # type sizes tried, largest first
+MAX_ONE_COLUMN = 7  # options or items; more go in two columns on a slide
 OVERVIEW_ROWS = 10  # questions per overview slide; more go on "Overview (continued)"
 RATE_SIZE = 24.0
 SLIDE_TERMS = 3  # top terms on a slide, after the answers; the handout has them all
@@ -64,9 +65,11 @@ def _title(canvas: Canvas, s: str, style: Style, width: float, top: float, max_l
 
 
 def _fitted(question: VisibleResult, style: Style, width: float, room: float) -> list[Block]:
-    """The body at the largest type size that fits in `room` inches."""
+    """The body at the largest type size that fits in `room` inches: never cut off, never over the footer."""
     blocks: list[Block] = []
-    for factor in FACTORS:
+    factors = list(FACTORS)
+    while factors:
+        factor = factors.pop(0)
         s = style.scaled(factor)
         enough = True
         if isinstance(question, TextResult):
@@ -77,10 +80,14 @@ def _fitted(question: VisibleResult, style: Style, width: float, room: float) ->
             # The answers come first: shrink until a few of them fit beside the terms.
             enough = shown >= min(len(group_answers(question)), 3)
         else:
-            blocks = body(question, s, width)
-        if enough and sum(b.height for b in blocks) <= room:
+            rows = len(question.options) if isinstance(question, ChoiceResult) else len(getattr(question, "items", ()))
+            blocks = body(question, s, width, columns=2 if rows > MAX_ONE_COLUMN else 1)
+        needed = sum(b.height for b in blocks)
+        if enough and needed <= room:
             return blocks
-    return blocks  # the smallest tried; only an extreme question gets here
+        if not factors and factor > 0.05:  # an extreme question (20 long options): shrink to what fits
+            factors.append(factor * min(room / needed, 0.9))
+    return blocks
 
 
 def question_slide(
@@ -89,7 +96,7 @@ def question_slide(
     total = len(results.questions)
     fig, canvas = _frame(results, f"Question {question.question.number} of {total}", slide_no, style)
     width = style.width - 2 * style.margin
-    y = _title(canvas, question.question.text, style, width, TOP + 0.55)
+    y = _title(canvas, question.question.text, style, width, TOP + 0.55, max_lines=2)
     visible = as_visible(results, question)
     if visible is None:
         k = question.k if isinstance(question, HiddenResult) else results.k

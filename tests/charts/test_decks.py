@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
@@ -20,7 +21,7 @@ from charts.export import to_csv, to_json
 from charts.output import png_bytes
 from charts.pdf import build_pdf
 from charts.renderer import MatplotlibChartRenderer
-from charts.slides import build_slides, question_slide
+from charts.slides import FOOTER, build_slides, question_slide
 
 LONG = " ".join(f"word{i:04d}" for i in range(222))[:2000]  # a 2,000-character answer, the maximum
 CANARY = "canary-below-k-7f3a"
@@ -188,3 +189,21 @@ async def test_posted_slide_is_rendered_again_when_the_response_rate_changes() -
         assert slides.startswith(b"%PDF") and slides == await renderer.survey_slides(results)
     finally:
         renderer.close()
+
+
+@pytest.mark.parametrize("options", [3, 12, 20])
+def test_a_slide_of_many_long_options_stays_inside_the_page_above_its_footer(options: int) -> None:
+    label = ("A rather long option label that goes on and on until it reaches the limit " + "z" * 10)[:75]
+    q = samples.choice([f"{i} {label}"[:75] for i in range(options)], list(range(1, options + 1)),
+                       text="Which of these long options should we keep? " * 5)  # fmt: skip
+    fig = question_slide(samples.survey([q]), q)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    floor_px = (FOOTER - 0.1) * fig.dpi  # the footer band, from the bottom edge
+    width_px = fig.get_size_inches()[0] * fig.dpi
+    body = [t for t in fig.texts if t.get_gid() not in ("footer", "slide-no")]
+    for artist in [*body, *fig.artists]:
+        box = artist.get_window_extent(renderer)
+        assert box.y0 >= floor_px and box.x0 >= 0 and box.x1 <= width_px, (artist, box)
+    assert len(figure_texts(fig, "label")) == options  # every option is there
+    sizes = {t.get_fontsize() for t in fig.texts if t.get_gid() == "label"}
+    assert min(sizes) >= 7  # two columns: twice the size one column would allow
