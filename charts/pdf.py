@@ -128,11 +128,17 @@ def _question_head(results: SurveyResults, q: QuestionResult, style: Style, widt
 
 
 def _fitted_body(question: VisibleResult, style: Style, width: float, room: float) -> list[Block]:
+    """The chart at the largest size that fits one page; an extreme one shrinks until it does."""
     blocks: list[Block] = []
-    for factor in FACTORS:
+    factors = list(FACTORS)
+    while factors:
+        factor = factors.pop(0)
         blocks = body(question, style.scaled(factor), width)
-        if sum(b.height for b in blocks) <= room:
+        needed = sum(b.height for b in blocks)
+        if needed <= room:
             break
+        if not factors and factor > 0.05:
+            factors.append(factor * min(room / needed, 0.9))
     return blocks
 
 

@@ -19,7 +19,8 @@ from bot.results import SurveyResults, TextResult
 from charts import samples
 from charts.export import to_csv, to_json
 from charts.output import png_bytes
-from charts.pdf import build_pdf
+from charts.pdf import FOOTER as HANDOUT_FOOTER
+from charts.pdf import build_pdf, pages
 from charts.renderer import MatplotlibChartRenderer
 from charts.slides import FOOTER, build_slides, question_slide
 
@@ -207,3 +208,15 @@ def test_a_slide_of_many_long_options_stays_inside_the_page_above_its_footer(opt
     assert len(figure_texts(fig, "label")) == options  # every option is there
     sizes = {t.get_fontsize() for t in fig.texts if t.get_gid() == "label"}
     assert min(sizes) >= 7  # two columns: twice the size one column would allow
+
+
+def test_a_handout_chart_of_forty_long_options_stays_on_its_a4_pages() -> None:
+    label = ("A rather long option label that goes on and on until it reaches the limit " + "z" * 10)[:75]
+    q = samples.choice([f"{i} {label}"[:75] for i in range(40)], list(range(1, 41)), text="Forty?")
+    for fig in pages(samples.survey([q])):
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        footer_px = (HANDOUT_FOOTER - 0.1) * fig.dpi
+        body = [t for t in fig.texts if t.get_gid() != "page-no" and t.get_text() != "Policy workshop pre-read"]
+        for artist in [*body, *fig.artists]:
+            box = artist.get_window_extent(renderer)
+            assert box.y0 >= footer_px and box.y1 <= fig.get_size_inches()[1] * fig.dpi, (artist, box)
