@@ -199,10 +199,10 @@ def nps_bar(result: ScaleResult, style: Style, width: float) -> list[Block]:
     segments = nps_segments(split)
     score_size = style.title_size * 1.1
     score_h = style.line_height(score_size)
-    bar_top = score_h + style.line_height(style.small_size) + 0.08
+    bar_top = score_h + 0.08
     bar_h = style.bar_height * 1.6
     key_top = bar_top + bar_h + 0.08
-    height = key_top + style.line_height(style.small_size) + 0.12
+    height = key_top + 2 * style.line_height(style.small_size) + 0.12
 
     def draw(canvas: Canvas, left: float, top: float) -> None:
         ax = canvas.axes(left, top, width, height)
@@ -220,29 +220,19 @@ def nps_bar(result: ScaleResult, style: Style, width: float) -> list[Block]:
             color=palette.INK,
             gid="nps",
         )
-        text(
-            ax,
-            0,
-            score_h,
-            f"promoters {pct(split.promoters_percent)} − detractors "
-            f"{pct(split.detractors_percent)} · median {number(result.median)} · mean {number(result.mean)}",
-            style.small_size,
-            ha="left",
-            va="top",
-            color=palette.MUTED,
-            gid="stats",
-        )
         _segments(ax, segments, 0.0, (0, 100), bar_top, bar_h, style, width)
         # The groups in words, in the bar's order: one text (each text artist costs a shaping pass).
         text(
             ax,
             0,
             key_top,
-            "   ·   ".join(f"{g.key}: {g.count} ({pct(g.percent)})" for g in segments),
+            "   ·   ".join(f"{g.key}: {g.count} ({pct(g.percent)})" for g in segments)
+            + f"\nNPS = % promoters − % detractors · median {number(result.median)} · mean {number(result.mean)}",
             style.small_size,
             ha="left",
             va="top",
             color=palette.INK,
+            linespacing=1.12,
             gid="key",
         )
 

@@ -158,7 +158,8 @@ def test_nps_has_three_segments_and_the_score() -> None:
     ]
     assert texts(fig, "nps") == ["NPS +0"]
     groups = ["Detractors (0–6): 4 (40%)", "Passives (7–8): 2 (20%)", "Promoters (9–10): 4 (40%)"]
-    assert texts(fig, "key") == ["   ·   ".join(groups)]
+    stats = "NPS = % promoters − % detractors · median 7.5 · mean 6.8"
+    assert texts(fig, "key") == ["   ·   ".join(groups) + "\n" + stats]
     # The 0–10 distribution too, in the groups' colours.
     assert [t.split("\n")[0] for t in texts(fig, "column")] == [str(v) for v in range(11)]
     assert texts(fig, "column")[9] == "9\n2 (20%)"
