@@ -18,11 +18,13 @@ from storage.tables import (
     SealedBallotRow,
     SeenEventRow,
     StateRow,
+    SurveyKeyRow,
     SurveyRow,
     TargetRow,
 )
 
 surveys = SurveyRow.__table__  # type: ignore[attr-defined]
+survey_keys = SurveyKeyRow.__table__  # type: ignore[attr-defined]
 questions = QuestionRow.__table__  # type: ignore[attr-defined]
 targets = TargetRow.__table__  # type: ignore[attr-defined]
 roster = RosterRow.__table__  # type: ignore[attr-defined]

@@ -10,11 +10,13 @@ from storage.answers import Answering
 from storage.ballot_writer import BallotWriter
 from storage.base import ballots, from_db_time, sealed, to_db_time
 from storage.engine import create_read_engine
-from storage.sealing import SCRUBBED_TABLES, Sealing
+from storage.scrub import FileScrubber, ScrubPolicy
+from storage.sealing import PER_SURVEY_TABLES, SCRUBBED_TABLES, Sealing
 from storage.state import SqlStateStore
 from storage.surveys import SurveyRows
 
 __all__ = [
+    "PER_SURVEY_TABLES",
     "SCRUBBED_TABLES",
     "SqlRepository",
     "SqlStateStore",
@@ -26,7 +28,7 @@ __all__ = [
 
 
 class SqlRepository(SurveyRows, Answering, Sealing):
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, scrub_policy: ScrubPolicy | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
@@ -34,6 +36,8 @@ class SqlRepository(SurveyRows, Answering, Sealing):
         # Reads go through their own pool on SQLite (see create_read_engine); writes keep one writer.
         self._read_engine = create_read_engine(engine.url.render_as_string(hide_password=False))
         self.reader = self._read_engine or engine
+        self._scrubber = FileScrubber(engine, SCRUBBED_TABLES, scrub_policy or ScrubPolicy())
+        self._scrub_pending = False
 
     async def dispose(self) -> None:
         if self._read_engine is not None:

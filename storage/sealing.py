@@ -1,4 +1,4 @@
-"""Close: seal a survey (rule 4) and scrub the database files of what it deleted."""
+"""Close: seal a survey (rule 4), then scrub the database files of what the seal deleted."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import delete, insert, select, text, update
 
 from bot.domain import Status
+from bot.ports import SealReport
 from storage.base import (
     RepositoryBase,
     ballots,
@@ -18,24 +19,40 @@ from storage.base import (
     responded,
     roster,
     sealed,
+    state,
+    survey_keys,
     surveys,
 )
+from storage.scrub import FileScrubber
 
-# Tables that held slots or participant ids, rewritten into fresh files after a close on PostgreSQL.
-SCRUBBED_TABLES = ("ballots", "responded", "drafts", "roster")
+# Every table whose rows of a survey are secret until close (they hold its salt, slots, participant ids
+# or their traces) and that has a `survey_id` column. The seal deletes the survey's rows from each, and
+# each is scrubbed: adding a table here is all it takes.
+PER_SURVEY_TABLES = (survey_keys, responded, drafts, roster, live)
+
+# Adapter state of one survey lives in `bot_state` under this prefix and is deleted with it.
+SURVEY_STATE_PREFIX = "survey:{survey_id}:"
+
+# Tables rewritten into fresh files after a close on PostgreSQL: the per-survey ones, the ballots (the
+# slot column and the voting order in xmin/ctid) and the adapter state and handled event ids.
+SCRUBBED_TABLES = ("ballots", *(table.name for table in PER_SURVEY_TABLES), "bot_state", "seen_events")
 
 
 class Sealing(RepositoryBase):
-    async def seal(self, survey_id: str) -> bool:
+    _scrubber: FileScrubber
+    _scrub_pending: bool
+
+    async def seal(self, survey_id: str) -> SealReport | None:
         async with self.engine.begin() as conn:
             # The status flip comes first: it takes the row lock that submissions wait on.
             flipped = await conn.execute(
                 update(surveys)
                 .where(surveys.c.id == survey_id, surveys.c.status != str(Status.CLOSED))
-                .values(status=str(Status.CLOSED), key_salt=None)
+                .values(status=str(Status.CLOSED))
             )
             if flipped.rowcount != 1:
-                return False
+                return None
+            seal_xid = await conn.scalar(text("SELECT txid_current()")) if self.dialect == "postgresql" else None
             await conn.execute(
                 update(surveys)
                 .where(surveys.c.id == survey_id)
@@ -51,28 +68,26 @@ class Sealing(RepositoryBase):
                     select(ballots.c.question_id, ballots.c.answer).where(ballots.c.question_id.in_(question_ids))
                 )
             ]
-            # Fresh random ids in a random order: neither reveals the order of voting.
+            # Fresh random ids in a random order, in one transaction: neither the ids, the row order
+            # nor PostgreSQL's xmin/ctid reveal the order of voting or whose answers go together.
             secrets.SystemRandom().shuffle(rows)
             for row in rows:
                 row["id"] = str(uuid.uuid4())
             await conn.execute(delete(ballots).where(ballots.c.question_id.in_(question_ids)))
             if rows:
                 await conn.execute(insert(sealed), rows)
-            for table in (responded, drafts, roster, live):
+            for table in PER_SURVEY_TABLES:
                 await conn.execute(delete(table).where(table.c.survey_id == survey_id))
-        await self._scrub_files()
-        return True
+            prefix = SURVEY_STATE_PREFIX.format(survey_id=survey_id)
+            await conn.execute(delete(state).where(state.c.key.startswith(prefix, autoescape=True)))
+        report = await self._scrubber.scrub(int(seal_xid) if seal_xid is not None else None)
+        self._scrub_pending = not report.physically_clean
+        return report
 
-    async def _scrub_files(self) -> None:
-        """Make sure the deleted slots and ids are gone from the files, not only from the live rows."""
-        if self.dialect == "sqlite":
-            async with self.engine.connect() as conn:
-                raw = await conn.execution_options(no_transaction=True)
-                # secure_delete zeroed the freed cells; truncating the WAL drops the old page images.
-                await raw.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        elif self.dialect == "postgresql":
-            # VACUUM FULL writes each table into a new file and drops the old one, with the dead tuples.
-            async with self.engine.connect() as conn:
-                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                for table in SCRUBBED_TABLES:
-                    await autocommit.execute(text(f"VACUUM FULL {table}"))
+    async def scrub_pending(self) -> SealReport | None:
+        """Scrub again if the last close could not finish (for a periodic sweep); None if nothing waits."""
+        if not self._scrub_pending:
+            return None
+        report = await self._scrubber.scrub()
+        self._scrub_pending = not report.physically_clean
+        return report

@@ -12,7 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import Participant, Question, QuestionKind, ResultsMode, Status, Survey, Target
 from bot.errors import NotFound
-from storage.base import RepositoryBase, from_db_time, questions, roster, surveys, targets, to_db_time
+from storage.base import (
+    RepositoryBase,
+    from_db_time,
+    questions,
+    roster,
+    survey_keys,
+    surveys,
+    targets,
+    to_db_time,
+)
 
 
 class SurveyRows(RepositoryBase):
@@ -30,9 +39,9 @@ class SurveyRows(RepositoryBase):
                     closes_at=to_db_time(survey.closes_at),
                     timezone=survey.timezone,
                     created_by=survey.created_by,
-                    key_salt=key_salt,
                 )
             )
+            await conn.execute(insert(survey_keys).values(survey_id=survey.id, key_salt=key_salt))
             await conn.execute(
                 insert(questions),
                 [
@@ -154,7 +163,9 @@ class SurveyRows(RepositoryBase):
 
     async def key_salt(self, survey_id: str) -> bytes | None:
         async with self.reader.connect() as conn:
-            salt: bytes | None = await conn.scalar(select(surveys.c.key_salt).where(surveys.c.id == survey_id))
+            salt: bytes | None = await conn.scalar(
+                select(survey_keys.c.key_salt).where(survey_keys.c.survey_id == survey_id)
+            )
             return salt
 
     async def set_target_ref(self, survey_id: str, target: Target, message_ref: str | None) -> None:
