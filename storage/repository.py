@@ -40,6 +40,7 @@ class SqlRepository(SurveyRows, Answering, Sealing):
         self._scrub_pending = False
 
     async def dispose(self) -> None:
+        await self.checkpointed()
         if self._read_engine is not None:
             await self._read_engine.dispose()
         await self.engine.dispose()

@@ -65,6 +65,8 @@ class FileScrubber:
         self.engine = engine
         self.tables = tuple(tables)
         self.policy = policy
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._checkpoint_again = False
 
     async def scrub(self, seal_xid: int | None = None) -> SealReport:
         """seal_xid (PostgreSQL): the transaction that deleted the rows; by default, the present."""
@@ -129,7 +131,7 @@ class FileScrubber:
             if reason:
                 await self._vacuum_full(autocommit)  # still drop whatever it can
                 return SealReport(False, reason)
-            await self._checkpoint(autocommit)
+        self._checkpoint_soon()
         return SealReport(True)
 
     async def _pg_blocker(self, conn: AsyncConnection, xid: str) -> str:
@@ -156,9 +158,30 @@ class FileScrubber:
             await run(text("RESET lock_timeout"))
         return ""
 
-    async def _checkpoint(self, conn: AsyncConnection) -> None:
-        """Flush and let the WAL segments holding the deleted rows be recycled sooner."""
-        try:
-            await conn.execute(text("CHECKPOINT"))
-        except DBAPIError:
-            log.warning("close: CHECKPOINT is not permitted for this role; grant it pg_checkpoint")
+    # -- PostgreSQL checkpoint, after the close has returned ------------------------------------
+
+    def _checkpoint_soon(self) -> None:
+        """A CHECKPOINT lets the WAL segments that hold the deleted rows be recycled. It writes every
+        dirty buffer, which can take a second, so it runs beside the rest of the close; a close that
+        comes while one runs gets another one after it."""
+        self._checkpoint_again = True
+        if self._checkpointing is None or self._checkpointing.done():
+            self._checkpointing = asyncio.create_task(self._checkpoints())
+
+    async def checkpointed(self) -> None:
+        """Wait for the checkpoint of the last close (tests, and shutdown)."""
+        if self._checkpointing is not None:
+            await asyncio.shield(self._checkpointing)
+
+    async def _checkpoints(self) -> None:
+        while self._checkpoint_again:
+            self._checkpoint_again = False
+            try:
+                async with self.engine.connect() as conn:
+                    autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    await autocommit.execute(text("CHECKPOINT"))
+            except DBAPIError as error:
+                if getattr(error.orig, "sqlstate", None) == "42501":  # insufficient_privilege
+                    log.warning("close: CHECKPOINT is not permitted for this role; grant it pg_checkpoint")
+                else:
+                    log.warning("close: CHECKPOINT failed (%s)", type(error.orig).__name__)

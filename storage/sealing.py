@@ -91,3 +91,7 @@ class Sealing(RepositoryBase):
         report = await self._scrubber.scrub()
         self._scrub_pending = not report.physically_clean
         return report
+
+    async def checkpointed(self) -> None:
+        """Wait until the CHECKPOINT that follows a PostgreSQL close has run."""
+        await self._scrubber.checkpointed()

@@ -124,7 +124,7 @@ async def test_a_snapshot_held_through_the_close_is_reported_loudly_and_scrubbed
 
 
 async def test_close_on_postgresql_checkpoints_so_the_wal_holding_the_ids_can_be_recycled(
-    service: Canvass, db_url: str
+    service: Canvass, repository: SqlRepository, db_url: str
 ) -> None:
     if not db_url.startswith("postgresql"):
         pytest.skip("PostgreSQL's checkpoint")
@@ -139,6 +139,7 @@ async def test_close_on_postgresql_checkpoints_so_the_wal_holding_the_ids_can_be
     survey_id = await voted_survey(service, people())
     before = last_checkpoint()
     await service.close_survey(ORGANISER, survey_id)
+    await repository.checkpointed()
     assert last_checkpoint() != before
 
 
