@@ -8,6 +8,7 @@ import logging
 import secrets
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,61 @@ async def test_close_with_no_other_session_is_clean_at_once(repository: SqlRepos
     assert report is not None and report.physically_clean and report.detail == ""
     assert await repository.seal(survey_id) is None  # the second closer
     assert await repository.scrub_pending() is None
+
+
+def relation_bytes(url: str, table: str) -> bytes:
+    """The files of one PostgreSQL table with its indexes and TOAST, after a CHECKPOINT."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+        datadir = conn.execute("SELECT current_setting('data_directory')").fetchone()[0]  # type: ignore[index]
+        paths = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pg_relation_filepath(c.oid) FROM pg_class c WHERE c.oid = %(t)s::regclass"
+                " OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = %(t)s::regclass)"
+                " OR c.oid = (SELECT reltoastrelid FROM pg_class WHERE oid = %(t)s::regclass)",
+                {"t": table},
+            )
+        ]
+    folder = Path(datadir)
+    return b"".join(f.read_bytes() for p in paths for f in folder.glob(p + "*") if f.is_file())
+
+
+async def test_postgresql_keeps_no_old_ballot_row_whose_xmin_links_answers_or_orders_votes(
+    service: Canvass, db_url: str
+) -> None:
+    """Break 7's boundary: before close each open ballot row carries its submission's xmin (who
+    answered what together, and when); after close none of those rows may remain, even as a dead row
+    copied by a VACUUM FULL that ran under an older snapshot."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's xmin and ctid")
+    import psycopg
+
+    token = secrets.token_hex(6)
+    spec = survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q1"), QuestionSpec(QuestionKind.TEXT, "Q2")), k=3)
+    survey = await service.create_survey(ORGANISER, spec)
+    await service.open_survey(ORGANISER, survey.id)
+    q1, q2 = (q.id for q in survey.questions)
+    for turn in range(8):
+        answers = {q1: f"first {token} {turn}", q2: f"second {token} {turn}"}
+        await service.submit(Participant("console", f"x{token}{turn}"), survey.id, answers)
+    with psycopg.connect(db_url) as conn:
+        together = conn.execute(
+            "SELECT count(DISTINCT xmin::text) FROM ballots WHERE question_id IN (%s, %s)", (q1, q2)
+        ).fetchone()
+    assert together == (8,)  # the boundary: before close, xmin groups each person's two answers
+    assert token.encode() in relation_bytes(db_url, "ballots")
+
+    release = hold_old_snapshot(db_url)
+    asyncio.get_running_loop().call_later(1.0, release)
+    await service.close_survey(ORGANISER, survey.id)
+
+    kept_old_rows = token.encode() in relation_bytes(db_url, "ballots")
+    assert not kept_old_rows
+    with psycopg.connect(db_url) as conn:
+        sealed_xmins = conn.execute(
+            "SELECT count(DISTINCT xmin::text), count(*) FROM sealed_ballots WHERE question_id IN (%s, %s)", (q1, q2)
+        ).fetchone()
+    assert sealed_xmins == (1, 16)  # one transaction wrote them all: xmin tells nothing apart
