@@ -139,7 +139,8 @@ class LiveResultRow(SQLModel, table=True):
 
 
 class StateRow(SQLModel, table=True):
-    """Small key/value state of the adapters, such as the Matrix sync token."""
+    """Small key/value state of the adapters, such as the Matrix sync token. Keys under the prefix
+    `survey:<survey_id>:` belong to one survey and are deleted by its seal (storage.sealing)."""
 
     __tablename__ = "bot_state"
 
