@@ -25,9 +25,9 @@ from storage.base import (
 )
 from storage.scrub import FileScrubber
 
-# Every table whose rows of a survey are secret until close (they hold its salt, slots, participant ids
-# or their traces) and that has a `survey_id` column. The seal deletes the survey's rows from each, and
-# each is scrubbed: adding a table here is all it takes.
+# Every table with a `survey_id` column whose rows of a survey must not outlive its close: its salt,
+# slots, participant ids, drafts and live-results bookkeeping. The seal deletes the survey's rows from
+# each, and each is scrubbed from the files: adding a table here is all it takes.
 PER_SURVEY_TABLES = (survey_keys, responded, drafts, roster, live)
 
 # Adapter state of one survey lives in `bot_state` under this prefix and is deleted with it.
