@@ -30,7 +30,8 @@ from storage.scrub import FileScrubber
 # each, and each is scrubbed from the files: adding a table here is all it takes.
 PER_SURVEY_TABLES = (survey_keys, responded, drafts, roster, live)
 
-# Adapter state of one survey lives in `bot_state` under this prefix and is deleted with it.
+# Adapter state of one survey lives in `bot_state` under this prefix and is deleted with it. State the
+# adapter still needs to clean up after the close goes under `cleanup:<id>:`, which the seal keeps.
 SURVEY_STATE_PREFIX = "survey:{survey_id}:"
 
 # Tables rewritten into fresh files after a close on PostgreSQL: the per-survey ones, the ballots (the

@@ -1,9 +1,13 @@
 """`bot.ports.StateStore` on SQL: adapters' small key/value state and handled event ids.
 
 Per-survey adapter state goes under the key prefix `survey:<survey_id>:`; the seal deletes it at close
-(see storage.sealing). Handled event ids are kept `keep_seen` (7 days by default) and then purged, at most
-once an hour, by the next `first_sighting`: an adapter can rely on an event redelivered within that
-window being recognised."""
+(see storage.sealing). What an adapter needs *after* the close to clean up (the DMs it must delete or
+redact) goes under `cleanup:<survey_id>:`, which the seal keeps: the adapter deletes each key when done,
+and the next close rewrites the table's file.
+
+Handled event ids are kept `keep_seen` (7 days by default) and then purged, at most once an hour, by
+the next `first_sighting`: an adapter can rely on an event redelivered within that window being
+recognised."""
 
 from __future__ import annotations
 
@@ -45,6 +49,10 @@ class SqlStateStore:
         async with self.engine.begin() as conn:
             stmt = self._insert(state).values(key=key, value=value)
             await conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+    async def delete_state(self, key: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(state).where(state.c.key == key))
 
     async def first_sighting(self, event_id: str) -> bool:
         now = self._now()

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from bot.domain import QuestionKind, QuestionSpec
 from bot.service import Canvass
@@ -16,7 +19,7 @@ from tests.storage.rawfiles import holding, raw_bytes
 
 
 async def test_per_survey_state_is_deleted_inside_the_seal_and_other_state_is_kept(
-    service: Canvass, repository: SqlRepository, db_url: str
+    service: Canvass, repository: SqlRepository, db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     state = SqlStateStore(repository.engine)
     spec = survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),), k=3)
@@ -36,7 +39,28 @@ async def test_per_survey_state_is_deleted_inside_the_seal_and_other_state_is_ke
     assert await state.get_state(f"survey:{other.id}:matrix.poll.$start") == "kept"
     assert await state.get_state("matrix.sync_token") == "s123"
     assert await state.get_state(f"survey:{closing.id}x:lookalike") == "kept"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []  # the scrub completed
     assert holding(raw_bytes(db_url), ["StateCanaryAlice", "StateCanaryBob"]) == []
+
+
+async def test_cleanup_state_outlives_the_seal_until_the_adapter_deletes_it(
+    service: Canvass, repository: SqlRepository, db_url: str
+) -> None:
+    state = SqlStateStore(repository.engine)
+    spec = survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),), k=3)
+    first = await service.create_survey(ORGANISER, spec)
+    second = await service.create_survey(ORGANISER, spec)
+    for survey in (first, second):
+        await service.open_survey(ORGANISER, survey.id)
+    await state.set_state(f"cleanup:{first.id}:slack.dms.0", '[["DCleanupCanary", "1.2"]]')
+
+    await service.close_survey(ORGANISER, first.id)
+    assert await state.get_state(f"cleanup:{first.id}:slack.dms.0") is not None  # still to be deleted
+
+    await state.delete_state(f"cleanup:{first.id}:slack.dms.0")  # the adapter's clean-up is done
+    assert await state.get_state(f"cleanup:{first.id}:slack.dms.0") is None
+    await service.close_survey(ORGANISER, second.id)  # the next close scrubs the files
+    assert holding(raw_bytes(db_url), ["DCleanupCanary"]) == []
 
 
 async def test_seen_events_are_kept_for_keep_seen_then_purged(db_url: str) -> None:
