@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -409,6 +409,21 @@ class SqlStateStore:
             stmt = self._insert(state).values(key=key, value=value)
             await conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
 
+    async def state_with_prefix(self, prefix: str) -> dict[str, str]:
+        """Every key starting with `prefix` (adapters keep per-survey state under "survey:<id>:")."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(select(state.c.key, state.c.value).where(_starts(prefix)))
+            return {key: value for key, value in rows}
+
+    async def delete_state(self, keys: Sequence[str] = (), prefix: str | None = None) -> None:
+        """Delete these keys, and every key starting with `prefix` if given."""
+        where = [state.c.key.in_(list(keys))] if keys else []
+        if prefix is not None:
+            where.append(_starts(prefix))
+        if where:
+            async with self.engine.begin() as conn:
+                await conn.execute(delete(state).where(or_(*where)))
+
     async def first_sighting(self, event_id: str) -> bool:
         async with self.engine.begin() as conn:
             result = await conn.execute(
@@ -427,3 +442,7 @@ class SqlStateStore:
         async with self.engine.begin() as conn:
             result = await conn.execute(delete(seen).where(seen.c.seen_at < to_db_time(moment)))
             return int(result.rowcount)
+
+
+def _starts(prefix: str) -> Any:
+    return state.c.key.startswith(prefix, autoescape=True)

@@ -10,7 +10,7 @@ from nio import Event, MegolmEvent, RoomMemberEvent, RoomMessageText
 from adapters.matrix import polls
 from adapters.matrix.commands import RoomCommands, strip_prefix
 from adapters.matrix.conversation import Conversations
-from adapters.matrix.dm import DirectRooms
+from adapters.matrix.dm import DirectRooms, not_private
 from adapters.matrix.rooms import RoomSender
 from adapters.matrix.sync import Invite
 
@@ -38,6 +38,7 @@ class Router:
         conversations: Conversations,
         commands: RoomCommands,
         allowed_inviters: list[str],
+        require_encryption: bool = False,
     ) -> None:
         self.me = me
         self.dms = dms
@@ -45,6 +46,7 @@ class Router:
         self.conversations = conversations
         self.commands = commands
         self.allowed_inviters = allowed_inviters
+        self.require_encryption = require_encryption
         self._noted: set[tuple[str, str]] = set()  # (room, user) already told, to avoid repeating the note
 
     async def on_invite(self, invite: Invite) -> None:
@@ -90,15 +92,22 @@ class Router:
             )
             return
         response = polls.parse_response(event_type, content)
+        is_text = isinstance(event, RoomMessageText) and content.get("msgtype") == "m.text"
+        if response is None and not is_text:
+            return
+        if self.require_encryption and (why := not_private(self.sender.client.rooms.get(room_id))):
+            # Refused, and taken out of the room: it may hold an answer in the clear.
+            self.conversations.trail.later("", room_id, event.event_id)
+            await self.conversations.say(room_id, partner, why)
+            return
         if response is not None:
-            await self.conversations.on_poll_response(room_id, partner, response)
-        elif (
-            isinstance(event, RoomMessageText) and event.source.get("content", {}).get("msgtype") == "m.text"
-        ):
-            if strip_prefix(event.body, self.commands.prefix) is not None:
-                await self.conversations.say(room_id, partner, "Commands work in the meeting room, not here.")
-            else:
-                await self.conversations.on_text(room_id, partner, event.body)
+            await self.conversations.on_poll_response(room_id, partner, event.event_id, response)
+        elif not isinstance(event, RoomMessageText):
+            return
+        elif strip_prefix(event.body, self.commands.prefix) is not None:
+            await self.conversations.say(room_id, partner, "Commands work in the meeting room, not here.")
+        else:
+            await self.conversations.on_text(room_id, partner, event.event_id, event.body)
 
     async def _note_shared_answer(self, room_id: str, user_id: str) -> None:
         if user_id == self.me or (room_id, user_id) in self._noted:
