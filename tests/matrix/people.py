@@ -17,6 +17,7 @@ from nio import (
     InviteMemberEvent,
     LoginResponse,
     RoomCreateResponse,
+    RoomPreset,
     SyncResponse,
 )
 
@@ -143,7 +144,11 @@ class Person:
             {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
         ]
         response = await self.client.room_create(
-            invite=invite, is_direct=direct, initial_state=state if encrypted else []
+            invite=invite,
+            is_direct=direct,
+            initial_state=state if encrypted else [],
+            # As Element opens a DM: both members get the same power (so the bot may redact answers).
+            preset=RoomPreset.trusted_private_chat if direct else None,
         )
         assert isinstance(response, RoomCreateResponse), response
         self.joined.add(response.room_id)

@@ -16,7 +16,7 @@ from nio import AsyncClient, RoomMessagesResponse, SyncResponse
 from bot.domain import Participant
 from bot.scheduling.sending import direct_text
 from tests.matrix.bot import RunningBot, bot_config, start_bot
-from tests.matrix.helpers import command, room_history, survey_id_in, wait_bot_joined
+from tests.matrix.helpers import command, redacted, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, Person, body, event_type, join_all, people
 
@@ -95,16 +95,6 @@ async def wait_until_clean(hs: Homeserver, bot: RunningBot, timeout: float = 90.
         if not leftovers(histories) or time.monotonic() > deadline:
             return histories
         await asyncio.sleep(0.5)
-
-
-async def redacted(person: Person, room: str, event_id: str, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        history = {e["event_id"]: e for e in await room_history(person, room)}
-        if event_id in history and not history[event_id]["content"]:
-            return True
-        await asyncio.sleep(0.3)
-    return False
 
 
 async def test_after_close_the_bots_token_reads_no_answer_in_any_dm(homeserver: Homeserver, tmp_path: Path) -> None:
