@@ -1,11 +1,11 @@
-"""Routes synced events: DMs to the conversation, `!canvass` in rooms to the commands, and anything
-that looks like an answer in a shared room to a private note that it was not counted."""
+"""Routes synced events: DMs to the conversation, `!canvass` in rooms to the commands, and a vote or
+reaction on one of Canvass's messages in a shared room to a private note that it was not counted."""
 
 from __future__ import annotations
 
 import logging
 
-from nio import Event, MegolmEvent, RoomMemberEvent, RoomMessageText
+from nio import Event, MegolmEvent, RoomGetEventResponse, RoomMemberEvent, RoomMessageText
 
 from adapters.matrix import polls
 from adapters.matrix.commands import RoomCommands, strip_prefix
@@ -77,7 +77,10 @@ class Router:
                 await self.commands.handle(room_id, event.event_id, event.sender, text)
             return
         if event_type in polls.RESPONSE_TYPES or event_type == "m.reaction":
-            await self._note_shared_answer(room_id, event.sender)
+            relates = content.get("m.relates_to")
+            target = relates.get("event_id") if isinstance(relates, dict) else None
+            if isinstance(target, str):
+                await self._note_shared_answer(room_id, event.sender, target)
 
     async def _direct(self, room_id: str, partner: str, event: Event, event_type: str, content: dict) -> None:  # type: ignore[type-arg]
         if isinstance(event, RoomMemberEvent):
@@ -85,6 +88,8 @@ class Router:
                 await self.sender.on_member_joined(room_id)
             return
         if isinstance(event, MegolmEvent):
+            # Undecryptable now, but a room key may turn up later: it goes like any other reply.
+            self.conversations.trail.later("", room_id, event.event_id)
             await self.conversations.say(
                 room_id,
                 partner,
@@ -109,8 +114,12 @@ class Router:
         else:
             await self.conversations.on_text(room_id, partner, event.event_id, event.body)
 
-    async def _note_shared_answer(self, room_id: str, user_id: str) -> None:
+    async def _note_shared_answer(self, room_id: str, user_id: str, target: str) -> None:
+        """Only for a reaction or vote on Canvass's own message: others' reactions are none of its business."""
         if user_id == self.me or (room_id, user_id) in self._noted:
+            return
+        found = await self.sender.client.room_get_event(room_id, target)
+        if not isinstance(found, RoomGetEventResponse) or found.event.sender != self.me:
             return
         self._noted.add((room_id, user_id))
         await self.conversations.say(await self.dms.room_for(user_id), user_id, SHARED_NOTE)
