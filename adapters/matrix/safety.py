@@ -11,15 +11,16 @@ import re
 from typing import Any
 
 JOINER = "\u2060"
-# "@room", "@user:server", "#alias:server"; "https://", "matrix.to", "example.com"; "www."
-_SIGILS = re.compile(r"([@#!+])(?=\S)")
+# "@room", "@user:server", "#alias:server", "!room:server"; "https://", "matrix.to", "example.com".
+# A bare "!" is left alone, so that a command the bot quotes ("!canvass close x") can be copied.
+_SIGILS = re.compile(r"([@#+])(?=\S)|(!)(?=[^\s:]+:\S)")
 _SCHEME = re.compile(r":(?=//)")
 _DOTS = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_])")
 TEXT_KEYS = frozenset({"body", "formatted_body", "org.matrix.msc1767.text"})
 
 
 def neutralise(text: str) -> str:
-    text = _SIGILS.sub(lambda m: m.group(1) + JOINER, text)
+    text = _SIGILS.sub(lambda m: (m.group(1) or m.group(2)) + JOINER, text)
     text = _SCHEME.sub(":" + JOINER, text)
     return _DOTS.sub("." + JOINER, text)
 

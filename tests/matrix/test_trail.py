@@ -113,6 +113,8 @@ def test_outgoing_text_cannot_ping_link_or_mention() -> None:
     for live in ("@room", "https://", "matrix.to", "@boss", "www.evil", "evil.example", "#/"):
         assert live not in safe
     assert "1.5" in safe  # numbers are left alone
+    assert neutralise("!canvass close abc") == "!canvass close abc"  # a quoted command stays copyable
+    assert "!room:example.org" not in neutralise("see !room:example.org")
     content = inert({"body": "@room", "formatted_body": "<p>@room</p>", "url": "mxc://x/y"})
     assert content["m.mentions"] == {} and content["url"] == "mxc://x/y"
     assert "@room" not in content["body"] + content["formatted_body"]
