@@ -30,6 +30,7 @@ from bot.ports import StateStore
 log = logging.getLogger(__name__)
 ROOT = "survey:"
 MATRIX = "matrix."
+LEGACY_POLL = "matrix.poll."  # before the trail: "<survey> <question>", kept after close (issue 10)
 FLUSH_SECONDS = 0.5
 SWEEP_SECONDS = 60.0
 RETRY_SECONDS = 5.0
@@ -102,6 +103,7 @@ class Trail:
 
     async def load(self) -> None:
         """Everything still pending from before a restart."""
+        await self._adopt_legacy_polls()
         for key, value in (await self.state.state_with_prefix(ROOT)).items():
             survey_id, _, rest = key[len(ROOT) :].partition(":")
             if not rest.startswith(MATRIX):
@@ -118,6 +120,17 @@ class Trail:
                     self._due.extend(_Due(float(w), survey_id, str(r), str(e), key) for r, e, w in data)
             except (ValueError, TypeError, IndexError):
                 log.warning("matrix: ignored an unreadable redaction entry in bot_state")
+
+    async def _adopt_legacy_polls(self) -> None:
+        """Poll starts recorded by an older version: moved under their survey (room unknown), so that
+        their votes still count and close deletes them."""
+        legacy = await self.state.state_with_prefix(LEGACY_POLL)
+        for key, value in legacy.items():
+            survey_id, _, question_id = value.partition(" ")
+            if survey_id and question_id:
+                await self.remember_poll(survey_id, question_id, "", key[len(LEGACY_POLL) :])
+        if legacy:
+            await self.state.delete_state(list(legacy))
 
     async def run(self) -> None:
         """Runs for the adapter's lifetime: writes new entries, redacts what is due, and now and then
@@ -214,7 +227,7 @@ class Trail:
                     events.update((str(item[0]), str(item[1])) for item in data)
             except (ValueError, TypeError, IndexError):
                 continue
-        left = sorted(events)
+        left = sorted((room, event) for room, event in events if room)  # no room: an older version's poll
         for _ in range(CLOSE_ATTEMPTS):
             left = [(room, event) for room, event in left if not await self.redact(room, event)]
             if not left:

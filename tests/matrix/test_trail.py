@@ -118,3 +118,16 @@ def test_outgoing_text_cannot_ping_link_or_mention() -> None:
     content = inert({"body": "@room", "formatted_body": "<p>@room</p>", "url": "mxc://x/y"})
     assert content["m.mentions"] == {} and content["url"] == "mxc://x/y"
     assert "@room" not in content["body"] + content["formatted_body"]
+
+
+async def test_poll_starts_recorded_by_an_older_version_still_count_and_go_at_close(state: SqlStateStore) -> None:
+    survey = f"s{time.time_ns()}"
+    await state.set_state("matrix.poll.$old", f"{survey} q7")  # the key an older version wrote
+    hs = Homeserver()
+    trail = Trail(state, hs.redact, closed)
+    await trail.load()
+    assert trail.poll("$old") == (survey, "q7")
+    assert await state.get_state("matrix.poll.$old") is None
+    await trail.close(survey)
+    assert await state.state_with_prefix(f"survey:{survey}:") == {}
+    assert hs.redacted == []  # its room was never recorded
