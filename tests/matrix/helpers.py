@@ -24,10 +24,10 @@ async def wait_bot_joined(organiser: Person, room: str, bot: str, timeout: float
     raise AssertionError("the bot did not join the room")
 
 
-async def command(organiser: Person, room: str, bot: str, text: str, expect: str) -> str:
+async def command(organiser: Person, room: str, bot: str, text: str, expect: str, timeout: float = 30.0) -> str:
     mark = organiser.mark()
     await organiser.say(room, text)
-    _, reply = await organiser.wait_bot_text(bot, expect, after=mark, room=room)
+    _, reply = await organiser.wait_bot_text(bot, expect, after=mark, room=room, timeout=timeout)
     return body(reply)
 
 
