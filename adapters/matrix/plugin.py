@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 5.0
 # A redaction that fails for one of these reasons will never succeed: it is dropped, not retried.
 FINAL_REDACTION_ERRORS = frozenset({"M_FORBIDDEN", "M_NOT_FOUND", "M_BAD_JSON", "M_INVALID_PARAM"})
+NO_POWER_NOTE = (
+    "⚠ I cannot delete messages in this room, so your answers stay in its history. Delete them "
+    "yourself, or make me a moderator of this room (room settings, roles) so that I can."
+)
 
 
 class StandbyError(RuntimeError):
@@ -51,6 +55,7 @@ class MatrixAdapter:
         self.standby = False  # True while another replica holds the sync lock
         self.trail = Trail(core.state, self._redact, self._is_closed)
         self._trail_task: asyncio.Task[None] | None = None
+        self._told_no_power: set[str] = set()  # DM rooms already told that the bot cannot redact there
         core.service.events.subscribe(self._on_core_event)
 
     async def ready(self) -> RoomSender:
@@ -210,6 +215,12 @@ class MatrixAdapter:
             return True
         code = getattr(response, "status_code", None)
         log.warning("matrix: a DM event could not be redacted (%s)", code)
+        partner = self.dms.partner(room_id)
+        if code == "M_FORBIDDEN" and partner is not None and room_id not in self._told_no_power:
+            # A DM the participant opened without giving the bot moderator power (Element gives it):
+            # their answers stay in its history unless they act. Say so, once per room.
+            self._told_no_power.add(room_id)
+            await self.conversations.say(room_id, partner, NO_POWER_NOTE)
         return code in FINAL_REDACTION_ERRORS
 
     async def _is_closed(self, survey_id: str) -> bool:

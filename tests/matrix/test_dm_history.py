@@ -167,3 +167,28 @@ async def test_after_close_the_bots_token_reads_no_answer_in_any_dm(homeserver: 
     finally:
         await bot.stop()
         await asyncio.gather(*(p.close() for p in (organiser, ann, ben, cat)))
+
+
+async def test_a_dm_where_the_bot_cannot_redact_is_named_to_its_owner(homeserver: Homeserver, tmp_path: Path) -> None:
+    bot_account = await homeserver.register("powerbot-" + tmp_path.name[-6:])
+    me = bot_account.user_id
+    organiser, dave = await people(homeserver, "power", 2)
+    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"))
+    try:
+        # Dave opens the DM himself and keeps the bot at power 0, so it may not redact his events.
+        dm = await dave.create_room([me], direct=True, trusted=False)
+        await wait_bot_joined(dave, dm, me)
+        room = await organiser.create_room([me, dave.user_id])
+        await dave.client.join(room)
+        await wait_bot_joined(organiser, room, me)
+        await command(organiser, room, me, '!canvass poll "Power?" "Yes" "No" --k 3', "Opened")
+        found, start = await dave.wait_for(lambda r, e: event_type(e) == POLL_START and "Power?" in body(e))
+        assert found == dm
+        mark = dave.mark()
+        await dave.vote(dm, start.event_id, ["a1"])
+        await dave.wait_bot_text(me, "is recorded", after=mark, room=dm)
+        _, note = await dave.wait_bot_text(me, "I cannot delete messages in this room", after=mark, room=dm)
+        assert "moderator" in body(note)
+    finally:
+        await bot.stop()
+        await asyncio.gather(organiser.close(), dave.close())
