@@ -49,8 +49,8 @@ class CommandHandler:
         match command:
             case c.Poll():
                 return await self._poll(actor, target, command)
-            case c.SurveyFromToml(toml=toml):
-                spec = parse_survey(toml, self.default_zone, self.default_k, self.clock.now())
+            case c.SurveyFromToml(toml=toml, first_line=first_line):
+                spec = parse_survey(toml, self.default_zone, self.default_k, self.clock.now(), first_line=first_line)
                 if not spec.targets:
                     spec = _with_target(spec, target)
                 return await self._create_and_maybe_open(actor, spec)
@@ -74,7 +74,10 @@ class CommandHandler:
         match command:
             case c.CloseSurvey(survey_id=survey_id):
                 survey = await self.service.close_survey(actor, survey_id)
-                return Reply(f"Closed “{survey.title}” [{survey.id}] with {survey.respondents_at_close} respondents.")
+                count = survey.respondents_at_close or 0
+                # The channel's k-rule: below k not even the exact count is shown, to the organiser neither.
+                told = f"{count} respondents" if count >= survey.k else f"fewer than {survey.k} respondents"
+                return Reply(f"Closed “{survey.title}” [{survey.id}] with {told}.")
             case c.Extend(survey_id=survey_id, when=when):
                 survey = await self.service.get(survey_id)
                 closes = parse_time(when, survey.timezone, self.clock.now())

@@ -91,7 +91,7 @@ class MatrixMessenger:
             for event_id in json.loads(previous):
                 await client.room_redact(target.channel, event_id, reason="replaced by newer results")
         if not results.live and previous is not None:
-            await self.adapter.trail.state.delete_state([key])  # the final post: nothing left to replace
+            await self.state.delete_state(key)  # the final post: nothing left to replace
 
     async def post_text(self, target: Target, text: str) -> None:
         sender = await self.adapter.ready()

@@ -5,12 +5,14 @@ behind"). A DM is stored by the homeserver and readable with the bot's token, so
 - at close, everything else of the survey in DMs goes too: invitations, prompts, poll starts,
   confirmations, reminders, and any reply still there.
 
-The list is durable (bot_state, under "survey:<id>:", which close deletes), so a restart forgets
-nothing, and it is written in batches by a background worker, so that neither a write nor a
-redaction round trip stands between one answer and the next. Keys:
-- survey:<id>:matrix.poll.<start event> -> [question id, room]   (also redacted at close)
-- survey:<id>:matrix.keep.<batch>       -> [[room, event], ...]   redacted at close
-- survey:<id>:matrix.due.<batch>        -> [[room, event, when], ...] redacted when due
+The list is durable (bot_state), so a restart forgets nothing, and it is written in batches by a
+background worker, so that neither a write nor a redaction round trip stands between one answer and
+the next. What is needed only while the survey is open lives under "survey:<id>:", which the seal
+deletes at close; what is needed to clean up after the close lives under "cleanup:<id>:", which the
+seal keeps and the trail deletes once the DMs are clear (storage.state). Keys:
+- survey:<id>:matrix.poll.<start event>  -> [question id, room]  (votes on that poll count)
+- cleanup:<id>:matrix.keep.<batch>       -> [[room, event], ...]  redacted at close
+- cleanup:<id>:matrix.due.<batch>        -> [[room, event, when], ...]  redacted when due
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +31,7 @@ from bot.ports import StateStore
 
 log = logging.getLogger(__name__)
 ROOT = "survey:"
+CLEANUP = "cleanup:"
 MATRIX = "matrix."
 LEGACY_POLL = "matrix.poll."  # before the trail: "<survey> <question>", kept after close (issue 10)
 FLUSH_SECONDS = 0.5
@@ -42,11 +45,15 @@ IsClosed = Callable[[str], Awaitable[bool]]
 
 class PrefixState(StateStore, Protocol):
     async def state_with_prefix(self, prefix: str) -> dict[str, str]: ...
-    async def delete_state(self, keys: Sequence[str] = (), prefix: str | None = None) -> None: ...
+    async def delete_state_prefix(self, prefix: str) -> None: ...
 
 
 def survey_prefix(survey_id: str) -> str:
     return f"{ROOT}{survey_id}:{MATRIX}"
+
+
+def cleanup_prefix(survey_id: str) -> str:
+    return f"{CLEANUP}{survey_id}:{MATRIX}"
 
 
 @dataclass
@@ -84,6 +91,8 @@ class Trail:
     async def remember_poll(self, survey_id: str, question_id: str, room: str, start_event: str) -> None:
         self._polls[start_event] = (survey_id, question_id, room)
         await self.state.set_state(survey_prefix(survey_id) + f"poll.{start_event}", json.dumps([question_id, room]))
+        if room:
+            self.keep(survey_id, room, start_event)  # the poll start itself goes at close
 
     def keep(self, survey_id: str, room: str, event: str) -> None:
         """Redact this event of the survey at close."""
@@ -104,8 +113,10 @@ class Trail:
     async def load(self) -> None:
         """Everything still pending from before a restart."""
         await self._adopt_legacy_polls()
-        for key, value in (await self.state.state_with_prefix(ROOT)).items():
-            survey_id, _, rest = key[len(ROOT) :].partition(":")
+        stored = {**await self.state.state_with_prefix(ROOT), **await self.state.state_with_prefix(CLEANUP)}
+        for key, value in stored.items():
+            root = ROOT if key.startswith(ROOT) else CLEANUP
+            survey_id, _, rest = key[len(root) :].partition(":")
             if not rest.startswith(MATRIX):
                 continue
             kind, _, name = rest[len(MATRIX) :].partition(".")
@@ -130,7 +141,8 @@ class Trail:
             if survey_id and question_id:
                 await self.remember_poll(survey_id, question_id, "", key[len(LEGACY_POLL) :])
         if legacy:
-            await self.state.delete_state(list(legacy))
+            for key in legacy:
+                await self.state.delete_state(key)
 
     async def run(self) -> None:
         """Runs for the adapter's lifetime: writes new entries, redacts what is due, and now and then
@@ -159,7 +171,7 @@ class Trail:
         for survey_id, room, event, when in entries:
             groups[(survey_id, "keep" if when is None else "due")].append((room, event, when))
         for (survey_id, kind), items in groups.items():
-            key = survey_prefix(survey_id) + f"{kind}.{uuid.uuid4().hex[:16]}"
+            key = cleanup_prefix(survey_id) + f"{kind}.{uuid.uuid4().hex[:16]}"
             if kind == "keep":
                 await self.state.set_state(key, json.dumps([[r, e] for r, e, _ in items]))
                 continue
@@ -172,7 +184,7 @@ class Trail:
                     count += 1
             self._outstanding[key] = count
             if count == 0:
-                await self.state.delete_state([key])  # closed meanwhile
+                await self.state.delete_state(key)  # closed meanwhile
 
     async def _redact_due(self) -> None:
         now = self.clock()
@@ -191,7 +203,7 @@ class Trail:
         self._outstanding[key] -= 1
         if self._outstanding[key] <= 0:
             del self._outstanding[key]
-            await self.state.delete_state([key])
+            await self.state.delete_state(key)
 
     async def _sweep(self) -> None:
         surveys = {s for s, _, _ in self._polls.values()} | set(self._keep) | {d.survey_id for d in self._due}
@@ -217,7 +229,10 @@ class Trail:
         await self.flush()
         events = self._take(survey_id)
         # Entries written by an earlier run of the bot (or another replica) that memory lacks.
-        stored = await self.state.state_with_prefix(survey_prefix(survey_id))
+        stored = {
+            **await self.state.state_with_prefix(survey_prefix(survey_id)),
+            **await self.state.state_with_prefix(cleanup_prefix(survey_id)),
+        }
         for key, value in stored.items():
             try:
                 data = json.loads(value)
@@ -233,7 +248,8 @@ class Trail:
             if not left:
                 break
             await asyncio.sleep(RETRY_SECONDS)
-        await self.state.delete_state(prefix=survey_prefix(survey_id))
+        await self.state.delete_state_prefix(survey_prefix(survey_id))  # the seal did, unless it is older
+        await self.state.delete_state_prefix(cleanup_prefix(survey_id))
         if left:
             # Kept for the next sweep: the homeserver may be back by then.
             self._keep[survey_id].update(left)

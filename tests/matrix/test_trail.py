@@ -54,8 +54,8 @@ async def test_prefix_reads_and_deletes_treat_wildcards_literally(state: SqlStat
     await state.set_state("survey:aXb:matrix.y", "2")
     await state.set_state("survey:a%b:matrix.z", "3")
     assert await state.state_with_prefix("survey:a_b:") == {"survey:a_b:matrix.x": "1"}
-    await state.delete_state(prefix="survey:a_b:")
-    await state.delete_state(["survey:a%b:matrix.z"])
+    await state.delete_state_prefix("survey:a_b:")
+    await state.delete_state("survey:a%b:matrix.z")
     assert await state.state_with_prefix("survey:a") == {"survey:aXb:matrix.y": "2"}
 
 
@@ -78,7 +78,7 @@ async def test_a_restart_forgets_no_redaction_and_close_clears_the_survey(state:
         await until(lambda: len(hs.redacted) == 2)
         assert sorted(hs.redacted) == [("!dm1", "$vote"), ("!dm2", "$review")]
         for _ in range(100):  # the batch's key goes once its last redaction is done
-            if not [k for k in await state.state_with_prefix(f"survey:{survey}:") if ".due." in k]:
+            if not [k for k in await state.state_with_prefix(f"cleanup:{survey}:") if ".due." in k]:
                 break
             await asyncio.sleep(0.02)
         else:
@@ -90,6 +90,7 @@ async def test_a_restart_forgets_no_redaction_and_close_clears_the_survey(state:
     await second.close(survey)
     assert sorted(hs.redacted[2:]) == [("!dm1", "$invitation"), ("!dm1", "$start")]
     assert await state.state_with_prefix(f"survey:{survey}:") == {}
+    assert await state.state_with_prefix(f"cleanup:{survey}:") == {}
     assert second.poll("$start") is None
 
 
@@ -104,6 +105,7 @@ async def test_close_retries_a_homeserver_that_is_briefly_down(
     await trail.close(survey)
     assert hs.redacted == [("!dm", "$prompt")]
     assert await state.state_with_prefix(f"survey:{survey}:") == {}
+    assert await state.state_with_prefix(f"cleanup:{survey}:") == {}
 
 
 def test_outgoing_text_cannot_ping_link_or_mention() -> None:
@@ -130,4 +132,5 @@ async def test_poll_starts_recorded_by_an_older_version_still_count_and_go_at_cl
     assert await state.get_state("matrix.poll.$old") is None
     await trail.close(survey)
     assert await state.state_with_prefix(f"survey:{survey}:") == {}
+    assert await state.state_with_prefix(f"cleanup:{survey}:") == {}
     assert hs.redacted == []  # its room was never recorded
