@@ -46,9 +46,7 @@ class RemindersChanged:
     survey_id: str
 
 
-Event: TypeAlias = (
-    SurveyCreated | SurveyOpened | SurveyClosed | DeadlineChanged | LiveResultsChanged | RemindersChanged
-)
+Event: TypeAlias = SurveyCreated | SurveyOpened | SurveyClosed | DeadlineChanged | LiveResultsChanged | RemindersChanged
 Handler: TypeAlias = Callable[[Event], Awaitable[None]]
 
 
