@@ -44,7 +44,10 @@ class CommandHandler:
     async def handle(self, actor: Actor, target: Target, command: c.Command) -> Reply:
         if isinstance(command, c.Help):
             return Reply(c.USAGE)
-        if not self.service.is_organiser(actor):
+        # Creating and listing need organiser standing; a command about one survey is checked against
+        # that survey's rights instead, so its creator keeps them wherever they type it.
+        creating = isinstance(command, c.Poll | c.SurveyFromToml | c.NewSurveyDialog | c.ListSurveys)
+        if creating and not self.service.is_organiser(actor):
             raise NotAuthorised("Only organisers can run Canvass commands. Answers are given privately, not here.")
         match command:
             case c.Poll():
@@ -57,13 +60,14 @@ class CommandHandler:
             case c.NewSurveyDialog():
                 return Reply("The survey builder is a Slack dialog; elsewhere, use `survey` followed by TOML.")
             case c.ListSurveys():
-                return await self._list()
+                return await self._list(actor)
             case c.OpenSurvey(survey_id=survey_id):
                 survey = await self.delivery.open(actor, survey_id)
                 return Reply(f"Opened “{survey.title}” [{survey.id}].")
             case c.CloseSurvey() | c.Extend() | c.RemindList() | c.RemindAdd() | c.RemindCancel():
                 return await self.schedule(actor, command)
             case c.ShowResults(survey_id=survey_id, channel=channel):
+                self.service.require_manage(actor, await self.service.get(survey_id), "post its results")
                 where = [Target(target.platform, channel.lstrip("#"))] if channel else [target]
                 await self.delivery.post_results(actor, survey_id, where)
                 return Reply(f"Posted the results of [{survey_id}].")
@@ -81,8 +85,7 @@ class CommandHandler:
                 survey = await self.service.extend(actor, survey.id, closes)
                 return Reply(f"[{survey.id}] now closes {format_local(survey.closes_at, survey.timezone)}.")
             case c.RemindList() | c.RemindAdd() | c.RemindCancel():
-                if actor is not None and not self.service.is_organiser(actor):
-                    raise NotAuthorised("Only organisers can schedule reminders.")
+                self.service.require_manage(actor, await self.service.get(command.survey_id), "manage its reminders")
                 return await self._remind(command)
         raise InvalidInput(c.USAGE)
 
@@ -120,10 +123,10 @@ class CommandHandler:
             f"{_closing(survey.closes_at, survey.timezone)}."
         )
 
-    async def _list(self) -> Reply:
-        surveys = await self.service.list_surveys([Status.DRAFT, Status.SCHEDULED, Status.OPEN])
+    async def _list(self, actor: Actor) -> Reply:
+        surveys = await self.service.manageable(actor, [Status.DRAFT, Status.SCHEDULED, Status.OPEN])
         if not surveys:
-            return Reply("No open or scheduled surveys.")
+            return Reply("No open or scheduled surveys that you manage.")
         lines = []
         for survey in surveys:
             progress = await self.service.progress(survey.id)

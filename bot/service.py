@@ -23,7 +23,7 @@ from bot.domain import (
     Survey,
     SurveySpec,
 )
-from bot.errors import InvalidInput, NotAuthorised, NotFound, SurveyNotOpen
+from bot.errors import InvalidInput, NotFound, SurveyNotOpen
 from bot.events import (
     DeadlineChanged,
     EventBus,
@@ -102,13 +102,18 @@ class Canvass:
     def is_organiser(self, actor: Actor) -> bool:
         return self.rights.is_organiser(actor)
 
-    def _require_organiser(self, actor: Actor | None, action: str) -> None:
-        self.rights.require_organiser(actor, action)
+    def require_manage(self, actor: Actor | None, survey: Survey, action: str) -> None:
+        """Refuse unless the actor created the survey or is a configured organiser (rule 10)."""
+        self.rights.require_manage(actor, survey, action)
+
+    async def manageable(self, actor: Actor | None, statuses: Sequence[Status] | None = None) -> list[Survey]:
+        """The surveys this actor may manage: what `list` shows them."""
+        return [s for s in await self._repo.list_surveys(statuses) if self.rights.may_manage(actor, s)]
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def create_survey(self, actor: Actor | None, spec: SurveySpec) -> Survey:
-        self._require_organiser(actor, "create surveys and polls")
+        self.rights.require_create(actor, spec.targets)
         validate_survey(spec)
         now = self._clock.now()
         if spec.closes_at and spec.closes_at <= now:
@@ -159,8 +164,8 @@ class Canvass:
         self, actor: Actor | None, survey_id: str, roster: Sequence[Participant] | None = None
     ) -> Survey:
         """Open now. The roster is captured here unless the survey was created with one."""
-        self._require_organiser(actor, "open surveys")
         survey = await self.get(survey_id)
+        self.require_manage(actor, survey, "open it")
         if survey.status in (Status.OPEN, Status.CLOSED):
             raise SurveyNotOpen(f"Survey {survey.id} is already {survey.status}.")
         if roster is not None and not await self._repo.roster(survey.id):
@@ -176,8 +181,8 @@ class Canvass:
         return await self.get(survey.id)
 
     async def extend(self, actor: Actor | None, survey_id: str, closes_at: datetime) -> Survey:
-        self._require_organiser(actor, "change deadlines")
         survey = await self.get(survey_id)
+        self.require_manage(actor, survey, "change its deadline")
         if survey.status is Status.CLOSED:
             raise SurveyNotOpen(f"Survey {survey.id} is closed; a closed survey cannot be reopened.")
         if closes_at <= self._clock.now():
@@ -191,8 +196,8 @@ class Canvass:
 
     async def close_survey(self, actor: Actor | None, survey_id: str) -> Survey:
         """Close and destroy every link between people and answers (rule 4). Idempotent for the system."""
-        self._require_organiser(actor, "close surveys")
         survey = await self.get(survey_id)
+        self.require_manage(actor, survey, "close it")
         if survey.status is Status.CLOSED:
             if actor is None:
                 return survey
@@ -249,9 +254,8 @@ class Canvass:
     async def results(self, viewer: Actor | None, survey_id: str) -> SurveyResults:
         """Results as this viewer may see them. Hidden questions come back as HiddenResult."""
         survey = await self.get(survey_id)
-        organiser = viewer is None or self.is_organiser(viewer)
-        if survey.results_mode is ResultsMode.ORGANISERS and not organiser:
-            raise NotAuthorised("Only organisers can see the results of this survey.")
+        if survey.results_mode is ResultsMode.ORGANISERS:
+            self.require_manage(viewer, survey, "see the results of this survey")
         if survey.status is Status.CLOSED:
             return await compute(self._repo, survey, self._clock.now())
         if survey.results_mode is ResultsMode.LIVE:
