@@ -124,7 +124,9 @@ def _ranking(question: Question, decoded: Decoded, respondents: int) -> RankingR
         firsts[int(order[0])] += count
     ranked = sorted(range(n_options), key=lambda i: (-borda[i], i))
     items = tuple(
-        RankedOption(question.options[i], borda[i], borda[i] / respondents, firsts[i], percent(firsts[i], respondents))
+        RankedOption(
+            question.options[i], borda[i], borda[i] / respondents, firsts[i], percent(firsts[i], respondents)
+        )
         for i in ranked
     )
     return RankingResult(header(question), respondents, items, max_borda_per_respondent=n_options - 1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot import anonymity
 from bot.domain import Answer, Participant, ResultsMode, Status, Survey
-from bot.errors import InvalidInput, SurveyNotOpen
+from bot.errors import InvalidInput, NotInvited, SurveyNotOpen
 from bot.ports import BallotWrite, Clock, SurveyRepository
 from bot.timeparse import format_local
 from bot.validation import decode_answer, encode_answer, validate_answer
@@ -44,7 +44,7 @@ class Answering:
     ) -> None:
         self._repo = repository
         self._clock = clock
-        self._secret = master_secret
+        self.secret = master_secret
         self._on_live_step = on_live_step
         # Open surveys' definitions and keys, so a vote costs one transaction. Whether the survey is
         # still open is re-checked inside that transaction, so a close elsewhere is never missed.
@@ -62,7 +62,7 @@ class Answering:
             if salt is None:
                 self.open_cache.pop(survey_id, None)
                 raise SurveyNotOpen(not_open_message(survey))
-            cached = (survey, anonymity.survey_key(self._secret, salt))
+            cached = (survey, anonymity.survey_key(self.secret, salt))
             self.open_cache[survey_id] = cached
         survey, key = cached
         if survey.closes_at is not None and survey.closes_at <= now:
@@ -110,6 +110,8 @@ class Answering:
             # changing their answer k times could trigger a snapshot that shows their change.
             count_live=live,
         )
+        if not outcome.invited:
+            raise NotInvited(survey.title)
         if not outcome.accepted:
             raise await self._refused(survey.id)
         if live and outcome.live_since is not None and outcome.live_since >= survey.k:
@@ -120,6 +122,9 @@ class Answering:
         """Save partial answers to resume later; they count for nothing until submitted."""
         survey, key = await self.open_survey(survey_id)
         valid = self._validate_answers(survey, answers)
+        # A separate read is enough here: while a survey is open its eligibility set only grows.
+        if not await self._repo.is_eligible(survey.id, anonymity.responded_slot(key, participant)):
+            raise NotInvited(survey.title)
         payload = json.dumps({qid: encode_answer(a) for qid, a in valid.items()})
         if not await self._repo.save_draft(survey.id, anonymity.draft_slot(key, participant), payload):
             raise await self._refused(survey.id)

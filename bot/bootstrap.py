@@ -107,18 +107,8 @@ async def build_core(
     state = repository_module.SqlStateStore(engine)
     locks = importlib.import_module("storage.locks")
     return Core(
-        config,
-        clock,
-        service,
-        delivery,
-        commands,
-        state,
-        repository,
-        renderer,
-        messengers,
-        scheduler=scheduler,
-        reminders=reminders,
-        replica_lock=lambda name: locks.replica_lock(url, name),
+        config, clock, service, delivery, commands, state, repository, renderer, messengers,
+        scheduler=scheduler, reminders=reminders, replica_lock=lambda name: locks.replica_lock(url, name)
     )
 
 

@@ -175,6 +175,15 @@ def parser() -> argparse.ArgumentParser:
     remind.add_argument("rest", nargs=argparse.REMAINDER, metavar="ACTION", help="list | add ... | cancel N")
     remind.set_defaults(handler=_cmd_schedule)
 
+    roster = sub.add_parser(
+        "roster",
+        help="list a survey's invited people, or add people to it (they may answer at once)",
+        description="canvass roster ID list | add USER [USER ...] (USER as platform:id)",
+    )
+    roster.add_argument("id", help="the survey id")
+    roster.add_argument("rest", nargs=argparse.REMAINDER, metavar="ACTION", help="list | add USER ...")
+    roster.set_defaults(handler=_cmd_schedule)
+
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply schema migrations")
     db.set_defaults(handler=_cmd_db)

@@ -7,7 +7,17 @@ from datetime import datetime
 
 from bot import commands as c
 from bot.delivery import Delivery
-from bot.domain import Actor, QuestionSpec, ReminderSpec, ResultsMode, Status, SurveySpec, Target
+from bot.domain import (
+    Actor,
+    Participant,
+    QuestionSpec,
+    ReminderSpec,
+    ResultsMode,
+    Status,
+    Survey,
+    SurveySpec,
+    Target,
+)
 from bot.errors import InvalidInput, NotAuthorised
 from bot.ports import Clock, ReminderBook
 from bot.survey_file import parse_survey
@@ -64,7 +74,10 @@ class CommandHandler:
             case c.OpenSurvey(survey_id=survey_id):
                 survey = await self.delivery.open(actor, survey_id)
                 return Reply(f"Opened “{survey.title}” [{survey.id}].")
-            case c.CloseSurvey() | c.Extend() | c.RemindList() | c.RemindAdd() | c.RemindCancel():
+            case (
+                c.CloseSurvey() | c.Extend() | c.RemindList() | c.RemindAdd() | c.RemindCancel()
+                | c.RosterList() | c.RosterAdd()
+            ):  # fmt: skip
                 return await self.schedule(actor, command)
             case c.ShowResults(survey_id=survey_id, channel=channel):
                 self.service.require_manage(actor, await self.service.get(survey_id), "post its results")
@@ -84,6 +97,10 @@ class CommandHandler:
                 closes = parse_time(when, survey.timezone, self.clock.now())
                 survey = await self.service.extend(actor, survey.id, closes)
                 return Reply(f"[{survey.id}] now closes {format_local(survey.closes_at, survey.timezone)}.")
+            case c.RosterList(survey_id=survey_id):
+                return await self._roster_list(actor, survey_id)
+            case c.RosterAdd(survey_id=survey_id, users=users):
+                return await self._roster_add(actor, survey_id, users)
             case c.RemindList() | c.RemindAdd() | c.RemindCancel():
                 self.service.require_manage(actor, await self.service.get(command.survey_id), "manage its reminders")
                 return await self._remind(command)
@@ -136,6 +153,32 @@ class CommandHandler:
             )
         return Reply("\n".join(lines))
 
+    async def _roster_list(self, actor: Actor | None, survey_id: str) -> Reply:
+        survey = await self.service.get(survey_id)
+        self.service.require_manage(actor, survey, "see its roster")
+        people = await self.service.roster(survey.id)
+        if not people:
+            return Reply(f"Nobody is invited to “{survey.title}” [{survey.id}] yet.")
+        # Names of the invited only, to the organiser privately; never who has answered.
+        names = ", ".join(p.key for p in people)
+        return Reply(f"{len(people)} invited to “{survey.title}” [{survey.id}]: {names}")
+
+    async def _roster_add(self, actor: Actor | None, survey_id: str, users: tuple[str, ...]) -> Reply:
+        survey = await self.service.get(survey_id)
+        self.service.require_manage(actor, survey, "change its roster")
+        people = [_participant(survey, user) for user in users]
+        added = await self.service.invite(actor, survey.id, people)
+        if survey.status is Status.OPEN:
+            for person in added:
+                messenger = self.delivery.messengers.get(person.platform)
+                if messenger is not None:
+                    await messenger.invite_participant(person, survey)
+        survey = await self.service.get(survey.id)
+        return Reply(
+            f"Added {len(added)} to “{survey.title}” [{survey.id}]; {survey.invited_count} invited"
+            + (" (the others were already on the list)." if len(added) < len(people) else ".")
+        )
+
     async def _remind(self, command: c.RemindList | c.RemindAdd | c.RemindCancel) -> Reply:
         if self.reminders is None:
             return Reply("Reminders are not available in this process.")
@@ -148,6 +191,20 @@ class CommandHandler:
         before = int(parse_duration(command.before_close).total_seconds()) if command.before_close else None
         spec = ReminderSpec(at, before, command.audience, command.message, command.daily)
         return Reply(await self.reminders.add(survey.id, spec))
+
+
+PLATFORMS = ("slack", "matrix", "console")
+
+
+def _participant(survey: Survey, user: str) -> Participant:
+    """A user as typed: "platform:id", or an id on the survey's one platform."""
+    platform, sep, user_id = user.partition(":")
+    if sep and platform in PLATFORMS and user_id:
+        return Participant(platform, user_id)
+    platforms = {t.platform for t in survey.targets}
+    if len(platforms) != 1:
+        raise InvalidInput(f"write {user!r} as platform:id (this survey runs on {', '.join(sorted(platforms))}).")
+    return Participant(platforms.pop(), user)
 
 
 def _closing(closes_at: datetime | None, zone: str) -> str:

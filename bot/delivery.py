@@ -79,7 +79,9 @@ class Delivery:
         if self.renderer is None:
             return []
         return [
-            await self.renderer.question_chart(results, q) for q in results.questions if not isinstance(q, HiddenResult)
+            await self.renderer.question_chart(results, q)
+            for q in results.questions
+            if not isinstance(q, HiddenResult)
         ]
 
     async def post_results(self, viewer: Actor | None, survey_id: str, targets: Sequence[Target] | None = None) -> int:

@@ -46,7 +46,9 @@ class RemindersChanged:
     survey_id: str
 
 
-Event: TypeAlias = SurveyCreated | SurveyOpened | SurveyClosed | DeadlineChanged | LiveResultsChanged | RemindersChanged
+Event: TypeAlias = (
+    SurveyCreated | SurveyOpened | SurveyClosed | DeadlineChanged | LiveResultsChanged | RemindersChanged
+)
 Handler: TypeAlias = Callable[[Event], Awaitable[None]]
 
 

@@ -26,9 +26,10 @@ class BallotWrite:
 
 @dataclass(frozen=True)
 class SubmitOutcome:
-    accepted: bool  # False when the survey was not open inside the same transaction
+    accepted: bool  # False when the survey was not open, or the voter not invited, inside the transaction
     new_respondent: bool
     live_since: int | None = None  # live surveys: new ballots since the last published snapshot
+    invited: bool = True  # False when the voter's slot is not in the survey's eligibility set
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,15 @@ class SurveyRepository(Protocol):
 
     async def set_roster(self, survey_id: str, participants: Sequence[Participant]) -> None: ...
     async def roster(self, survey_id: str) -> list[Participant]: ...
+    async def set_eligible(self, survey_id: str, slots: Sequence[bytes]) -> None:
+        """Replace who may answer, as responded-marker slots (never ids)."""
+        ...
+
+    async def add_to_roster(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int:
+        """Add people and their marker slots to an open survey at once; returns how many were new."""
+        ...
+
+    async def is_eligible(self, survey_id: str, slot: bytes) -> bool: ...
 
     async def submit(
         self,

@@ -39,7 +39,9 @@ def retry_after_of(error: BaseException) -> float | None:
 class TokenBucket:
     """`rate` tokens a second, holding at most `burst`. `pause(s)` empties it for s seconds."""
 
-    def __init__(self, rate: float, burst: int, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep):
+    def __init__(
+        self, rate: float, burst: int, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep
+    ):
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be positive and burst at least 1")
         self.rate = rate

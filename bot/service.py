@@ -173,12 +173,40 @@ class Canvass:
         now = self._clock.now()
         if survey.closes_at and survey.closes_at <= now:
             raise InvalidInput("the closing time has passed; extend it before opening", "closes_at")
+        # Who may answer, as marker slots, stored before the first vote can arrive (break 3).
+        await self._repo.set_eligible(
+            survey.id, await self._marker_slots(survey.id, await self._repo.roster(survey.id))
+        )
         if not await self._repo.transition(survey.id, (Status.DRAFT, Status.SCHEDULED), Status.OPEN):
             raise SurveyNotOpen(f"Survey {survey.id} was opened or closed meanwhile.")
         if survey.opens_at is None or survey.opens_at > now:
             await self._repo.set_times(survey.id, now, survey.closes_at)
         await self.events.publish(SurveyOpened(survey.id))
         return await self.get(survey.id)
+
+    async def _marker_slots(self, survey_id: str, people: Sequence[Participant]) -> list[bytes]:
+        salt = await self._repo.key_salt(survey_id)
+        if salt is None:
+            raise SurveyNotOpen(f"Survey {survey_id} is closed.")
+        key = anonymity.survey_key(self.answering.secret, salt)
+        return [anonymity.responded_slot(key, p) for p in people]
+
+    async def invite(self, actor: Actor | None, survey_id: str, people: Sequence[Participant]) -> list[Participant]:
+        """Add people to a survey's roster; on an open survey they may answer at once. Returns the
+        people who were not on it before."""
+        survey = await self.get(survey_id)
+        self.require_manage(actor, survey, "change its roster")
+        if survey.status is Status.CLOSED:
+            raise SurveyNotOpen(f"Survey {survey.id} is closed; its roster is gone.")
+        before = set(await self._repo.roster(survey.id))
+        people = [p for p in _unique(people) if p not in before]
+        if survey.status is Status.OPEN:
+            slots = await self._marker_slots(survey.id, people)
+            await self._repo.add_to_roster(survey.id, list(zip(people, slots, strict=True)))
+        else:  # the eligibility set is taken from the whole roster at open
+            await self._repo.set_roster(survey.id, [*before, *people])
+        self.answering.open_cache.pop(survey.id, None)
+        return people
 
     async def extend(self, actor: Actor | None, survey_id: str, closes_at: datetime) -> Survey:
         survey = await self.get(survey_id)

@@ -111,7 +111,7 @@ def _reminder(raw: Any, index: int, zone: str, now: datetime) -> ReminderSpec:
 def _target(raw: Any, index: int) -> Target:
     where = f"targets[{index}]."
     if not isinstance(raw, dict):
-        raise InvalidInput('must be a table such as {platform = "slack", channel = "C0123"}', f"targets[{index}]")
+        raise InvalidInput("must be a table such as {platform = \"slack\", channel = \"C0123\"}", f"targets[{index}]")
     _unknown(raw, {"platform", "channel"}, where)
     platform = _get(raw, "platform", str, where)
     channel = _get(raw, "channel", str, where)

@@ -41,7 +41,6 @@ def scale_value_name(q: ScaleResult, value: int) -> str:
 def _scale_stats(q: ScaleResult) -> str:
     stats = f"Median {number(q.median)} · mean {number(q.mean)}"
     if q.nps is not None:
-
         def band(lo: int, hi: int) -> int:
             return sum(b.count for b in q.distribution if lo <= b.value <= hi)
 

@@ -40,7 +40,9 @@ def validate_question(spec: QuestionSpec, field: str) -> None:
         if spec.scale_min >= spec.scale_max:
             raise InvalidInput(f"min ({spec.scale_min}) must be below max ({spec.scale_max})", f"{field}.max")
         if spec.scale_min < 0 or spec.scale_max - spec.scale_min + 1 > MAX_SCALE_POINTS:
-            raise InvalidInput(f"a scale runs from 0 or more and has at most {MAX_SCALE_POINTS} points", f"{field}.max")
+            raise InvalidInput(
+                f"a scale runs from 0 or more and has at most {MAX_SCALE_POINTS} points", f"{field}.max"
+            )
         for label_field, label in (("min_label", spec.min_label), ("max_label", spec.max_label)):
             if len(label) > MAX_OPTION_CHARS:
                 raise InvalidInput(

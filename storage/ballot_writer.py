@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain import Status
 from bot.ports import BallotWrite, SubmitOutcome
+from storage.eligibility import eligible_keys
 from storage.tables import BallotRow, DraftRow, LiveResultRow, RespondedRow, SurveyRow
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,9 @@ class BallotWriter:
 
     async def _write(self, conn: AsyncConnection, batch: list[Submission]) -> list[SubmitOutcome]:
         open_ids = await self._open_surveys(conn, {s.survey_id for s in batch})
-        accepted = [s for s in batch if s.survey_id in open_ids]
+        # Only the roster answers: its slots were stored at open, so no id is needed here (break 3).
+        invited = await eligible_keys(conn, [(s.survey_id, s.marker_slot) for s in batch if s.survey_id in open_ids])
+        accepted = [s for s in batch if (s.survey_id, s.marker_slot) in invited]
         # Later submissions in the batch win, as they would have one transaction later.
         latest: dict[tuple[str, bytes], str | None] = {}
         for submission in accepted:
@@ -129,6 +132,9 @@ class BallotWriter:
                 outcomes.append(SubmitOutcome(accepted=False, new_respondent=False))
                 continue
             key = (submission.survey_id, submission.marker_slot)
+            if key not in invited:
+                outcomes.append(SubmitOutcome(accepted=False, new_respondent=False, invited=False))
+                continue
             new = key in new_markers and key not in claimed
             claimed.add(key)
             outcomes.append(SubmitOutcome(True, new, live_since.get(submission.survey_id) if new else None))

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain import Participant, Question, QuestionKind, ResultsMode, Status, Survey, Target
 from bot.errors import NotFound
 from bot.ports import BallotWrite, LiveSnapshot, SubmitOutcome
+from storage import eligibility
 from storage.ballot_writer import BallotWriter, Submission
+from storage.eligibility import EligibilityStore
 from storage.engine import create_read_engine
 from storage.tables import (
     BallotRow,
@@ -45,7 +47,7 @@ state = StateRow.__table__  # type: ignore[attr-defined]
 seen = SeenEventRow.__table__  # type: ignore[attr-defined]
 
 # Tables that held slots or participant ids, rewritten into fresh files after a close on PostgreSQL.
-SCRUBBED_TABLES = ("ballots", "responded", "drafts", "roster")
+SCRUBBED_TABLES = ("ballots", "responded", "drafts", "roster", "eligible")
 
 
 def to_db_time(moment: datetime | None) -> datetime | None:
@@ -73,6 +75,7 @@ class SqlRepository:
         # Reads go through their own pool on SQLite (see create_read_engine); writes keep one writer.
         self._read_engine = create_read_engine(engine.url.render_as_string(hide_password=False))
         self.reader = self._read_engine or engine
+        self._eligibility = EligibilityStore(engine, self._insert)
 
     async def dispose(self) -> None:
         if self._read_engine is not None:
@@ -267,6 +270,17 @@ class SqlRepository:
             ).all()
         return [Participant(platform, user_id) for platform, user_id in rows]
 
+    # -- eligibility (storage/eligibility.py, owned by the core) ----------------------------------
+
+    async def set_eligible(self, survey_id: str, slots: Sequence[bytes]) -> None:
+        await self._eligibility.set_eligible(survey_id, slots)
+
+    async def add_to_roster(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int:
+        return await self._eligibility.add_to_roster(survey_id, people)
+
+    async def is_eligible(self, survey_id: str, slot: bytes) -> bool:
+        return await self._eligibility.is_eligible(survey_id, slot)
+
     # -- answering -------------------------------------------------------------------------------
 
     async def _is_open(self, conn: AsyncConnection, survey_id: str) -> bool:
@@ -356,6 +370,8 @@ class SqlRepository:
                 await conn.execute(insert(sealed), rows)
             for table in (responded, drafts, roster, live):
                 await conn.execute(delete(table).where(table.c.survey_id == survey_id))
+            # -- core's rows (issue 10): the eligibility slots go with the markers.
+            await eligibility.delete_for(conn, survey_id)
         await self._scrub_files()
         return True
 

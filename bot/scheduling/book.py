@@ -87,7 +87,9 @@ class Reminders:
             return f"No reminders for “{survey.title}” [{survey.id}]."
         lines = [f"Reminders for “{survey.title}” [{survey.id}]:"]
         for record in records:
-            lines.append(f"  {record.number}. {self._describe(record, survey)} — {self._state(record, survey)}")
+            lines.append(
+                f"  {record.number}. {self._describe(record, survey)} — {self._state(record, survey)}"
+            )
         return "\n".join(lines)
 
     async def cancel(self, survey_id: str, number: int) -> str:
@@ -96,8 +98,12 @@ class Reminders:
         if record is None or record.kind is not Kind.REMINDER:
             raise NotFound(f"Survey {survey.id} has no reminder {number}; see `remind {survey.id} list`.")
         if record.status is not ReminderStatus.PENDING:
-            raise InvalidInput(f"Reminder {number} is {record.status}; only pending reminders can be cancelled.")
-        if not await self.store.set_status(record.id, ReminderStatus.CANCELLED, note="cancelled by an organiser"):
+            raise InvalidInput(
+                f"Reminder {number} is {record.status}; only pending reminders can be cancelled."
+            )
+        if not await self.store.set_status(
+            record.id, ReminderStatus.CANCELLED, note="cancelled by an organiser"
+        ):
             raise InvalidInput(f"Reminder {number} is being sent right now and cannot be cancelled.")
         await self.events.publish(RemindersChanged(survey.id))
         return f"Cancelled reminder {number} of [{survey.id}]."
@@ -142,7 +148,9 @@ class Reminders:
                 f"⏰ The deadline of “{survey.title}” [{survey.id}] has moved: "
                 f"it now closes {format_local(survey.closes_at, survey.timezone)}."
             )
-            await self.store.add([NewReminder(survey.id, Kind.NOTICE, now, audience=Audience.CHANNEL, message=text)])
+            await self.store.add(
+                [NewReminder(survey.id, Kind.NOTICE, now, audience=Audience.CHANNEL, message=text)]
+            )
         await self.events.publish(RemindersChanged(survey.id))
 
     async def _retime(self, record: ReminderRecord, survey: Survey, now: datetime) -> None:
@@ -167,7 +175,9 @@ class Reminders:
         survey = await self.service.get(survey_id)
         for record in await self.store.list_for_survey(survey.id):
             if record.status is ReminderStatus.PENDING and record.kind is not Kind.RESULTS:
-                if await self.store.set_status(record.id, ReminderStatus.SKIPPED, note="the survey closed first"):
+                if await self.store.set_status(
+                    record.id, ReminderStatus.SKIPPED, note="the survey closed first"
+                ):
                     log.info("%s %s of survey %s skipped: the survey closed first", record.kind,
                              record.number or "", survey.id)  # fmt: skip
         if survey.results_mode is not ResultsMode.ORGANISERS:

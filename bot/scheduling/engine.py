@@ -192,7 +192,11 @@ class SchedulingEngine:
 
     async def open_if_due(self, survey_id: str) -> None:
         survey = await self.service.get(survey_id)
-        if survey.status is not Status.SCHEDULED or survey.opens_at is None or survey.opens_at > self.clock.now():
+        if (
+            survey.status is not Status.SCHEDULED
+            or survey.opens_at is None
+            or survey.opens_at > self.clock.now()
+        ):
             return
         try:
             await self.delivery.open(None, survey.id)
@@ -299,7 +303,9 @@ class SchedulingEngine:
         log.info("reminder %s of survey %s sent (%d message(s))", claim.number, survey.id, count)
         return self._after_firing(claim, survey, now)
 
-    def _after_firing(self, claim: ReminderRecord, survey: Survey, now: datetime, skipped_because: str = "") -> Outcome:
+    def _after_firing(
+        self, claim: ReminderRecord, survey: Survey, now: datetime, skipped_because: str = ""
+    ) -> Outcome:
         done = ReminderStatus.SKIPPED if skipped_because else ReminderStatus.SENT
         if not claim.recurring:
             return Outcome(done, note=skipped_because)

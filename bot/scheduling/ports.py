@@ -93,7 +93,9 @@ class ReminderStore(Protocol):
         """Pending rows due by now, and claimed rows whose lease has expired."""
         ...
 
-    async def claim(self, reminder_id: str, owner: str, now: datetime, lease_until: datetime) -> ReminderRecord | None:
+    async def claim(
+        self, reminder_id: str, owner: str, now: datetime, lease_until: datetime
+    ) -> ReminderRecord | None:
         """Atomically take a due row (pending, or sending past its lease); None if another has it."""
         ...
 

@@ -24,7 +24,11 @@ KeepAlive = Callable[[], Awaitable[bool]]  # renews the claim; False once it is 
 def direct_text(survey: Survey, message: str) -> str:
     about = f"“{survey.title}” [{survey.id}]"
     closes = f" It closes {format_local(survey.closes_at, survey.timezone)}." if survey.closes_at else ""
-    return f"{message} — {about}.{closes}" if message else f"Reminder: you have not answered {about} yet.{closes}"
+    return (
+        f"{message} — {about}.{closes}"
+        if message
+        else f"Reminder: you have not answered {about} yet.{closes}"
+    )
 
 
 def channel_text(survey: Survey, message: str, progress: str) -> str:

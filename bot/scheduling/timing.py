@@ -15,7 +15,9 @@ MAX_MESSAGE = 1000
 def first_fire(spec: ReminderSpec, closes_at: datetime | None) -> datetime:
     if spec.before_close_seconds is not None:
         if closes_at is None:
-            raise InvalidInput("a reminder relative to the close needs a closing time; give an absolute time instead")
+            raise InvalidInput(
+                "a reminder relative to the close needs a closing time; give an absolute time instead"
+            )
         return closes_at - timedelta(seconds=spec.before_close_seconds)
     if spec.at is None:
         raise InvalidInput("a reminder needs a time, or a duration before the close")

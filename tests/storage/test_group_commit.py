@@ -15,11 +15,14 @@ from storage.repository import SqlRepository
 from tests.factories import ORGANISER, survey_spec
 
 POLL = (QuestionSpec(QuestionKind.SINGLE, "Q", ("A", "B", "C")),)
+# Everyone the tests below vote as: only the roster answers.
+NAMES = [f"v{i}" for i in range(60)] + [f"o{i}" for i in range(3)] + ["early", "double-clicker", "v", "w", "third"]
+ROSTER = [Participant("console", name) for name in NAMES]
 
 
 async def open_poll(service: Canvass, mode: ResultsMode = ResultsMode.AFTER_CLOSE) -> tuple[str, str]:
     survey = await service.create_survey(ORGANISER, survey_spec(questions=POLL, k=3, mode=mode))
-    await service.open_survey(ORGANISER, survey.id)
+    await service.open_survey(ORGANISER, survey.id, ROSTER)
     return survey.id, survey.questions[0].id
 
 
@@ -84,6 +87,7 @@ async def test_a_closed_survey_in_the_batch_is_refused_alone(service: Canvass) -
 
 async def test_a_broken_submission_fails_alone(service: Canvass, repository: SqlRepository) -> None:
     survey_id, qid = await open_poll(service)
+    await repository.set_eligible(survey_id, [bytes([i]) * 32 for i in range(5)] + [b"x" * 32])
     good = [
         repository.submit(survey_id, [BallotWrite(qid, bytes([i]) * 32, "1")], bytes([i]) * 32, None) for i in range(5)
     ]

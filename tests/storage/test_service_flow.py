@@ -59,9 +59,9 @@ async def test_every_kind_tallies_what_was_submitted(service: Canvass) -> None:
 async def test_changed_answer_replaces_the_old_one(service: Canvass) -> None:
     poll = survey_spec(questions=(QuestionSpec(QuestionKind.SINGLE, "Q", ("A", "B")),), k=3)
     survey = await service.create_survey(ORGANISER, poll)
-    await service.open_survey(ORGANISER, survey.id)
-    qid = survey.questions[0].id
     voters = people(3)
+    await service.open_survey(ORGANISER, survey.id, voters)
+    qid = survey.questions[0].id
     for voter in voters:
         first = await service.submit(voter, survey.id, {qid: 0})
         assert not first.changed
@@ -191,9 +191,9 @@ async def test_below_k_every_output_path_is_hidden(service: Canvass) -> None:
 async def test_live_results_move_only_in_steps_of_k(service: Canvass) -> None:
     poll = survey_spec(questions=(QuestionSpec(QuestionKind.SINGLE, "Q", ("A", "B")),), k=3, mode=ResultsMode.LIVE)
     survey = await service.create_survey(ORGANISER, poll)
-    await service.open_survey(ORGANISER, survey.id)
-    qid = survey.questions[0].id
     voters = people(8)
+    await service.open_survey(ORGANISER, survey.id, voters)
+    qid = survey.questions[0].id
 
     async def published() -> object:
         await service.settle()  # snapshots are refreshed after the vote is answered
