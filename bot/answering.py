@@ -106,15 +106,12 @@ class Answering:
             anonymity.responded_slot(key, participant),
             # A one-question poll has no drafts: skip the delete on the hot path.
             None if survey.is_poll else anonymity.draft_slot(key, participant),
-            # Only new ballots move the live numbers: were changed answers counted, one person
-            # changing their answer k times could trigger a snapshot that shows their change.
-            count_live=live,
         )
         if not outcome.invited:
             raise NotInvited(survey.title)
         if not outcome.accepted:
             raise await self._refused(survey.id)
-        if live and outcome.live_since is not None and outcome.live_since >= survey.k:
+        if live:  # whether anything may be published is decided in the database
             self._on_live_step(survey)
         return Receipt(survey.id, valid, changed=not outcome.new_respondent, title=survey.title)
 

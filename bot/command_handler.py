@@ -91,7 +91,9 @@ class CommandHandler:
         match command:
             case c.CloseSurvey(survey_id=survey_id):
                 survey = await self.service.close_survey(actor, survey_id)
-                return Reply(f"Closed “{survey.title}” [{survey.id}] with {survey.respondents_at_close} respondents.")
+                count = await self.service.published_respondents(survey)
+                said = f"{count}" if count is not None else f"fewer than {survey.k}"
+                return Reply(f"Closed “{survey.title}” [{survey.id}] with {said} respondents.")
             case c.Extend(survey_id=survey_id, when=when):
                 survey = await self.service.get(survey_id)
                 closes = parse_time(when, survey.timezone, self.clock.now())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -28,7 +28,6 @@ class BallotWrite:
 class SubmitOutcome:
     accepted: bool  # False when the survey was not open, or the voter not invited, inside the transaction
     new_respondent: bool
-    live_since: int | None = None  # live surveys: new ballots since the last published snapshot
     invited: bool = True  # False when the voter's slot is not in the survey's eligibility set
 
 
@@ -36,6 +35,25 @@ class SubmitOutcome:
 class LiveSnapshot:
     payload: str | None  # serialised SurveyResults, aggregates only; None until the first is published
     submissions_since: int
+
+
+@dataclass(frozen=True)
+class LiveStep:
+    """What a refresh may publish, all read in one transaction: the grouped answers of the questions
+    allowed to move (the others keep their last published result) and the respondents figure."""
+
+    previous: str | None  # the last published payload
+    counts: Mapping[str, Sequence[tuple[str, int]]]
+    respondents: int  # exact; shown only in steps of k
+
+
+@dataclass(frozen=True)
+class LiveView:
+    version: int  # 0: nothing published yet
+    payload: str | None
+    respondents: int
+    frozen_questions: frozenset[str] = frozenset()  # at close: their final output is the last snapshot
+    respondents_frozen: bool = False
 
 
 class SurveyRepository(Protocol):
@@ -68,10 +86,9 @@ class SurveyRepository(Protocol):
         ballots: Sequence[BallotWrite],
         marker_slot: bytes,
         draft_slot: bytes | None,
-        count_live: bool = False,
     ) -> SubmitOutcome:
-        """Store one person's ballots and responded marker, only if the survey is open at commit time.
-        With count_live, a new respondent also advances the live-results counter."""
+        """Store one person's ballots and responded marker, only if the survey is open and the marker
+        slot is in its eligibility set at commit time."""
         ...
 
     async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool: ...
@@ -83,6 +100,14 @@ class SurveyRepository(Protocol):
     async def seal(self, survey_id: str) -> bool:
         """Close for good: erase the key salt, count and drop the markers, drop roster and drafts,
         and rewrite the ballots without slots in random order. False if it was already closed."""
+        ...
+
+    async def live_view(self, survey_id: str) -> LiveView | None: ...
+    async def publish_live(
+        self, survey_id: str, question_ids: Sequence[str], k: int, build: Callable[[LiveStep], str]
+    ) -> int | None:
+        """Publish the next snapshot if the pairwise rule lets anything move (compare-and-swap on the
+        version); the new version, or None."""
         ...
 
     async def live_snapshot(self, survey_id: str) -> LiveSnapshot | None: ...

@@ -35,7 +35,7 @@ from bot.ids import new_survey_id, question_id
 from bot.live import LIVE_REFRESH_SECONDS, LiveResults
 from bot.ports import Clock, SurveyReminders, SurveyRepository
 from bot.results import SurveyResults
-from bot.results_tally import compute, nothing_published, stepped
+from bot.results_tally import compute, final_respondents, nothing_published, stepped
 from bot.rights import Rights
 from bot.timeparse import format_local
 from bot.validation import validate_survey
@@ -236,7 +236,7 @@ class Canvass:
         if survey.closes_at is None or survey.closes_at > self._clock.now():
             await self._repo.set_times(survey.id, survey.opens_at, self._clock.now())
         closed = await self.get(survey.id)
-        log.info("survey %s closed with %s respondents", survey.id, closed.respondents_at_close)
+        log.info("survey %s closed", survey.id)  # no exact count: the k-steps may hide it
         await self.events.publish(SurveyClosed(survey.id))
         return closed
 
@@ -267,11 +267,23 @@ class Canvass:
 
     async def progress(self, survey_id: str) -> Progress:
         survey = await self.get(survey_id)
+        if survey.results_mode is ResultsMode.LIVE:
+            # Live: the count published with the snapshots, so it obeys the same pairwise rule.
+            view = await self._repo.live_view(survey.id)
+            if survey.status is Status.CLOSED:
+                shown = final_respondents(survey, view)
+                return Progress(stepped(shown, survey.k) if shown else None, survey.invited_count, survey.k)
+            return Progress(stepped(view.respondents if view else 0, survey.k), survey.invited_count, survey.k)
         if survey.status is Status.CLOSED:
             count = survey.respondents_at_close or 0
         else:
             count = await self._repo.respondent_count(survey.id)
         return Progress(stepped(count, survey.k), survey.invited_count, survey.k)
+
+    async def published_respondents(self, survey: Survey) -> int | None:
+        """What a closed survey may say about how many answered (None: fewer than k)."""
+        view = await self._repo.live_view(survey.id) if survey.results_mode is ResultsMode.LIVE else None
+        return final_respondents(survey, view)
 
     # -- results ---------------------------------------------------------------------------------
 
@@ -287,9 +299,9 @@ class Canvass:
         if survey.status is Status.CLOSED:
             return await compute(self._repo, survey, self._clock.now())
         if survey.results_mode is ResultsMode.LIVE:
-            snapshot = await self._repo.live_snapshot(survey.id)
-            if snapshot is not None and snapshot.payload is not None:
-                return results_codec.loads(snapshot.payload)
+            view = await self._repo.live_view(survey.id)
+            if view is not None and view.payload is not None:
+                return results_codec.loads(view.payload)
             return nothing_published(survey, self._clock.now())
         raise SurveyNotOpen(
             f"Results of {survey.id} are shown after it closes ({format_local(survey.closes_at, survey.timezone)})."

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain import Status
 from bot.ports import BallotWrite, SubmitOutcome
 from storage.eligibility import eligible_keys
-from storage.tables import BallotRow, DraftRow, LiveResultRow, RespondedRow, SurveyRow
+from storage.tables import BallotRow, DraftRow, RespondedRow, SurveyRow
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ surveys = SurveyRow.__table__  # type: ignore[attr-defined]
 ballots = BallotRow.__table__  # type: ignore[attr-defined]
 responded = RespondedRow.__table__  # type: ignore[attr-defined]
 drafts = DraftRow.__table__  # type: ignore[attr-defined]
-live = LiveResultRow.__table__  # type: ignore[attr-defined]
 
 MAX_BATCH = 200
 
@@ -40,7 +39,6 @@ class Submission:
     ballots: Sequence[BallotWrite]
     marker_slot: bytes
     draft_slot: bytes | None
-    count_live: bool
     done: asyncio.Future[SubmitOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -124,7 +122,6 @@ class BallotWriter:
         draft_keys = {(s.survey_id, s.draft_slot) for s in accepted if s.draft_slot is not None}
         if draft_keys:
             await conn.execute(delete(drafts).where(tuple_(drafts.c.survey_id, drafts.c.slot).in_(draft_keys)))
-        live_since = await self._count_live(conn, accepted, new_markers)
         outcomes = []
         claimed: set[tuple[str, bytes]] = set()
         for submission in batch:
@@ -137,7 +134,7 @@ class BallotWriter:
                 continue
             new = key in new_markers and key not in claimed
             claimed.add(key)
-            outcomes.append(SubmitOutcome(True, new, live_since.get(submission.survey_id) if new else None))
+            outcomes.append(SubmitOutcome(True, new))
         return outcomes
 
     async def _mark_responded(self, conn: AsyncConnection, accepted: list[Submission]) -> set[tuple[str, bytes]]:
@@ -152,20 +149,3 @@ class BallotWriter:
             .returning(responded.c.survey_id, responded.c.slot)
         )
         return {(sid, bytes(slot)) for sid, slot in result}
-
-    async def _count_live(
-        self, conn: AsyncConnection, accepted: list[Submission], new_markers: set[tuple[str, bytes]]
-    ) -> dict[str, int]:
-        """Add the batch's new respondents to each live survey's counter; returns the new counters."""
-        counts: dict[str, int] = {}
-        for submission in accepted:
-            if submission.count_live and (submission.survey_id, submission.marker_slot) in new_markers:
-                counts[submission.survey_id] = counts.get(submission.survey_id, 0) + 1
-        since: dict[str, int] = {}
-        for survey_id, added in counts.items():
-            stmt = self._insert(live).values(survey_id=survey_id, submissions_since=added)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["survey_id"], set_={"submissions_since": live.c.submissions_since + added}
-            ).returning(live.c.submissions_since)
-            since[survey_id] = int((await conn.execute(stmt)).scalar_one())
-        return since

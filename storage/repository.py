@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain import Participant, Question, QuestionKind, ResultsMode, Status, Survey, Target
 from bot.errors import NotFound
-from bot.ports import BallotWrite, LiveSnapshot, SubmitOutcome
+from bot.ports import BallotWrite, LiveSnapshot, LiveStep, LiveView, SubmitOutcome
 from storage import eligibility
 from storage.ballot_writer import BallotWriter, Submission
 from storage.eligibility import EligibilityStore
 from storage.engine import create_read_engine
+from storage.live_store import LiveStore, freeze_at_close
 from storage.tables import (
     BallotRow,
     DraftRow,
@@ -47,7 +48,7 @@ state = StateRow.__table__  # type: ignore[attr-defined]
 seen = SeenEventRow.__table__  # type: ignore[attr-defined]
 
 # Tables that held slots or participant ids, rewritten into fresh files after a close on PostgreSQL.
-SCRUBBED_TABLES = ("ballots", "responded", "drafts", "roster", "eligible")
+SCRUBBED_TABLES = ("ballots", "responded", "drafts", "roster", "eligible", "published_ballots")
 
 
 def to_db_time(moment: datetime | None) -> datetime | None:
@@ -76,6 +77,7 @@ class SqlRepository:
         self._read_engine = create_read_engine(engine.url.render_as_string(hide_password=False))
         self.reader = self._read_engine or engine
         self._eligibility = EligibilityStore(engine, self._insert)
+        self._live = LiveStore(engine, self._insert)
 
     async def dispose(self) -> None:
         if self._read_engine is not None:
@@ -281,6 +283,16 @@ class SqlRepository:
     async def is_eligible(self, survey_id: str, slot: bytes) -> bool:
         return await self._eligibility.is_eligible(survey_id, slot)
 
+    # -- live snapshots (storage/live_store.py, owned by the core) --------------------------------
+
+    async def live_view(self, survey_id: str) -> LiveView | None:
+        return await self._live.view(survey_id)
+
+    async def publish_live(
+        self, survey_id: str, question_ids: Sequence[str], k: int, build: Callable[[LiveStep], str]
+    ) -> int | None:
+        return await self._live.publish(survey_id, question_ids, k, build)
+
     # -- answering -------------------------------------------------------------------------------
 
     async def _is_open(self, conn: AsyncConnection, survey_id: str) -> bool:
@@ -296,9 +308,8 @@ class SqlRepository:
         ballots_: Sequence[BallotWrite],
         marker_slot: bytes,
         draft_slot: bytes | None,
-        count_live: bool = False,
     ) -> SubmitOutcome:
-        return await self._writer.submit(Submission(survey_id, ballots_, marker_slot, draft_slot, count_live))
+        return await self._writer.submit(Submission(survey_id, ballots_, marker_slot, draft_slot))
 
     async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool:
         async with self.engine.begin() as conn:
@@ -355,6 +366,11 @@ class SqlRepository:
                 )
             )
             question_ids = select(questions.c.id).where(questions.c.survey_id == survey_id).scalar_subquery()
+            # -- core (issue 10): before the ballots lose their slots, settle what the final output of
+            # a live survey may show, and erase the live per-ballot history.
+            k = int(await conn.scalar(select(surveys.c.k).where(surveys.c.id == survey_id)) or 0)
+            qids = list(await conn.scalars(select(questions.c.id).where(questions.c.survey_id == survey_id)))
+            await freeze_at_close(conn, survey_id, qids, k, self.dialect == "postgresql")
             rows = [
                 {"question_id": qid, "answer": answer}
                 for qid, answer in await conn.execute(

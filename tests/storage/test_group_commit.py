@@ -98,19 +98,6 @@ async def test_a_broken_submission_fails_alone(service: Canvass, repository: Sql
     assert await repository.respondent_count(survey_id) == 5
 
 
-async def test_live_counter_advances_once_per_new_respondent(service: Canvass, repository: SqlRepository) -> None:
-    survey_id, qid = await open_poll(service, ResultsMode.LIVE)
-    voters = [Participant("console", f"v{i}") for i in range(2)]
-    await asyncio.gather(*(service.submit(v, survey_id, {qid: 0}) for v in voters))
-    await asyncio.gather(*(service.submit(v, survey_id, {qid: 1}) for v in voters))  # changes: no step
-    snapshot = await repository.live_snapshot(survey_id)
-    assert snapshot is not None and snapshot.submissions_since == 2 and snapshot.payload is None
-    await service.submit(Participant("console", "third"), survey_id, {qid: 2})
-    await service.settle()
-    snapshot = await repository.live_snapshot(survey_id)
-    assert snapshot is not None and snapshot.submissions_since == 0 and snapshot.payload is not None
-
-
 @pytest.fixture(autouse=True)
 def _quiet_batch_warning(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("ERROR", logger="storage.ballot_writer")
