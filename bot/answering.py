@@ -106,12 +106,15 @@ class Answering:
             anonymity.responded_slot(key, participant),
             # A one-question poll has no drafts: skip the delete on the hot path.
             None if survey.is_poll else anonymity.draft_slot(key, participant),
+            count_live=live,
         )
         if not outcome.invited:
             raise NotInvited(survey.title)
         if not outcome.accepted:
             raise await self._refused(survey.id)
-        if live:  # whether anything may be published is decided in the database
+        # k submissions since the last snapshot are worth a refresh; whether anything may be published
+        # is decided in the database (storage/live_store.py).
+        if live and outcome.live_since is not None and outcome.live_since >= survey.k:
             self._on_live_step(survey)
         return Receipt(survey.id, valid, changed=not outcome.new_respondent, title=survey.title)
 

@@ -39,6 +39,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 
 def _cmd_survey(args: argparse.Namespace) -> None:
+    from bot.anonymity import free_text_preview
     from bot.clock import SystemClock
     from bot.survey_file import load_survey_file
 
@@ -46,6 +47,9 @@ def _cmd_survey(args: argparse.Namespace) -> None:
     spec = load_survey_file(Path(args.file), config.canvass.timezone, config.canvass.default_k, SystemClock().now())
     if args.action == "validate":
         print(f"OK: “{spec.title}”, {len(spec.questions)} questions, {len(spec.reminders)} reminders.")
+        warning = free_text_preview(spec.questions)
+        if warning:
+            print(warning)
         return
 
     async def create() -> None:
@@ -55,6 +59,9 @@ def _cmd_survey(args: argparse.Namespace) -> None:
         try:
             survey = await core.service.create_survey(None, spec)
             print(f"Created “{survey.title}” [{survey.id}], status {survey.status}. The running bot opens it on time.")
+            warning = free_text_preview(survey.questions)
+            if warning:
+                print(warning)
         finally:
             await core.close()
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import commands as c
+from bot.anonymity import free_text_preview
 from bot.delivery import Delivery
 from bot.domain import (
     Actor,
@@ -134,12 +135,16 @@ class CommandHandler:
 
     async def _create_and_maybe_open(self, actor: Actor, spec: SurveySpec) -> Reply:
         survey = await self.service.create_survey(actor, spec)
+        warning = free_text_preview(survey.questions)
+        after = f"\n{warning}" if warning else ""
         if survey.status is Status.DRAFT:
             survey = await self.delivery.open(actor, survey.id)
-            return Reply(f"Opened “{survey.title}” [{survey.id}]{_closing(survey.closes_at, survey.timezone)}.")
+            return Reply(
+                f"Opened “{survey.title}” [{survey.id}]{_closing(survey.closes_at, survey.timezone)}.{after}"
+            )
         return Reply(
             f"Scheduled “{survey.title}” [{survey.id}] to open {format_local(survey.opens_at, survey.timezone)}"
-            f"{_closing(survey.closes_at, survey.timezone)}."
+            f"{_closing(survey.closes_at, survey.timezone)}.{after}"
         )
 
     async def _list(self, actor: Actor) -> Reply:

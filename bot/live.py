@@ -66,8 +66,15 @@ class LiveResults:
     async def refresh(self, survey: Survey) -> int | None:
         """One attempt to publish; the new version, or None if the rule lets nothing move yet or
         another refresher (here or on another replica) published first."""
+        hint = await self._repo.live_snapshot(survey.id)
+        consumed = hint.submissions_since if hint else 0
+        if consumed < survey.k:
+            return None  # another refresh already covered these submissions
         build = partial(self._build, survey)
-        return await self._repo.publish_live(survey.id, [q.id for q in survey.questions], survey.k, build)
+        version = await self._repo.publish_live(survey.id, [q.id for q in survey.questions], survey.k, build)
+        if version is not None:
+            await self._repo.consume_live_hint(survey.id, consumed)
+        return version
 
     def _build(self, survey: Survey, step: LiveStep) -> str:
         now = self._clock.now()

@@ -28,6 +28,7 @@ class BallotWrite:
 class SubmitOutcome:
     accepted: bool  # False when the survey was not open, or the voter not invited, inside the transaction
     new_respondent: bool
+    live_since: int | None = None  # live surveys: submissions since the last publication (a refresh hint)
     invited: bool = True  # False when the voter's slot is not in the survey's eligibility set
 
 
@@ -86,9 +87,11 @@ class SurveyRepository(Protocol):
         ballots: Sequence[BallotWrite],
         marker_slot: bytes,
         draft_slot: bytes | None,
+        count_live: bool = False,
     ) -> SubmitOutcome:
         """Store one person's ballots and responded marker, only if the survey is open and the marker
-        slot is in its eligibility set at commit time."""
+        slot is in its eligibility set at commit time. With count_live, the submission also advances the
+        live-refresh counter (a hint only)."""
         ...
 
     async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool: ...
@@ -110,6 +113,9 @@ class SurveyRepository(Protocol):
         version); the new version, or None."""
         ...
 
+    async def consume_live_hint(self, survey_id: str, consumed: int) -> None:
+        """Subtract the submissions a published snapshot covered from the refresh counter."""
+        ...
     async def live_snapshot(self, survey_id: str) -> LiveSnapshot | None: ...
     async def store_live_snapshot(self, survey_id: str, payload: str, consumed: int) -> None:
         """Publish a snapshot that accounts for `consumed` new ballots (later ones keep counting)."""

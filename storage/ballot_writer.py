@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.domain import Status
 from bot.ports import BallotWrite, SubmitOutcome
 from storage.eligibility import eligible_keys
-from storage.tables import BallotRow, DraftRow, RespondedRow, SurveyRow
+from storage.tables import BallotRow, DraftRow, LiveResultRow, RespondedRow, SurveyRow
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ surveys = SurveyRow.__table__  # type: ignore[attr-defined]
 ballots = BallotRow.__table__  # type: ignore[attr-defined]
 responded = RespondedRow.__table__  # type: ignore[attr-defined]
 drafts = DraftRow.__table__  # type: ignore[attr-defined]
+live = LiveResultRow.__table__  # type: ignore[attr-defined]
 
 MAX_BATCH = 200
 
@@ -39,6 +40,7 @@ class Submission:
     ballots: Sequence[BallotWrite]
     marker_slot: bytes
     draft_slot: bytes | None
+    count_live: bool
     done: asyncio.Future[SubmitOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -119,6 +121,7 @@ class BallotWriter:
         if cleared:
             await conn.execute(delete(ballots).where(tuple_(ballots.c.question_id, ballots.c.slot).in_(cleared)))
         new_markers = await self._mark_responded(conn, accepted)
+        live_since = await self._count_live(conn, accepted)
         draft_keys = {(s.survey_id, s.draft_slot) for s in accepted if s.draft_slot is not None}
         if draft_keys:
             await conn.execute(delete(drafts).where(tuple_(drafts.c.survey_id, drafts.c.slot).in_(draft_keys)))
@@ -134,7 +137,7 @@ class BallotWriter:
                 continue
             new = key in new_markers and key not in claimed
             claimed.add(key)
-            outcomes.append(SubmitOutcome(True, new))
+            outcomes.append(SubmitOutcome(True, new, live_since.get(submission.survey_id)))
         return outcomes
 
     async def _mark_responded(self, conn: AsyncConnection, accepted: list[Submission]) -> set[tuple[str, bytes]]:
@@ -149,3 +152,20 @@ class BallotWriter:
             .returning(responded.c.survey_id, responded.c.slot)
         )
         return {(sid, bytes(slot)) for sid, slot in result}
+
+    async def _count_live(self, conn: AsyncConnection, accepted: list[Submission]) -> dict[str, int]:
+        """Count the batch's submissions to each live survey (new or changed answers alike) and return
+        the counters. Only a hint of when a refresh may publish: what may be published is decided by
+        storage/live_store.py, so counting a change of mind here cannot leak it."""
+        counts: dict[str, int] = {}
+        for submission in accepted:
+            if submission.count_live:
+                counts[submission.survey_id] = counts.get(submission.survey_id, 0) + 1
+        since: dict[str, int] = {}
+        for survey_id, added in counts.items():
+            stmt = self._insert(live).values(survey_id=survey_id, submissions_since=added)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["survey_id"], set_={"submissions_since": live.c.submissions_since + added}
+            ).returning(live.c.submissions_since)
+            since[survey_id] = int((await conn.execute(stmt)).scalar_one())
+        return since

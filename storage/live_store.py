@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.ports import LiveStep, LiveView
-from storage.tables import BallotRow, LiveSnapshotRow, PublishedBallotRow, RespondedRow
+from storage.tables import BallotRow, LiveResultRow, LiveSnapshotRow, PublishedBallotRow, RespondedRow
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ ballots = BallotRow.__table__  # type: ignore[attr-defined]
 responded = RespondedRow.__table__  # type: ignore[attr-defined]
 snapshots = LiveSnapshotRow.__table__  # type: ignore[attr-defined]
 published = PublishedBallotRow.__table__  # type: ignore[attr-defined]
+hints = LiveResultRow.__table__  # type: ignore[attr-defined]  # the refresh counter (a hint only)
 
 State = dict[bytes, str]  # slot -> canonical answer; absent: no answer
 
@@ -91,13 +92,22 @@ def _locked(query: Any, postgres: bool) -> Any:
 
 
 class LiveStore:
-    def __init__(self, engine: AsyncEngine, insert_: Callable[..., Any]) -> None:
+    def __init__(self, engine: AsyncEngine, insert_: Callable[..., Any], reader: AsyncEngine | None = None) -> None:
         self.engine = engine
+        self._reader = reader or engine
         self._insert = insert_
         self._postgres = engine.dialect.name == "postgresql"
 
+    async def consume_hint(self, survey_id: str, consumed: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(hints)
+                .where(hints.c.survey_id == survey_id)
+                .values(submissions_since=hints.c.submissions_since - consumed)
+            )
+
     async def view(self, survey_id: str) -> LiveView | None:
-        async with self.engine.connect() as conn:
+        async with self._reader.connect() as conn:
             row = (await conn.execute(select(snapshots).where(snapshots.c.survey_id == survey_id))).first()
         if row is None:
             return None

@@ -77,7 +77,7 @@ class SqlRepository:
         self._read_engine = create_read_engine(engine.url.render_as_string(hide_password=False))
         self.reader = self._read_engine or engine
         self._eligibility = EligibilityStore(engine, self._insert)
-        self._live = LiveStore(engine, self._insert)
+        self._live = LiveStore(engine, self._insert, self.reader)
 
     async def dispose(self) -> None:
         if self._read_engine is not None:
@@ -293,6 +293,9 @@ class SqlRepository:
     ) -> int | None:
         return await self._live.publish(survey_id, question_ids, k, build)
 
+    async def consume_live_hint(self, survey_id: str, consumed: int) -> None:
+        await self._live.consume_hint(survey_id, consumed)
+
     # -- answering -------------------------------------------------------------------------------
 
     async def _is_open(self, conn: AsyncConnection, survey_id: str) -> bool:
@@ -308,8 +311,9 @@ class SqlRepository:
         ballots_: Sequence[BallotWrite],
         marker_slot: bytes,
         draft_slot: bytes | None,
+        count_live: bool = False,
     ) -> SubmitOutcome:
-        return await self._writer.submit(Submission(survey_id, ballots_, marker_slot, draft_slot))
+        return await self._writer.submit(Submission(survey_id, ballots_, marker_slot, draft_slot, count_live))
 
     async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool:
         async with self.engine.begin() as conn:

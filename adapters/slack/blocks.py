@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters.slack import ids
-from bot.anonymity import notice
+from bot.anonymity import survey_notice
 from bot.domain import QuestionKind, ResultsMode, Status, Survey
 from bot.results import SurveyResults
 from bot.service import Progress
@@ -163,7 +163,7 @@ def poll_message(survey: Survey, progress: Progress, live: SurveyResults | None)
         blocks.extend(_answer_blocks(survey))
         blocks.append(context("Your answer goes only to Canvass; nobody in the channel sees it."))
     blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
-    blocks.append(context(esc(notice(survey.k))))
+    blocks.append(context(esc(survey_notice(survey))))
     if live is not None and not live.hidden:
         blocks.append(section("*Live results*"))
         blocks.extend(code_sections(survey_table(live)))
@@ -187,7 +187,7 @@ def survey_announcement(survey: Survey, progress: Progress) -> tuple[str, list[B
             context("Each participant got a direct message with a Start button. Answers are private.")
         )
     blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
-    blocks.append(context(esc(notice(survey.k))))
+    blocks.append(context(esc(survey_notice(survey))))
     return f"Survey: {survey.title}", blocks
 
 
@@ -214,7 +214,7 @@ def invitation(survey: Survey) -> tuple[str, list[Block]]:
             f"{_deadline(survey)} · You can save a draft and come back, and change your answers until close."
         )
     )
-    blocks.append(context(esc(notice(survey.k))))
+    blocks.append(context(esc(survey_notice(survey))))
     return f"You are invited to answer “{survey.title}”", blocks
 
 

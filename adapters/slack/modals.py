@@ -9,7 +9,7 @@ from typing import Any
 
 from adapters.slack import ids
 from adapters.slack.blocks import Block, context, esc, input_block, multi_picker, option, plain, section
-from bot.anonymity import notice
+from bot.anonymity import survey_notice
 from bot.domain import Answer, Question, QuestionKind, Survey
 from bot.limits import MAX_TEXT_ANSWER_CHARS
 
@@ -177,7 +177,7 @@ def answer_modal(
         if survey.description:
             head += f"\n{esc(survey.description)}"
         blocks.append(section(head))
-    blocks.append(context(esc(notice(survey.k))))
+    blocks.append(context(esc(survey_notice(survey))))
     if answered_before:
         blocks.append(
             context("You have answered already: submitting again replaces your answers (until close).")
