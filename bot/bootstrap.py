@@ -15,12 +15,13 @@ from typing import Any
 
 from bot.clock import SystemClock
 from bot.command_handler import CommandHandler
-from bot.config import Config, master_secret
+from bot.config import Config, MasterSecret, ensure_data_dir, load_master_secret, secret_warning
 from bot.delivery import Delivery, Messengers
+from bot.metrics_server import MetricsServer
 from bot.ports import ChartRenderer, Clock, PlatformAdapter, ReminderBook, ReplicaLock, StateStore
 from bot.ratelimit import RateLimiter
 from bot.scheduling.book import Reminders
-from bot.scheduling.engine import SchedulingEngine
+from bot.scheduling.engine import SchedulingEngine, replica_name
 from bot.scheduling.ports import JobScheduler
 from bot.scheduling.timers import APSchedulerJobs
 from bot.service import Canvass
@@ -44,6 +45,7 @@ class Core:
     background: list[Any] = field(default_factory=list)  # things with an async stop()
     # name -> a lock that keeps that work on one replica (PostgreSQL advisory lock; granted on SQLite)
     replica_lock: Callable[[str], ReplicaLock] | None = None
+    secret: MasterSecret | None = None  # where the master secret came from (for the start-up warning)
 
     async def close(self) -> None:
         await self.service.settle()
@@ -77,13 +79,16 @@ async def build_core(
     migrate = importlib.import_module("storage.migrate")
     engine_module = importlib.import_module("storage.engine")
     repository_module = importlib.import_module("storage.repository")
-    config.data_path.mkdir(parents=True, exist_ok=True)
+    secret = load_master_secret(config)  # a bad secret_file stops us before the database is touched
+    ensure_data_dir(config)
     url = config.database_url
+    # Unreachable: retried with backoff, then one line naming the URL (no password) and the error.
+    await engine_module.wait_for_database(url, config.database.connect_timeout_seconds)
     await migrate.upgrade_async(url)
     engine = engine_module.create_engine(url)
     repository = repository_module.SqlRepository(engine)
     clock = clock or SystemClock()
-    service = Canvass(repository, clock, master_secret(config), config.organisers)
+    service = Canvass(repository, clock, secret.value, config.organisers)
     if renderer is None and with_charts:
         renderer = load_renderer(config)
     messengers = Messengers()
@@ -92,6 +97,7 @@ async def build_core(
     store = importlib.import_module("storage.reminders").SqlReminderStore(engine)
     book = Reminders(store, service, clock)  # subscribes before the engine: it updates rows the engine reads
     service.use_reminders(book)
+    owner = owner or replica_name()
     scheduler = SchedulingEngine(
         delivery,
         store,
@@ -101,6 +107,7 @@ async def build_core(
         owner=owner,
         sweep_seconds=config.scheduler.sweep_seconds,
         lease_seconds=config.scheduler.lease_seconds,
+        changes=importlib.import_module("storage.changes").change_feed(engine, owner),
     )
     reminders = reminders or book
     commands = CommandHandler(delivery, clock, config.canvass.timezone, config.canvass.default_k, reminders)
@@ -108,7 +115,8 @@ async def build_core(
     locks = importlib.import_module("storage.locks")
     return Core(
         config, clock, service, delivery, commands, state, repository, renderer, messengers,
-        scheduler=scheduler, reminders=reminders, replica_lock=lambda name: locks.replica_lock(url, name)
+        scheduler=scheduler, reminders=reminders, replica_lock=lambda name: locks.replica_lock(url, name),
+        secret=secret,
     )
 
 
@@ -125,9 +133,31 @@ def enabled_platforms(config: Config) -> list[str]:
     return platforms or ["console"]
 
 
+def start_warnings(core: Core) -> list[str]:
+    """What the operator should fix, logged once at start (one WARNING line each)."""
+    warning = secret_warning(core.secret) if core.secret is not None else None
+    return [warning] if warning else []
+
+
 async def run(config: Config) -> None:
     core = await build_core(config)
+    for warning in start_warnings(core):
+        log.warning("%s", warning)
     adapters = [load_adapter(name, core) for name in enabled_platforms(config)]
+    metrics: MetricsServer | None = None
+    if config.metrics.enabled:
+        metrics = MetricsServer(config.metrics.host, config.metrics.port)
+        metrics.platforms = [a.platform for a in adapters]
+        for adapter in adapters:
+            # An adapter may bring its own counters (Slack's refused requests, rate-limit waits).
+            registry = getattr(getattr(adapter, "metrics", None), "registry", None)
+            if registry is not None:
+                metrics.add(registry)
+        try:
+            await metrics.start()
+        except BaseException:
+            await core.close()
+            raise
     log.info("canvass running on %s", ", ".join(a.platform for a in adapters))
     tasks = [asyncio.create_task(adapter.run(), name=f"adapter-{adapter.platform}") for adapter in adapters]
     try:
@@ -142,4 +172,6 @@ async def run(config: Config) -> None:
             await adapter.stop()
         for task in tasks:
             task.cancel()
+        if metrics is not None:
+            await metrics.stop()
         await core.close()

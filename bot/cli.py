@@ -11,9 +11,11 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import Config, load_config
-from bot.errors import CanvassError
+from bot.errors import CanvassError, ConfigError, InvalidInput
 
-EXIT_USAGE = 2
+EXIT_FAILED = 1  # the command was understood but did nothing (closed already, not found, refused)
+EXIT_USAGE = 2  # bad config, bad arguments, or nothing to run on
+NO_PLATFORM = "no platform configured; set [slack] or [matrix], or run with -it for the console"
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -24,10 +26,16 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _cmd_run(args: argparse.Namespace) -> None:
-    from bot.bootstrap import run
+    from bot.bootstrap import enabled_platforms, run
 
     config = _config(args)
-    logging.basicConfig(level=config.canvass.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if enabled_platforms(config) == ["console"] and not sys.stdin.isatty():
+        # `docker run` without -it: the console would read a closed stdin and exit 0, as if all was well.
+        print(NO_PLATFORM, file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+    logging.basicConfig(
+        level=config.canvass.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     asyncio.run(run(config))
 
 
@@ -41,15 +49,23 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 def _cmd_survey(args: argparse.Namespace) -> None:
     from bot.anonymity import free_text_preview
     from bot.clock import SystemClock
-    from bot.survey_file import load_survey_file
+    from bot.survey_file import SurveyFileError, check_survey_file
+    from bot.timeparse import format_local
 
     config = _config(args)
-    spec = load_survey_file(Path(args.file), config.canvass.timezone, config.canvass.default_k, SystemClock().now())
+    try:
+        checked = check_survey_file(Path(args.file), config.canvass.timezone, config.canvass.default_k,
+                                    SystemClock().now())  # fmt: skip
+    except SurveyFileError as error:
+        raise CanvassError(f"{args.file}: {error}") from None
+    for warning in checked.warnings:
+        print(f"canvass: {args.file}: warning: {warning}", file=sys.stderr)
+    spec = checked.spec
     if args.action == "validate":
         print(f"OK: “{spec.title}”, {len(spec.questions)} questions, {len(spec.reminders)} reminders.")
-        warning = free_text_preview(spec.questions)
-        if warning:
-            print(warning)
+        preview = free_text_preview(spec.questions)
+        if preview:
+            print(preview)
         return
 
     async def create() -> None:
@@ -58,10 +74,14 @@ def _cmd_survey(args: argparse.Namespace) -> None:
         core = await build_core(config, with_charts=False)
         try:
             survey = await core.service.create_survey(None, spec)
-            print(f"Created “{survey.title}” [{survey.id}], status {survey.status}. The running bot opens it on time.")
-            warning = free_text_preview(survey.questions)
-            if warning:
-                print(warning)
+            if survey.opens_at is None:
+                when = f"It stays a draft until an organiser opens it (`open {survey.id}` in chat)."
+            else:
+                when = f"The running bot opens it {format_local(survey.opens_at, survey.timezone)}."
+            print(f"Created “{survey.title}” [{survey.id}], status {survey.status}. {when}")
+            preview = free_text_preview(survey.questions)
+            if preview:
+                print(preview)
         finally:
             await core.close()
 
@@ -110,20 +130,42 @@ def _cmd_results(args: argparse.Namespace) -> None:
 
 def _cmd_schedule(args: argparse.Namespace) -> None:
     """`canvass close|extend|remind`: the chat commands, run by the operator on the shared database.
-    The running bot picks the change up at its next sweep and does the posting (results, notices)."""
+    The running bot hears of the change at once (storage.changes) and does the posting (results, notices)."""
     import shlex
 
-    from bot.commands import parse_command
+    from bot.commands import CloseSurvey, Extend, parse_command
+    from bot.domain import Status
+    from bot.timeparse import format_local, parse_time
 
     config = _config(args)
     words = [args.command, args.id, *args.rest]
-    command = parse_command(shlex.join(words))
+    try:
+        command = parse_command(shlex.join(words))
+    except InvalidInput as error:
+        # The chat's usage error ends with the whole chat help; here the first paragraph says it all.
+        problem = str(error).split("\n\n", 1)[0]
+        raise UsageError(f"{problem} See `canvass {args.command} --help`.") from None
 
     async def execute() -> str:
         from bot.bootstrap import build_core
 
         core = await build_core(config, with_charts=False)
         try:
+            # The service treats these as no-ops for the system (a second closer, a replayed change);
+            # the operator is told that nothing happened instead, with a non-zero status.
+            if isinstance(command, CloseSurvey):
+                survey = await core.service.get(command.survey_id)
+                if survey.status is Status.CLOSED:
+                    raise CanvassError(f"Survey {survey.id} is already closed; nothing was done.")
+            if isinstance(command, Extend):
+                survey = await core.service.get(command.survey_id)
+                if survey.status is not Status.CLOSED and survey.closes_at is not None:
+                    closes = parse_time(command.when, survey.timezone, core.clock.now())
+                    if closes == survey.closes_at:
+                        raise CanvassError(
+                            f"Survey {survey.id} already closes {format_local(closes, survey.timezone)}; "
+                            "nothing was done."
+                        )
             return (await core.commands.schedule(None, command)).text
         finally:
             await core.close()
@@ -132,12 +174,38 @@ def _cmd_schedule(args: argparse.Namespace) -> None:
 
 
 def _cmd_db(args: argparse.Namespace) -> None:
+    from bot.config import ensure_data_dir
+    from storage.engine import wait_for_database
     from storage.migrate import upgrade
 
     config = _config(args)
-    config.data_path.mkdir(parents=True, exist_ok=True)
+    ensure_data_dir(config)
+    asyncio.run(wait_for_database(config.database_url, config.database.connect_timeout_seconds))
     upgrade(config.database_url)
     print("Database schema is up to date.")
+
+
+def _cmd_health(args: argparse.Namespace) -> None:
+    """For Docker's HEALTHCHECK: asks the running bot's metrics listener for /healthz."""
+    import urllib.error
+    import urllib.request
+
+    config = _config(args)
+    if not config.metrics.enabled:
+        raise ConfigError("config: [metrics] enabled is false, so there is no health endpoint to ask")
+    host = "127.0.0.1" if config.metrics.host in ("0.0.0.0", "::", "") else config.metrics.host
+    url = f"http://{host}:{config.metrics.port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=args.timeout) as response:
+            if response.status == 200:
+                print(f"healthy ({url})")
+                return
+            raise CanvassError(f"unhealthy: {url} answered {response.status}")
+    except urllib.error.HTTPError as error:
+        raise CanvassError(f"unhealthy: {url} answered {error.code}") from None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise CanvassError(f"unhealthy: no answer from {url} ({reason})") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -182,6 +250,10 @@ def parser() -> argparse.ArgumentParser:
     remind.add_argument("rest", nargs=argparse.REMAINDER, metavar="ACTION", help="list | add ... | cancel N")
     remind.set_defaults(handler=_cmd_schedule)
 
+    health = sub.add_parser("health", help="ask the running bot's health endpoint (for Docker's HEALTHCHECK)")
+    health.add_argument("--timeout", type=float, default=3.0, help="seconds to wait (default 3)")
+    health.set_defaults(handler=_cmd_health)
+
     roster = sub.add_parser(
         "roster",
         help="list a survey's invited people, or add people to it (they may answer at once)",
@@ -197,13 +269,20 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+class UsageError(CanvassError):
+    """Arguments the command cannot take: exit status 2, like argparse's own."""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         args.handler(args)
+    except (ConfigError, UsageError) as error:  # the operator's to fix before anything can run
+        print(f"canvass: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except CanvassError as error:
         print(f"canvass: {error}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
     return 0

@@ -63,8 +63,8 @@ class CommandHandler:
         match command:
             case c.Poll():
                 return await self._poll(actor, target, command)
-            case c.SurveyFromToml(toml=toml):
-                spec = parse_survey(toml, self.default_zone, self.default_k, self.clock.now())
+            case c.SurveyFromToml(toml=toml, first_line=first_line):
+                spec = parse_survey(toml, self.default_zone, self.default_k, self.clock.now(), first_line=first_line)
                 if not spec.targets:
                     spec = _with_target(spec, target)
                 return await self._create_and_maybe_open(actor, spec)

@@ -51,6 +51,7 @@ class Poll:
 @dataclass(frozen=True)
 class SurveyFromToml:
     toml: str
+    first_line: int = 1  # the line of the message (as typed, `survey` on line 1) where the TOML starts
 
 
 @dataclass(frozen=True)
@@ -261,11 +262,12 @@ def parse_command(text: str) -> Command:
     """Parse what follows the command prefix."""
     head, _, body = text.strip().partition("\n")
     if head.strip().lower() == "survey" or head.strip().lower().startswith("survey "):
-        toml = (head.strip()[len("survey") :] + "\n" + body).strip()
-        toml = toml.removeprefix("```toml").removeprefix("```").removesuffix("```").strip()
+        source = head.strip()[len("survey") :] + "\n" + body
+        start = source.lstrip().removeprefix("```toml").removeprefix("```").lstrip()
+        toml = start.rstrip().removesuffix("```").strip()
         if not toml:
             raise _usage("`survey` needs the survey in TOML on the following lines.")
-        return SurveyFromToml(toml)
+        return SurveyFromToml(toml, first_line=1 + source[: len(source) - len(start)].count("\n"))
     try:
         words = shlex.split(text.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'"))
     except ValueError as error:

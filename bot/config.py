@@ -27,11 +27,13 @@ class CoreConfig:
     organisers: list[str] = field(default_factory=lambda: ["console:organiser"])
     log_level: str = "INFO"
     secret: str = ""  # better in CANVASS_SECRET
+    secret_file: str = ""  # or CANVASS_SECRET_FILE: a file outside data_dir holding the secret
 
 
 @dataclass(frozen=True)
 class DatabaseConfig:
     url: str = ""  # empty: SQLite file in data_dir
+    connect_timeout_seconds: float = 30.0  # an unreachable database is retried with backoff this long
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,16 @@ class ChartsConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    """The operator's own listener: /metrics (Prometheus) and /healthz, in every mode. Loopback by
+    default: the counters are the operator's, never the participants' or the public's."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 9464
+
+
+@dataclass(frozen=True)
 class Config:
     canvass: CoreConfig = field(default_factory=CoreConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -87,6 +99,7 @@ class Config:
     matrix: MatrixConfig = field(default_factory=MatrixConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     charts: ChartsConfig = field(default_factory=ChartsConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
 
     @property
     def data_path(self) -> Path:
@@ -103,6 +116,7 @@ class Config:
 
 ENV_SECRETS = {
     "CANVASS_SECRET": ("canvass", "secret"),
+    "CANVASS_SECRET_FILE": ("canvass", "secret_file"),
     "SLACK_BOT_TOKEN": ("slack", "bot_token"),
     "SLACK_APP_TOKEN": ("slack", "app_token"),
     "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
@@ -143,6 +157,26 @@ def _section(cls: type, name: str, raw: Any) -> Any:
     return cls(**{key: _check_value(name, key, value, hints[key]) for key, value in raw.items()})
 
 
+DATABASES = ("sqlite", "postgresql", "postgres")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _check_database_url(url: str) -> None:
+    """Only the scheme is judged here (the URL may hold a password, so it is never echoed)."""
+    if not url:
+        return
+    scheme, separator, _rest = url.partition("://")
+    backend = scheme.split("+", 1)[0].lower()
+    if not separator or not backend:
+        raise ConfigError(
+            "config: [database] url (or DATABASE_URL) is not a URL: use sqlite:///FILE or postgresql://USER@HOST/DB"
+        )
+    if backend not in DATABASES:
+        raise ConfigError(
+            f"config: [database] url (or DATABASE_URL): unsupported database {backend!r}; use sqlite or postgresql"
+        )
+
+
 def _validate(config: Config) -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -170,6 +204,13 @@ def _validate(config: Config) -> None:
                 raise ConfigError(f"config: [matrix] {key} is required when Matrix is enabled")
         if not (config.matrix.access_token or config.matrix.password):
             raise ConfigError("config: [matrix] access_token (or MATRIX_ACCESS_TOKEN) or password is required")
+    if config.canvass.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(f"config: [canvass] log_level must be one of {', '.join(LOG_LEVELS)}")
+    _check_database_url(config.database.url)
+    if config.database.connect_timeout_seconds < 0:
+        raise ConfigError("config: [database] connect_timeout_seconds must be 0 or more")
+    if not 0 <= config.metrics.port <= 65535:
+        raise ConfigError("config: [metrics] port must be between 0 and 65535")
     if config.scheduler.sweep_seconds < 1:
         raise ConfigError("config: [scheduler] sweep_seconds must be at least 1")
     if config.scheduler.lease_seconds < 1:
@@ -203,21 +244,74 @@ def load_config(path: Path | None, environ: dict[str, str] | None = None) -> Con
     return config
 
 
-def master_secret(config: Config) -> bytes:
-    """The HMAC master secret: from config or the environment, else a file in the data directory.
+def ensure_data_dir(config: Config) -> Path:
+    """Create the data directory, or say in one line why it cannot be."""
+    try:
+        config.data_path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"config: [canvass] data_dir (or CANVASS_DATA_DIR) {str(config.data_path)!r} cannot be created "
+            f"({error.strerror})"
+        ) from None
+    return config.data_path
 
-    It never goes into the database: with the database alone, nobody can recompute a slot.
-    """
+
+@dataclass(frozen=True)
+class MasterSecret:
+    value: bytes
+    path: Path | None  # the file it was read from; None when it came from the environment or config
+    in_data_dir: bool  # a backup of the data directory would then hold it beside the database
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _checked(value: bytes, where: str) -> bytes:
+    if len(value) < 16:
+        raise ConfigError(f"config: {where} must be at least 16 characters")
+    return value
+
+
+def load_master_secret(config: Config) -> MasterSecret:
+    """The HMAC master secret: CANVASS_SECRET / [canvass] secret, else [canvass] secret_file, else
+    data_dir/master.key, generated at the first start so that the demo needs no set-up.
+
+    It never goes into the database: with the database alone, nobody can recompute a slot. It belongs
+    outside the data directory too (see `secret_warning`)."""
     if config.canvass.secret:
-        if len(config.canvass.secret) < 16:
-            raise ConfigError("config: CANVASS_SECRET / [canvass] secret must be at least 16 characters")
-        return config.canvass.secret.encode()
+        return MasterSecret(_checked(config.canvass.secret.encode(), "CANVASS_SECRET / [canvass] secret"), None, False)
+    if config.canvass.secret_file:
+        path = Path(config.canvass.secret_file).expanduser()
+        where = f"[canvass] secret_file {str(path)!r}"
+        try:
+            value = path.read_bytes().strip()
+        except FileNotFoundError:
+            raise ConfigError(f"config: {where} does not exist") from None
+        except OSError as error:
+            raise ConfigError(f"config: {where} cannot be read ({error.strerror})") from None
+        return MasterSecret(_checked(value, where), path, _inside(path, config.data_path))
     path = config.data_path / SECRET_FILE
     if path.exists():
-        return path.read_bytes().strip()
-    config.data_path.mkdir(parents=True, exist_ok=True)
+        return MasterSecret(_checked(path.read_bytes().strip(), str(path)), path, True)
+    ensure_data_dir(config)
     secret = secrets.token_hex(32).encode()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(secret)
-    return secret
+    return MasterSecret(secret, path, True)
+
+
+def master_secret(config: Config) -> bytes:
+    return load_master_secret(config).value
+
+
+def secret_warning(secret: MasterSecret) -> str | None:
+    """One line for the operator when the secret sits in the data directory: one backup of that
+    directory, taken while a survey is open, would relink its answers forever."""
+    if not secret.in_data_dir:
+        return None
+    return (
+        f"the master secret is in the data directory ({secret.path}): a backup of that directory relinks "
+        "open surveys; set CANVASS_SECRET or [canvass] secret_file to a file outside it"
+    )

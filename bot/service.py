@@ -236,7 +236,7 @@ class Canvass:
         if survey.closes_at is None or survey.closes_at > self._clock.now():
             await self._repo.set_times(survey.id, survey.opens_at, self._clock.now())
         closed = await self.get(survey.id)
-        log.info("survey %s closed", survey.id)  # no exact count: the k-steps may hide it
+        log.info("survey %s closed", survey.id)  # never the count: below k it is what the k-rule hides
         await self.events.publish(SurveyClosed(survey.id))
         return closed
 

@@ -11,7 +11,7 @@ from bot.results import (
     SurveyResults,
     TextResult,
 )
-from bot.textfmt import display_width, number, pct, status_line
+from bot.textfmt import display_width, hidden_text, number, pct, status_line
 
 MULTI_NOTE = "Respondents could choose more than one option, so the percentages may add up to more than 100%."
 
@@ -62,7 +62,8 @@ def _text_body(q: TextResult) -> str:
 def question_table(q: QuestionResult, results: SurveyResults | None = None) -> str:
     status = f" · {status_line(results)}" if results is not None else ""
     if isinstance(q, HiddenResult):
-        return f"{q.question.number}. {q.question.text}\n{q.reason[0].upper()}{q.reason[1:]}: nothing is shown."
+        reason = hidden_text(q.k, results) if results is not None else q.reason
+        return f"{q.question.number}. {q.question.text}\n{reason[0].upper()}{reason[1:]}: nothing is shown."
     title = f"{q.question.number}. {q.question.text}\nn = {q.respondents} respondents{status}\n\n"
     if isinstance(q, ChoiceResult):
         body = _table(["Option", "Count", "Percent"], [[o.label, str(o.count), pct(o.percent)] for o in q.options])

@@ -6,7 +6,7 @@ import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.results import SurveyResults
+from bot.results import SurveyResults, hidden_reason
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -42,6 +42,12 @@ def when(moment: datetime, tz_name: str) -> str:
     """`10 Mar 2026 15:00 CET`, with fixed English month names (independent of the process locale)."""
     local = moment.astimezone(zone(tz_name))
     return f"{local.day} {_MONTHS[local.month - 1]} {local.year} {local:%H:%M} {local.tzname() or tz_name}"
+
+
+def hidden_text(k: int, results: SurveyResults) -> str:
+    """Why a question shows nothing. While the survey is open more answers may come; after the close it is final,
+    and "not enough responses yet" would promise what cannot happen."""
+    return hidden_reason(k) if results.live else f"closed with fewer than {k} responses"
 
 
 def status_line(results: SurveyResults) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 from bot.domain import Answer, Question, QuestionKind, QuestionSpec, ResultsMode, SurveySpec
 from bot.errors import InvalidInput
@@ -21,72 +22,107 @@ MAX_SCALE_POINTS = 11  # 0..10 for NPS
 
 
 def validate_question(spec: QuestionSpec, field: str) -> None:
+    for problem in question_problems(spec, field):
+        raise problem
+
+
+def question_problems(spec: QuestionSpec, field: str) -> Iterator[InvalidInput]:
+    """Every rule the question breaks (a survey file reports them all at once)."""
     text = spec.text.strip()
     if not text:
-        raise InvalidInput("the question text is empty", f"{field}.text")
+        yield InvalidInput("the question text is empty", f"{field}.text")
     if len(text) > MAX_QUESTION_CHARS:
-        raise InvalidInput(
+        yield InvalidInput(
             f"a question may have at most {MAX_QUESTION_CHARS} characters (got {len(text)})", f"{field}.text"
         )
     if spec.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING):
-        _validate_options(spec, field)
+        yield from _option_problems(spec, field)
     elif spec.options:
-        raise InvalidInput(f"a {spec.kind} question takes no options", f"{field}.options")
+        yield InvalidInput(f"a {spec.kind} question takes no options", f"{field}.options")
     if spec.kind is QuestionKind.MULTI and not 1 <= spec.max_selections <= len(spec.options):
-        raise InvalidInput(
+        yield InvalidInput(
             f"must be between 1 and the number of options ({len(spec.options)})", f"{field}.max_selections"
         )
     if spec.kind is QuestionKind.SCALE:
         if spec.scale_min >= spec.scale_max:
-            raise InvalidInput(f"min ({spec.scale_min}) must be below max ({spec.scale_max})", f"{field}.max")
-        if spec.scale_min < 0 or spec.scale_max - spec.scale_min + 1 > MAX_SCALE_POINTS:
-            raise InvalidInput(
-                f"a scale runs from 0 or more and has at most {MAX_SCALE_POINTS} points", f"{field}.max"
-            )
+            yield InvalidInput(f"min ({spec.scale_min}) must be below max ({spec.scale_max})", f"{field}.max")
+        elif spec.scale_min < 0 or spec.scale_max - spec.scale_min + 1 > MAX_SCALE_POINTS:
+            yield InvalidInput(f"a scale runs from 0 or more and has at most {MAX_SCALE_POINTS} points", f"{field}.max")
         for label_field, label in (("min_label", spec.min_label), ("max_label", spec.max_label)):
             if len(label) > MAX_OPTION_CHARS:
-                raise InvalidInput(
-                    f"at most {MAX_OPTION_CHARS} characters (got {len(label)})", f"{field}.{label_field}"
-                )
+                reason = f"at most {MAX_OPTION_CHARS} characters (got {len(label)})"
+                yield InvalidInput(reason, f"{field}.{label_field}")
 
 
-def _validate_options(spec: QuestionSpec, field: str) -> None:
+def _option_problems(spec: QuestionSpec, field: str) -> Iterator[InvalidInput]:
     options = spec.options
     if len(options) < 2:
-        raise InvalidInput(f"a {spec.kind} question needs at least 2 options", f"{field}.options")
+        yield InvalidInput(f"a {spec.kind} question needs at least 2 options", f"{field}.options")
     if len(options) > MAX_OPTIONS:
-        raise InvalidInput(f"at most {MAX_OPTIONS} options (got {len(options)})", f"{field}.options")
+        yield InvalidInput(f"at most {MAX_OPTIONS} options (got {len(options)})", f"{field}.options")
     seen: set[str] = set()
     for i, option in enumerate(options):
         if not option.strip():
-            raise InvalidInput("an option is empty", f"{field}.options[{i}]")
+            yield InvalidInput("an option is empty", f"{field}.options[{i}]")
         if len(option) > MAX_OPTION_CHARS:
-            raise InvalidInput(
+            yield InvalidInput(
                 f"an option may have at most {MAX_OPTION_CHARS} characters (got {len(option)})",
                 f"{field}.options[{i}]",
             )
         if option.casefold() in seen:
-            raise InvalidInput(f"the option {option!r} appears twice", f"{field}.options[{i}]")
+            yield InvalidInput(f"the option {option!r} appears twice", f"{field}.options[{i}]")
         seen.add(option.casefold())
 
 
 def validate_survey(spec: SurveySpec) -> None:
+    for problem in survey_problems(spec):
+        raise problem
+
+
+def survey_problems(spec: SurveySpec, questions: bool = True) -> Iterator[InvalidInput]:
+    """Every rule the survey breaks; `questions=False` leaves out the questions' own rules."""
     if not spec.title.strip():
-        raise InvalidInput("the title is empty", "title")
+        yield InvalidInput("the title is empty", "title")
     if len(spec.title) > MAX_TITLE_CHARS:
-        raise InvalidInput(f"at most {MAX_TITLE_CHARS} characters (got {len(spec.title)})", "title")
-    if not spec.questions:
-        raise InvalidInput("a survey needs at least one question", "questions")
+        yield InvalidInput(f"at most {MAX_TITLE_CHARS} characters (got {len(spec.title)})", "title")
+    if not spec.questions and questions:
+        yield InvalidInput("a survey needs at least one question", "questions")
     if len(spec.questions) > MAX_QUESTIONS:
-        raise InvalidInput(f"at most {MAX_QUESTIONS} questions (got {len(spec.questions)})", "questions")
-    for i, question in enumerate(spec.questions):
-        validate_question(question, f"questions[{i}]")
+        yield InvalidInput(f"at most {MAX_QUESTIONS} questions (got {len(spec.questions)})", "questions")
+    if questions:
+        for i, question in enumerate(spec.questions):
+            yield from question_problems(question, f"questions[{i}]")
     if spec.k < MIN_K:
-        raise InvalidInput(f"must be at least {MIN_K}, so that no small group can be singled out", "min_respondents")
+        yield InvalidInput(f"must be at least {MIN_K}, so that no small group can be singled out", "min_respondents")
     if not isinstance(spec.results_mode, ResultsMode):
-        raise InvalidInput("must be live, after_close or organisers", "results")
+        yield InvalidInput("must be live, after_close or organisers", "results")
     if spec.opens_at and spec.closes_at and spec.opens_at >= spec.closes_at:
-        raise InvalidInput("the survey must close after it opens", "closes_at")
+        yield InvalidInput("the survey must close after it opens", "closes_at")
+
+
+def schedule_problems(spec: SurveySpec, now: datetime) -> Iterator[InvalidInput]:
+    """Times that cannot work, found at validate rather than at create or at the first reminder."""
+    if spec.closes_at is not None and spec.closes_at <= now:
+        yield InvalidInput("the closing time is in the past", "closes_at")
+    if spec.closes_at is None:
+        for i, reminder in enumerate(spec.reminders):
+            if reminder.before_close_seconds is not None:
+                yield InvalidInput(
+                    "a reminder before the close needs closes_at: there is no deadline to count back from",
+                    f"reminders[{i}].before_close",
+                )
+
+
+def schedule_warnings(spec: SurveySpec) -> Iterator[InvalidInput]:
+    """Legal but probably not meant; shown by `survey validate` and `survey create`."""
+    if not spec.targets and spec.roster is None:
+        yield InvalidInput(
+            "none: `open` would send to nobody (add targets = [{platform = ..., channel = ...}] or a roster;"
+            " in chat, `survey` uses the channel it is typed in)",
+            "targets",
+        )
+    elif not spec.targets:
+        yield InvalidInput("none: the roster is invited by DM, but the results are posted to no channel", "targets")
 
 
 def _as_int(raw: object, what: str) -> int:

@@ -8,6 +8,7 @@ import json
 
 from bot.results import ChoiceResult, HiddenResult, RankingResult, ScaleResult, SurveyResults, TextResult
 from bot.results_codec import results_to_dict
+from bot.textfmt import hidden_text
 
 
 def to_json(results: SurveyResults) -> str:
@@ -25,7 +26,7 @@ def to_csv(results: SurveyResults) -> str:
     for q in results.questions:
         base = (results.survey_id, q.question.number, str(q.question.kind))
         if isinstance(q, HiddenResult):
-            writer.writerow((*base, "", "", "", "", q.reason))
+            writer.writerow((*base, "", "", "", "", hidden_text(q.k, results)))
         elif isinstance(q, ChoiceResult):
             note = "percent of respondents; total may exceed 100" if q.multi else "percent of respondents"
             for o in q.options:

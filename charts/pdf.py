@@ -7,8 +7,8 @@ import io
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from bot.results import HiddenResult, QuestionResult, SurveyResults, TextResult, hidden_reason
-from bot.textfmt import status_line
+from bot.results import HiddenResult, QuestionResult, SurveyResults, TextResult
+from bot.textfmt import hidden_text, status_line
 from charts import palette
 from charts.figures import body, header
 from charts.guard import as_visible
@@ -68,7 +68,7 @@ def cover(results: SurveyResults, style: Style = PDF) -> Figure:
 def hidden_page(results: SurveyResults, question: QuestionResult, style: Style = PDF) -> Figure:
     """A text-only page: the question and why nothing is shown. No axes, no numbers."""
     width = style.width - 2 * style.margin
-    reason = question.reason if isinstance(question, HiddenResult) else hidden_reason(results.k)
+    reason = hidden_text(question.k if isinstance(question, HiddenResult) else results.k, results)
     blocks = [
         text_block(
             _lines(question.question.text, style, style.title_size, width),

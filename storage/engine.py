@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from bot.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def normalise_url(url: str) -> str:
     """Accept the URLs people paste (postgresql://, sqlite:///) and pick the async drivers."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError("not a database URL: use sqlite:///FILE or postgresql://USER@HOST/DB") from None
     backend = parsed.get_backend_name()
-    if backend == "postgresql":
+    if backend in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     elif backend == "sqlite":
         parsed = parsed.set(drivername="sqlite+aiosqlite")
@@ -90,3 +101,55 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     return create_async_engine(
         url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
     )
+
+
+def display_url(url: str) -> str:
+    """The URL for a log line or an error: the password, if any, as ***."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable URL)"
+
+
+def _reason(error: BaseException) -> str:
+    # psycopg's messages run over several lines ("…failed: Connection refused\n\tIs the server running…").
+    original = getattr(error, "orig", None) or error
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
+
+
+async def _probe(url: str) -> None:
+    args: dict[str, Any] = {} if is_sqlite(url) else {"connect_timeout": 5}
+    engine = create_async_engine(url, poolclass=NullPool, connect_args=args)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+
+async def wait_for_database(url: str, timeout_seconds: float) -> None:
+    """Connect once before anything else; an unreachable server is retried with backoff for
+    `timeout_seconds` (a database that starts a little after the bot, as in docker compose). Then a
+    ConfigError naming the URL, password hidden, and the last error: one line, no traceback."""
+    shown = display_url(url)
+    try:
+        url = normalise_url(url)
+    except ValueError as problem:
+        raise ConfigError(f"config: [database] url (or DATABASE_URL): {problem}") from None
+    deadline = time.monotonic() + timeout_seconds
+    delay = 0.5
+    while True:
+        try:
+            await _probe(url)
+            return
+        except (DBAPIError, OSError) as error:
+            reason = _reason(error)
+        left = deadline - time.monotonic()
+        if is_sqlite(url) or left <= 0:  # a SQLite file that cannot be opened will not heal by waiting
+            waited = "" if is_sqlite(url) else f" (gave up after {timeout_seconds:g} s)"
+            raise ConfigError(f"cannot reach the database {shown}: {reason}{waited}")
+        wait = min(delay, left)
+        log.warning("cannot reach the database %s: %s; retrying in %.1f s", shown, reason, wait)
+        await asyncio.sleep(wait)
+        delay = min(delay * 2, 10.0)

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
 
 from storage.engine import sync_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+def _quiet_alembic() -> None:
+    # Alembic logs a dozen INFO lines (plugins at import, context, each revision) on every start: hold
+    # it at WARNING so that a normal start stays quiet; its warnings and errors still show.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
 def alembic_config(url: str) -> Config:
+    _quiet_alembic()
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # ConfigParser interpolation would choke on a '%' in a password.
@@ -22,7 +33,10 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    config = alembic_config(url)
+    from alembic import command
+
+    command.upgrade(config, revision)
 
 
 async def upgrade_async(url: str) -> None:

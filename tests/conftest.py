@@ -16,11 +16,22 @@ from bot.service import Canvass
 from storage.engine import create_engine
 from storage.migrate import upgrade
 from storage.repository import SqlRepository
+from tests import fontisolation
 
 PG_ADMIN_URL = os.environ.get("CANVASS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE_PG = os.environ.get("CANVASS_REQUIRE_POSTGRES") == "1"
 SECRET = b"test-master-secret-0123456789abcdef"
 START = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any test draws text: the font list must not be cached with system fonts in it.
+    if fontisolation.enabled():
+        fontisolation.isolate()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    return f"fonts: {fontisolation.ENV}=1, only matplotlib's and charts/fontdata/" if fontisolation.enabled() else None
 
 
 def _pg_unavailable_reason() -> str | None:

@@ -26,6 +26,13 @@ HELP = """\
 /quit                         leave"""
 
 
+# Each command's usage line, taken from HELP so the two cannot disagree: "usage: /vote ID ANSWER... — answer ...".
+USAGE = {
+    line.split()[0]: "usage: {} — {}".format(*(part.strip() for part in line.split("  ", 1)))
+    for line in HELP.splitlines()
+}
+
+
 class ConsoleSession:
     def __init__(self, service: Canvass, commands: CommandHandler, messenger: ConsoleMessenger,
                  write: Callable[[str], None], channel: str = "general") -> None:  # fmt: skip
@@ -59,6 +66,8 @@ class ConsoleSession:
             reply = await self.commands.handle_text(self._actor(), self.target, rest)
             self.write(reply.text)
         elif verb == "/survey":
+            if not rest.strip():
+                raise InvalidInput(USAGE["/survey"])
             try:
                 toml = open(rest.strip(), encoding="utf-8").read()  # noqa: ASYNC230 (interactive, tiny file)
             except OSError as error:
@@ -69,6 +78,8 @@ class ConsoleSession:
             await self._vote(rest)
         elif verb == "/answer":
             await self._answer(rest)
+        elif verb in ("/draft", "/submit") and not rest.strip():
+            raise InvalidInput(USAGE[verb])
         elif verb == "/draft":
             await self._show_draft(rest.strip())
         elif verb == "/submit":
@@ -89,6 +100,8 @@ class ConsoleSession:
 
     async def _vote(self, rest: str) -> None:
         survey_id, _, answer_text = rest.strip().partition(" ")
+        if not survey_id or not answer_text.strip():
+            raise InvalidInput(USAGE["/vote"])
         survey = await self.service.get(survey_id)
         if not survey.is_poll:
             raise InvalidInput(f"[{survey.id}] has several questions: use /answer {survey.id} N ... and /submit.")
@@ -99,7 +112,7 @@ class ConsoleSession:
     async def _answer(self, rest: str) -> None:
         words = rest.strip().split(" ", 2)
         if len(words) < 3 or not words[1].isdigit():
-            raise InvalidInput("usage: /answer ID N ANSWER")
+            raise InvalidInput(USAGE["/answer"])
         survey = await self.service.get(words[0])
         position = int(words[1]) - 1
         if not 0 <= position < len(survey.questions):

@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from adapters.slack import ids
+from adapters.slack.escape import fenced, mrkdwn
 from bot.anonymity import survey_notice
 from bot.domain import QuestionKind, ResultsMode, Status, Survey
 from bot.results import SurveyResults
 from bot.service import Progress
 from bot.tables import question_table, survey_table
+from bot.textfmt import status_line
 from bot.timeparse import format_local
 
 Block = dict[str, Any]
@@ -24,21 +26,31 @@ MESSAGE_BLOCK_LIMIT = 50
 CHECKBOX_LIMIT = 10
 
 
-def esc(text: str) -> str:
-    """Escape the three characters mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+# Participant-written text in a mrkdwn field always goes through this one escape (adapters.slack.escape).
+esc = mrkdwn
 
 
 def plain(text: str, limit: int = 75) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:limit], "emoji": True}
 
 
+def _mrkdwn_object(text: str) -> dict[str, Any]:
+    # verbatim: Slack does not turn bare names, channels or URLs into links; our own <!date^…> still works.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    """A section of mrkdwn the caller wrote, with every participant string inside it escaped."""
+    return {"type": "section", "text": _mrkdwn_object(text)}
+
+
+def plain_section(text: str) -> Block:
+    """A section of plain text: it can neither format, link nor ping, whatever it holds."""
+    return {"type": "section", "text": plain(text, SECTION_LIMIT)}
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "context", "elements": [_mrkdwn_object(text)]}
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -84,25 +96,41 @@ def slack_date(moment: datetime, zone: str) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def code_chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
-    """Split a table into pieces that each fit one section, breaking at line ends."""
+def _cost(text: str) -> int:
+    return len(esc(text))  # escaping lengthens text (& becomes &amp;): measure what is sent
+
+
+def _split_line(line: str, limit: int) -> list[str]:
+    """One very long free-text answer, cut into pieces whose escaped form fits `limit`."""
     pieces: list[str] = []
-    current = ""
-    for line in text.splitlines():
-        while len(line) > limit:  # one very long free-text answer
-            pieces.append(line[:limit])
-            line = line[limit:]
-        if current and len(current) + len(line) + 1 > limit:
+    current, used = "", 0
+    for ch in line:
+        cost = _cost(ch)
+        if current and used + cost > limit:
             pieces.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
+            current, used = "", 0
+        current, used = current + ch, used + cost
+    return [*pieces, current]
+
+
+def code_chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """Split a table into pieces that each fit one section once escaped, breaking at line ends."""
+    pieces: list[str] = []
+    current, used = "", 0
+    for whole in text.splitlines():
+        for line in _split_line(whole, limit) if _cost(whole) > limit else [whole]:
+            cost = _cost(line)
+            if current and used + cost + 1 > limit:
+                pieces.append(current)
+                current, used = "", 0
+            current, used = (f"{current}\n{line}", used + cost + 1) if current else (line, cost)
     if current:
         pieces.append(current)
     return pieces
 
 
 def code_sections(text: str) -> list[Block]:
-    return [section(f"```{esc(piece)}```") for piece in code_chunks(text)]
+    return [section(fenced(piece)) for piece in code_chunks(text)]
 
 
 # -- quick polls in a channel --------------------------------------------------------------------
@@ -174,7 +202,7 @@ def poll_message(survey: Survey, progress: Progress, live: SurveyResults | None)
             else ("Results go to the organisers only.")
         )
         blocks.append(context(f"This poll is closed. {after}"))
-    return f"Poll: {survey.title}", blocks[:MESSAGE_BLOCK_LIMIT]
+    return esc(f"Poll: {survey.title}"), blocks[:MESSAGE_BLOCK_LIMIT]
 
 
 def survey_announcement(survey: Survey, progress: Progress) -> tuple[str, list[Block]]:
@@ -188,7 +216,7 @@ def survey_announcement(survey: Survey, progress: Progress) -> tuple[str, list[B
         )
     blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
     blocks.append(context(esc(survey_notice(survey))))
-    return f"Survey: {survey.title}", blocks
+    return esc(f"Survey: {survey.title}"), blocks
 
 
 def announcement(survey: Survey, progress: Progress, live: SurveyResults | None) -> tuple[str, list[Block]]:
@@ -215,7 +243,7 @@ def invitation(survey: Survey) -> tuple[str, list[Block]]:
         )
     )
     blocks.append(context(esc(survey_notice(survey))))
-    return f"You are invited to answer “{survey.title}”", blocks
+    return esc(f"You are invited to answer “{survey.title}”"), blocks
 
 
 # -- results -------------------------------------------------------------------------------------
@@ -224,21 +252,23 @@ def invitation(survey: Survey) -> tuple[str, list[Block]]:
 def results_header(results: SurveyResults) -> tuple[str, list[Block]]:
     count = f"{results.respondents}" if results.respondents is not None else f"fewer than {results.k}"
     invited = f" of {results.invited} invited" if results.invited else ""
-    when = "live, so far" if results.live else f"closed {format_local(results.closes_at, results.timezone)}"
-    text = f"📊 Results of “{results.title}” [{results.survey_id}] ({when}): {count}{invited} responded."
+    # The close time reads exactly as on the charts and in the tables (one function in the core).
+    when = status_line(results)
+    text = esc(f"📊 Results of “{results.title}” [{results.survey_id}] ({when}): {count}{invited} responded.")
     return text, [
-        section(esc(text)),
+        section(text),
         context(f"Totals of at least {results.k} people only; answers are anonymous."),
     ]
 
 
 def question_results(result: Any) -> tuple[str, list[Block]]:
     table = question_table(result)
-    return table.splitlines()[0], code_sections(table)[:MESSAGE_BLOCK_LIMIT]
+    return esc(table.splitlines()[0]), code_sections(table)[:MESSAGE_BLOCK_LIMIT]
 
 
 def chart_comment(table_text: str) -> str:
-    return f"```{table_text}```"
+    """The numbers beside a chart (a file comment is mrkdwn): free-text answers are in them."""
+    return fenced(table_text)
 
 
 # -- App Home ------------------------------------------------------------------------------------
@@ -259,7 +289,7 @@ def home_view(
             {
                 "type": "section",
                 "block_id": f"pending|{survey.id}",
-                "text": {"type": "mrkdwn", "text": f"*{esc(survey.title)}*{closes}"},
+                "text": _mrkdwn_object(f"*{esc(survey.title)}*{closes}"),
                 "accessory": button("Answer", ids.OPEN_ANSWER, survey.id, style="primary"),
             }
         )

@@ -11,14 +11,22 @@ from typing import Any
 
 from adapters.slack import ids
 from adapters.slack.blocks import Block, button, context, input_block, option, plain
-from bot.domain import Participant, QuestionKind, QuestionSpec, ResultsMode, SurveySpec, Target
+from bot.domain import (
+    Participant,
+    QuestionKind,
+    QuestionSpec,
+    ReminderSpec,
+    ResultsMode,
+    SurveySpec,
+    Target,
+)
 from bot.errors import InvalidInput
 from bot.limits import MAX_QUESTIONS
-from bot.timeparse import parse_time
+from bot.timeparse import parse_duration, parse_time, zone
 
 PLATFORM = "slack"
 BLOCKS_PER_QUESTION = 5
-MAX_BUILDER_QUESTIONS = 18  # 5 blocks each stays under Slack's 100 blocks per view
+MAX_BUILDER_QUESTIONS = 17  # 5 blocks each, plus 12 for the survey's own fields: under Slack's 100 per view
 KIND_LABELS = {
     QuestionKind.SINGLE: "Single choice",
     QuestionKind.MULTI: "Multiple choice",
@@ -32,6 +40,7 @@ MODE_LABELS = {
     ResultsMode.ORGANISERS: "Organisers only",
 }
 _SCALE = re.compile(r"^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*(.*)$")
+_BEFORE_CLOSE = re.compile(r"^(.*\S)\s+before\s+close$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ def _select(choices: Mapping[str, str], initial: str) -> dict[str, Any]:
     }
 
 
-def builder_modal(meta: BuilderMeta, default_k: int) -> dict[str, Any]:
+def builder_modal(meta: BuilderMeta, default_k: int, default_zone: str = "UTC") -> dict[str, Any]:
     blocks: list[Block] = [
         input_block("b_title", "Title", _text(placeholder="e.g. Pre-meeting questionnaire")),
         input_block("b_desc", "Description", _text(multiline=True), optional=True),
@@ -141,6 +150,23 @@ def builder_modal(meta: BuilderMeta, default_k: int) -> dict[str, Any]:
     blocks.append(
         input_block(
             "b_closes", "Closes", _text(placeholder="2026-12-08 15:00 Europe/Brussels · in 2h"), optional=True
+        )
+    )
+    blocks.append(
+        input_block(
+            "b_tz",
+            "Time zone",
+            _text(initial=default_zone),
+            hint="The zone the times above are read in, and shown in, e.g. Europe/Brussels.",
+        )
+    )
+    blocks.append(
+        input_block(
+            "b_remind",
+            "Reminders to those who have not answered",
+            _text(multiline=True, placeholder="24h before close · 2026-12-08 09:00 · one per line"),
+            optional=True,
+            hint="One per line: a duration followed by 'before close', or a time.",
         )
     )
     blocks.append(
@@ -232,13 +258,18 @@ def spec_from_state(
     k_text = _value(values, "b_k") or ""
     if not k_text.isdigit():
         raise InvalidInput("give a whole number", "min_respondents")
+    tz = _value(values, "b_tz") or default_zone
+    try:
+        tz = zone(tz).key
+    except InvalidInput as error:
+        raise InvalidInput(error.reason, "timezone") from None
     opens_text, closes_text = _value(values, "b_opens"), _value(values, "b_closes")
     try:
-        opens = parse_time(opens_text, default_zone, now) if opens_text else None
+        opens = parse_time(opens_text, tz, now) if opens_text else None
     except InvalidInput as error:
         raise InvalidInput(error.reason, "opens_at") from None
     try:
-        closes = parse_time(closes_text, default_zone, now) if closes_text else None
+        closes = parse_time(closes_text, tz, now) if closes_text else None
     except InvalidInput as error:
         raise InvalidInput(error.reason, "closes_at") from None
     people = _value(values, "b_people") or []
@@ -252,9 +283,26 @@ def spec_from_state(
         k=int(k_text),
         opens_at=opens,
         closes_at=closes,
-        timezone=default_zone,
+        timezone=tz,
         roster=roster,
+        reminders=_reminders(_value(values, "b_remind") or "", tz, now),
     )
+
+
+def _reminders(text: str, tz: str, now: datetime) -> tuple[ReminderSpec, ...]:
+    """One reminder per line, to those who have not answered: "24h before close" or a time."""
+    specs: list[ReminderSpec] = []
+    for i, line in enumerate(line.strip() for line in text.splitlines() if line.strip()):
+        before = _BEFORE_CLOSE.match(line)
+        try:
+            if before:
+                seconds = int(parse_duration(before.group(1)).total_seconds())
+                specs.append(ReminderSpec(before_close_seconds=seconds))
+            else:
+                specs.append(ReminderSpec(at=parse_time(line, tz, now)))
+        except InvalidInput as error:
+            raise InvalidInput(f"reminder {i + 1}: {error.reason}", f"reminders[{i}]") from None
+    return tuple(specs)
 
 
 _FIELD = re.compile(r"^questions\[(\d+)\]\.?(\w*)")
@@ -265,6 +313,8 @@ def error_block(field: str | None) -> str:
     if not field:
         return "b_title"
     match = _FIELD.match(field)
+    if field.startswith("reminders"):
+        return "b_remind"
     if match:
         part = match.group(2)
         suffix = {"text": "text", "options": "options", "kind": "kind"}.get(part, "details")
@@ -273,6 +323,7 @@ def error_block(field: str | None) -> str:
         "title": "b_title",
         "closes_at": "b_closes",
         "opens_at": "b_opens",
+        "timezone": "b_tz",
         "min_respondents": "b_k",
         "results": "b_mode",
         "questions": "b_q0_text",

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.background import Background
+from adapters.slack.escape import mrkdwn
 from adapters.slack.live import LiveUpdater
 from adapters.slack.messenger import PLATFORM, SlackMessenger
 from adapters.slack.metrics import SlackMetrics
@@ -118,9 +119,10 @@ class SlackContext:
         return Participant(PLATFORM, user_id)
 
     async def respond(self, response_url: str, text: str, public: bool = False) -> None:
-        """Reply to a slash command through its response_url (works in channels the bot is not in)."""
+        """Reply to a slash command through its response_url (works in channels the bot is not in).
+        The core's reply quotes titles and options, so it is escaped like any participant text."""
         webhook = AsyncWebhookClient(response_url, retry_handlers=self.retry_handlers)
-        await webhook.send(text=text, response_type="in_channel" if public else "ephemeral")
+        await webhook.send(text=mrkdwn(text), response_type="in_channel" if public else "ephemeral")
 
 
 def user_id_of(body: Mapping[str, Any]) -> str:

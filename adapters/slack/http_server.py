@@ -1,4 +1,5 @@
-"""HTTP mode: one aiohttp server for /slack/events, /healthz and /metrics.
+"""HTTP mode: one aiohttp server for /slack/events and /healthz (metrics are on the operator's own
+listener, `bot/metrics_server.py`, never on this public one).
 
 Like bolt-python's framework adapters, the Slack part only converts the request and calls
 `app.async_dispatch`; the signature is checked first so that a forged request is refused (401)
@@ -8,6 +9,7 @@ before anything is parsed, let alone stored.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from aiohttp import web
@@ -18,6 +20,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from adapters.slack.metrics import SlackMetrics
 from adapters.slack.payload_check import problem
 from adapters.slack.signature import is_valid
+from bot.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,6 @@ class SlackHttpServer:
             [
                 web.post(EVENTS_PATH, self.events),
                 web.get("/healthz", self.healthz),
-                web.get("/metrics", self.prometheus),
             ]
         )
         self._runner: web.AppRunner | None = None
@@ -57,7 +59,14 @@ class SlackHttpServer:
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self.stop()
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise ConfigError(
+                f"config: [slack] http_host/http_port {self.host}:{self.port} cannot be listened on ({reason})"
+            ) from None
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         if sockets:
@@ -70,8 +79,8 @@ class SlackHttpServer:
             await self._runner.cleanup()
             self._runner = None
 
-    def _refuse(self, kind: str, status: int, reason: str) -> web.Response:
-        self.metrics.requests.labels(kind, str(status)).inc()
+    def _refuse(self, status: int, reason: str) -> web.Response:
+        self.metrics.refused.labels(reason).inc()
         return web.json_response({"ok": False, "error": reason}, status=status)
 
     async def events(self, request: web.Request) -> web.Response:
@@ -79,30 +88,26 @@ class SlackHttpServer:
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
         signature = request.headers.get("X-Slack-Signature", "")
         if not is_valid(self.signing_secret, raw, timestamp, signature, time.time()):
-            return self._refuse("unverified", 401, "invalid_signature")
+            return self._refuse(401, "invalid_signature")
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return self._refuse("malformed", 400, "invalid_encoding")
+            return self._refuse(400, "invalid_encoding")
         kind = _kind(body)
         started = time.monotonic()
         try:
             bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
         except (ValueError, AttributeError, TypeError, KeyError):
             # Bolt's parse of an unparseable or oddly shaped body (a list where an object belongs).
-            return self._refuse(kind, 400, "invalid_payload")
+            return self._refuse(400, "invalid_payload")
         reason = problem(bolt_request.body)
         if reason is not None:
             log.info("refused a malformed Slack request: %s", reason)  # the reason, never the body
-            return self._refuse(kind, 400, "invalid_payload")
+            return self._refuse(400, "invalid_payload")
         response = await self.app.async_dispatch(bolt_request)
-        self.metrics.requests.labels(kind, str(response.status)).inc()
         if time.monotonic() - started > 2.5:
             log.warning("a Slack %s request took %.1fs to ack", kind, time.monotonic() - started)
         return await to_aiohttp_response(response)
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
-
-    async def prometheus(self, request: web.Request) -> web.Response:
-        return web.Response(body=self.metrics.render(), content_type="text/plain", charset="utf-8")

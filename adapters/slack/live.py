@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.background import Background
+from adapters.slack.escape import SAFE_MESSAGE
 from bot.domain import ResultsMode, Status
 from bot.errors import CanvassError
 from bot.events import DeadlineChanged, Event, LiveResultsChanged, SurveyClosed
@@ -85,6 +86,6 @@ class LiveUpdater:
             if not ref or "|" not in ref or self._rendered.get(ref) == digest:
                 continue
             channel, ts = ref.split("|", 1)
-            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=body)
+            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=body, **SAFE_MESSAGE)
             self._rendered[ref] = digest
             self.updates += 1

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
+from adapters.slack.dm_trail import DmTrail
+from adapters.slack.escape import SAFE_MESSAGE, mrkdwn
 from bot.domain import Participant, Survey, Target
+from bot.errors import CanvassError
 from bot.ports import RenderedChart
 from bot.results import HiddenResult, SurveyResults
 from bot.service import Canvass
@@ -18,15 +22,19 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 ALT_TEXT_LIMIT = 1000  # Slack's limit for alt_txt; the full numbers also go in the comment beside the chart
+# The core's reminder DMs name their survey as "[id]" (bot.scheduling.sending.direct_text); the port's
+# send_direct carries no survey id, so that is how a reminder is tied to the survey it must go with.
+_SURVEY_REF = re.compile(r"\[([a-z0-9]{4,16})\]")
 
 
 class SlackMessenger:
     platform = PLATFORM
 
-    def __init__(self, client: AsyncWebClient, service: Canvass, repository: Any) -> None:
+    def __init__(self, client: AsyncWebClient, service: Canvass, repository: Any, trail: DmTrail) -> None:
         self.client = client
         self.service = service
         self.repository = repository  # storage.repository.SqlRepository: keeps the poll message ts
+        self.trail = trail  # every DM sent for a survey, deleted when it closes
         self._bot_user: str | None = None
         self._dm_channels: dict[str, str] = {}
         self._humans: dict[str, bool] = {}
@@ -48,7 +56,9 @@ class SlackMessenger:
     async def announce_survey(self, target: Target, survey: Survey) -> None:
         progress = await self.service.progress(survey.id)
         text, body = blocks.announcement(survey, progress, None)
-        response = await self.client.chat_postMessage(channel=target.channel, text=text, blocks=body)
+        response = await self.client.chat_postMessage(
+            channel=target.channel, text=text, blocks=body, **SAFE_MESSAGE
+        )
         # The ts is what chat.update needs for live counts and the closed state.
         await self.repository.set_target_ref(survey.id, target, f"{response['channel']}|{response['ts']}")
 
@@ -56,22 +66,22 @@ class SlackMessenger:
         if survey.is_poll:
             return  # a quick poll is answered from its channel message
         text, body = blocks.invitation(survey)
-        await self.client.chat_postMessage(
-            channel=await self.dm_channel(participant.user_id), text=text, blocks=body
-        )
+        await self._direct(participant, survey.id, text=text, blocks=body)
 
     async def post_results(
         self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]
     ) -> None:
         text, body = blocks.results_header(results)
-        await self.client.chat_postMessage(channel=target.channel, text=text, blocks=body)
+        await self.client.chat_postMessage(channel=target.channel, text=text, blocks=body, **SAFE_MESSAGE)
         remaining = list(charts)
         for result in results.questions:
             # Delivery renders one chart per visible question, in question order.
             chart = remaining.pop(0) if remaining and not isinstance(result, HiddenResult) else None
             if chart is None:
                 q_text, q_blocks = blocks.question_results(result)
-                await self.client.chat_postMessage(channel=target.channel, text=q_text, blocks=q_blocks)
+                await self.client.chat_postMessage(
+                    channel=target.channel, text=q_text, blocks=q_blocks, **SAFE_MESSAGE
+                )
                 continue
             number = result.question.position + 1
             await self.client.files_upload_v2(
@@ -84,10 +94,29 @@ class SlackMessenger:
             )
 
     async def post_text(self, target: Target, text: str) -> None:
-        await self.client.chat_postMessage(channel=target.channel, text=text)
+        await self.client.chat_postMessage(channel=target.channel, text=mrkdwn(text), **SAFE_MESSAGE)
 
-    async def send_direct(self, participant: Participant, text: str) -> None:
-        await self.client.chat_postMessage(channel=await self.dm_channel(participant.user_id), text=text)
+    async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
+        """A DM of the core's plain text; it is deleted when its survey closes."""
+        await self.direct_mrkdwn(participant, mrkdwn(text), survey_id or await self._survey_named_in(text))
+
+    async def direct_mrkdwn(self, participant: Participant, text: str, survey_id: str | None) -> None:
+        """A DM of mrkdwn the caller built (participant strings in it already escaped)."""
+        await self._direct(participant, survey_id, text=text)
+
+    async def _direct(self, participant: Participant, survey_id: str | None, **message: Any) -> None:
+        channel = await self.dm_channel(participant.user_id)
+        response = await self.client.chat_postMessage(channel=channel, **message, **SAFE_MESSAGE)
+        if survey_id is not None:
+            await self.trail.record(survey_id, str(response.get("channel") or channel), str(response.get("ts") or ""))
+
+    async def _survey_named_in(self, text: str) -> str | None:
+        for candidate in _SURVEY_REF.findall(text):
+            try:
+                return (await self.service.get(candidate)).id
+            except CanvassError:
+                continue
+        return None
 
     async def channel_members(self, target: Target) -> list[Participant]:
         bot = await self.bot_user_id()
@@ -112,7 +141,9 @@ class SlackMessenger:
     # -- replies to one person --------------------------------------------------------------------
 
     async def ephemeral(self, channel: str, user_id: str, text: str) -> None:
-        """Only `user_id` sees it; in a DM or App Home (no channel) it goes to the bot's DM with them."""
+        """Only `user_id` sees it; in a DM or App Home (no channel) it goes to the bot's DM with them.
+        Ephemeral messages are not stored, so this is where a person may see their own answer; the
+        text is plain and escaped here."""
         await self.client.chat_postEphemeral(
-            channel=channel or await self.dm_channel(user_id), user=user_id, text=text
+            channel=channel or await self.dm_channel(user_id), user=user_id, text=mrkdwn(text), **SAFE_MESSAGE
         )

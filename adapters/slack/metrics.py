@@ -1,4 +1,7 @@
-"""Prometheus metrics for the HTTP server. Counts only: no user ids, no answers, no payloads."""
+"""Prometheus counters of the Slack adapter, served on the operator's metrics listener (not on the
+public Slack listener). Counts only, and none that moves with each answer: no count of answers, nor
+of accepted requests (every click is one), since a counter read beside a live chart would match
+clicks to its steps. What remains: refused requests and rate-limit waits."""
 
 from __future__ import annotations
 
@@ -9,13 +12,12 @@ class SlackMetrics:
     def __init__(self) -> None:
         # One registry per adapter, so several adapters (tests) never collide on the global one.
         self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "canvass_slack_requests",
-            "Requests received at /slack/events",
-            ["kind", "status"],
+        self.refused = Counter(
+            "canvass_slack_refused_requests",
+            "Requests refused at /slack/events before dispatch (bad signature, malformed body)",
+            ["reason"],
             registry=self.registry,
         )
-        self.answers = Counter("canvass_slack_answers", "Answers accepted from Slack", registry=self.registry)
         self.rate_limit_waits = Counter(
             "canvass_slack_rate_limit_waits",
             "Web API calls that waited for Retry-After",

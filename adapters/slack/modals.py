@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.slack import ids
-from adapters.slack.blocks import Block, context, esc, input_block, multi_picker, option, plain, section
+from adapters.slack.blocks import (
+    Block,
+    context,
+    esc,
+    input_block,
+    multi_picker,
+    option,
+    plain,
+    plain_section,
+    section,
+)
 from bot.anonymity import survey_notice
 from bot.domain import Answer, Question, QuestionKind, Survey
 from bot.limits import MAX_TEXT_ANSWER_CHARS
@@ -219,5 +229,5 @@ def info_modal(title: str, text: str) -> dict[str, Any]:
         "callback_id": ids.INFO_VIEW,
         "title": plain(title, 24),
         "close": plain("Close"),
-        "blocks": [section(esc(text))],
+        "blocks": [plain_section(text)],
     }

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.app import build_app
 from adapters.slack.background import Background
 from adapters.slack.context import ClickGuard, SlackContext
+from adapters.slack.dm_trail import DmTrail
 from adapters.slack.http_server import SlackHttpServer
 from adapters.slack.live import LiveUpdater
 from adapters.slack.messenger import PLATFORM, SlackMessenger
@@ -37,6 +38,7 @@ class SlackAdapter:
         *,
         sleep: Sleep = asyncio.sleep,
         live_sleep: Sleep = asyncio.sleep,
+        cleanup_sleep: Sleep = asyncio.sleep,
         modal_block_limit: int = BLOCK_LIMIT,
     ) -> None:
         settings = core.config.slack
@@ -52,7 +54,9 @@ class SlackAdapter:
             client_args["base_url"] = settings.api_url.rstrip("/") + "/"
         self.client = AsyncWebClient(**client_args)
         self.background = Background()
-        self.messenger = SlackMessenger(self.client, core.service, core.repository)
+        self.trail = DmTrail(self.client, core.state, self.background, sleep=cleanup_sleep)
+        core.service.events.subscribe(self.trail.on_event)
+        self.messenger = SlackMessenger(self.client, core.service, core.repository, self.trail)
         self.live = LiveUpdater(
             self.client,
             core.service,

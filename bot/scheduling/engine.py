@@ -40,6 +40,7 @@ from bot.ratelimit import RateLimiter
 from bot.scheduling.ports import (
     Action,
     Audience,
+    ChangeFeed,
     JobScheduler,
     Kind,
     ReminderRecord,
@@ -77,6 +78,7 @@ class SchedulingEngine:
         owner: str | None = None,
         sweep_seconds: float = 60,
         lease_seconds: float = 300,
+        changes: ChangeFeed | None = None,
     ) -> None:
         self.delivery = delivery
         self.service = delivery.service
@@ -89,8 +91,11 @@ class SchedulingEngine:
         self.sender = Sender(self.service, delivery.messengers, limiter or RateLimiter())
         self.started = False
         self._timers: dict[str, datetime] = {}  # job id -> when, as last handed to `jobs`
+        self.changes = changes
         self._rebuild_lock = asyncio.Lock()
+        self._running: set[str] = set()  # job ids whose action is being carried out right now
         self._sweeping = False
+        self._sweep_again = False
         # One outbox row at a time per replica: the rate limiter is the bottleneck anyway, and a
         # process holds at most one claim whose messages may have gone out unrecorded (see `fire`).
         self._outbox_lock = asyncio.Lock()
@@ -104,10 +109,15 @@ class SchedulingEngine:
         await self.sweep()
         self.jobs.every(SWEEP_JOB, self.sweep_seconds, self.sweep)
         self.jobs.start()
+        if self.changes is not None:
+            # What another process changes (the CLI) is swept at once rather than at the next tick.
+            await self.changes.listen(self.sweep)
         log.info("scheduler %s started; sweeping every %s s", self.owner, self.sweep_seconds)
 
     async def stop(self) -> None:
         self.started = False
+        if self.changes is not None:
+            await self.changes.stop()
         async with self._outbox_lock:  # let the row being sent finish, rather than cut it off mid-way
             self.jobs.shutdown()
 
@@ -118,15 +128,28 @@ class SchedulingEngine:
         await self.dispatch_due()
         if self.started:
             await self.rebuild()
+        if self.changes is not None:
+            try:
+                await self.changes.announce()  # to the running bot, when this is the CLI; and to replicas
+            except Exception as error:
+                log.warning("could not announce a change to other processes (%s); their sweep will see it",
+                            type(error).__name__)  # fmt: skip
 
     # -- timers ----------------------------------------------------------------------------------
 
     async def sweep(self) -> None:
         if self._sweeping:
-            return  # the previous sweep is still busy (a long catch-up); it covers this one
+            # A sweep is busy (a long catch-up) and may have read the database before this change:
+            # it runs once more when done, instead of a second one running beside it.
+            self._sweep_again = True
+            return
         self._sweeping = True
         try:
-            await self._sweep()
+            while True:
+                self._sweep_again = False
+                await self._sweep()
+                if not self._sweep_again:
+                    break
         finally:
             self._sweeping = False
 
@@ -164,7 +187,12 @@ class SchedulingEngine:
             for job_id in set(self._timers) - set(wanted):
                 self.jobs.cancel(job_id)
                 del self._timers[job_id]
+            now = self.clock.now()
             for job_id, (when, action) in wanted.items():
+                if job_id in self._running and when <= now:
+                    # That very job is running and re-reads the database; a copy due at once would only
+                    # collide with it (APScheduler: "maximum number of running instances reached").
+                    continue
                 if self._timers.get(job_id) != when:
                     self.jobs.schedule(job_id, when, self._once(job_id, action))
                     self._timers[job_id] = when
@@ -178,7 +206,11 @@ class SchedulingEngine:
     def _once(self, job_id: str, action: Action) -> Action:
         async def run() -> None:
             self._timers.pop(job_id, None)  # a fired timer is gone; the next rebuild may set it again
-            await action()
+            self._running.add(job_id)
+            try:
+                await action()
+            finally:
+                self._running.discard(job_id)
 
         return run
 
@@ -297,10 +329,11 @@ class SchedulingEngine:
         if survey.status is not Status.OPEN:
             return self._after_firing(claim, survey, now, skipped_because="the survey was not open")
         if claim.audience is Audience.CHANNEL:
-            count = await self.sender.reminder_to_channels(survey, claim.message, keep_alive)
+            await self.sender.reminder_to_channels(survey, claim.message, keep_alive)
         else:
-            count = await self.sender.to_non_respondents(survey, claim.message, keep_alive)
-        log.info("reminder %s of survey %s sent (%d message(s))", claim.number, survey.id, count)
+            await self.sender.to_non_respondents(survey, claim.message, keep_alive)
+        # Never the count: the number of DMs is the exact number of non-respondents, which the k-steps hide.
+        log.info("reminder %s of survey %s sent", claim.number, survey.id)
         return self._after_firing(claim, survey, now)
 
     def _after_firing(

@@ -137,3 +137,20 @@ class JobScheduler(Protocol):
     def every(self, job_id: str, seconds: float, action: Action) -> None: ...
     def cancel(self, job_id: str) -> None: ...
     def job_ids(self) -> set[str]: ...
+
+
+class ChangeFeed(Protocol):
+    """Between processes on one database: a change one makes (a CLI close, extend or remind; another
+    replica's) reaches the others within a second or two instead of at their next sweep. On
+    PostgreSQL LISTEN/NOTIFY; on SQLite a polled change counter. Announcements carry nothing but
+    the sender's name: the listener re-reads the database."""
+
+    async def announce(self) -> None:
+        """Tell the other processes that the schedule changed (after the change was committed)."""
+        ...
+
+    async def listen(self, on_change: Action) -> None:
+        """Start calling `on_change` whenever another process announces; returns once listening."""
+        ...
+
+    async def stop(self) -> None: ...

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.console.messenger import ConsoleMessenger
+from adapters.console.plugin import ConsoleAdapter
 from adapters.console.session import ConsoleSession
 from bot.bootstrap import Core, build_core
 from bot.config import Config, CoreConfig
@@ -35,10 +35,11 @@ async def core(tmp_path: Path) -> AsyncIterator[Core]:
 
 @pytest.fixture
 def terminal(core: Core) -> Terminal:
+    """The console adapter as `canvass run` wires it (bot.bootstrap.load_adapter), writing into a list."""
     lines: list[str] = []
-    messenger = ConsoleMessenger(write=lines.append)
-    core.messengers.add(messenger)
-    return Terminal(ConsoleSession(core.service, core.commands, messenger, lines.append), lines)
+    adapter = ConsoleAdapter(core, write=lines.append)
+    core.messengers.add(adapter.messenger)
+    return Terminal(adapter.session, lines)
 
 
 def survey_id_from(text: str) -> str:
@@ -104,3 +105,58 @@ async def test_mistakes_get_short_messages_not_tracebacks(terminal: Terminal) ->
         output = await terminal.type(line)
         assert message in output, line
         assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("line", "usage"),
+    [
+        ("/vote", "usage: /vote ID ANSWER... — answer a one-question poll"),
+        ("/vote abc1234", "usage: /vote ID ANSWER..."),
+        ("/survey", "usage: /survey FILE — create a survey from a TOML file"),
+        ("/survey   ", "usage: /survey FILE"),
+        ("/answer abc1234", "usage: /answer ID N ANSWER..."),
+        ("/draft", "usage: /draft ID"),
+        ("/submit", "usage: /submit ID"),
+    ],
+)
+async def test_commands_without_arguments_get_their_usage_line(terminal: Terminal, line: str, usage: str) -> None:
+    output = await terminal.type(line)
+    assert output.startswith(f"⚠ {usage}") and "There is no survey" not in output and "cannot read" not in output
+
+
+async def test_closing_below_k_says_so_without_the_exact_count(terminal: Terminal) -> None:
+    created = await terminal.type('/canvass poll "Quiet?" "Yes" "No"')  # k = 3
+    poll = survey_id_from(created)
+    for name in ("ana", "ben"):
+        await terminal.type(f"/as {name}")
+        await terminal.type(f"/vote {poll} 1")
+    await terminal.type("/as organiser")
+    closed = await terminal.type(f"/canvass close {poll}")
+    reply = next(line for line in closed.splitlines() if line.startswith("Closed"))
+    assert reply == f"Closed “Quiet?” [{poll}] with fewer than 3 respondents."
+    assert "2 respondents" not in closed and "respondents: 2" not in closed
+    assert "Closed with fewer than 3 responses: nothing is shown." in closed
+    assert "yet" not in closed  # the survey is closed: no more responses can come
+
+
+async def test_a_live_poll_posts_each_snapshot_to_the_channel(terminal: Terminal, core: Core) -> None:
+    for name in ("ana", "ben", "cy", "dee", "eve", "fay"):
+        await terminal.type(f"/as {name}")  # in the channel when the poll opens: on its roster
+    await terminal.type("/as organiser")
+    created = await terminal.type('/canvass poll "Live?" "Yes" "No" --live')  # k = 3
+    poll = survey_id_from(created)
+
+    async def vote(name: str, choice: int) -> str:
+        await terminal.type(f"/as {name}")
+        start = len(terminal.lines)
+        await terminal.type(f"/vote {poll} {choice}")
+        await core.service.settle()  # the snapshot is computed off the answering path
+        return "\n".join(terminal.lines[start:])
+
+    assert "[#general]" not in await vote("ana", 1) + await vote("ben", 1)  # fewer than k: nothing moves
+    posted = await vote("cy", 2)
+    assert "[#general] Live?" in posted and "live" in posted
+    assert re.search(r"Yes\s+2\s+66\.7%", posted) and re.search(r"No\s+1\s+33\.3%", posted)
+    await vote("ana", 2)  # a changed answer is a ballot that differs, like a new one
+    assert "[#general]" not in await vote("dee", 1)
+    assert "[#general]" in await vote("eve", 1)  # ana's change, dee and eve: k ballots differ

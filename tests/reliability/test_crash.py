@@ -179,6 +179,9 @@ http_host = "127.0.0.1"
 http_port = {port}
 api_url = "{fake.api_url}"
 update_interval_seconds = 1.0
+
+[metrics]
+port = 0
 """
     )
     return config

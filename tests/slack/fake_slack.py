@@ -22,6 +22,7 @@ REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "chat.postMessage": ["channel", ("text", "blocks")],
     "chat.postEphemeral": ["channel", "user", ("text", "blocks")],
     "chat.update": ["channel", "ts"],
+    "chat.delete": ["channel", "ts"],
     "conversations.open": [("users", "channel")],
     "conversations.members": ["channel"],
     "users.info": ["user"],
@@ -117,6 +118,7 @@ class FakeSlack:
         self.members: dict[str, list[str]] = {}
         self.bots: set[str] = {"UBOT"}
         self.views: dict[str, dict[str, Any]] = {}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # what the channels hold now, by (channel, ts)
         self.rate_limited_calls = 0
         self._limit_left = 0
         self._retry_after = "1"
@@ -250,8 +252,16 @@ class FakeSlack:
                 "team": "Test",
                 "user": "canvass",
             }
+        if method == "chat.delete":
+            # Like Slack: a bot deletes only a message that is there (its own, with a bot token).
+            if self.messages.pop((args["channel"], args["ts"]), None) is None:
+                return {"ok": False, "error": "message_not_found"}
+            return {"ok": True, "channel": args["channel"], "ts": args["ts"]}
         if method in ("chat.postMessage", "chat.update"):
             ts = args.get("ts") or f"1700000000.{next(self._ts):06d}"
+            if method == "chat.update" and (args["channel"], ts) not in self.messages:
+                return {"ok": False, "error": "message_not_found"}
+            self.messages[(args["channel"], ts)] = args
             return {
                 "ok": True,
                 "channel": args["channel"],

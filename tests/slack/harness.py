@@ -44,6 +44,10 @@ class Waits:
         self.seconds.append(delay)
 
 
+async def _no_pause(_seconds: float) -> None:
+    """The pause between chat.delete calls: the tests do not wait for Slack's rate limit."""
+
+
 def _find_element(blocks: Sequence[dict[str, Any]], action_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     for block in blocks:
         elements = block.get("elements") if block.get("type") == "actions" else None
@@ -146,7 +150,9 @@ class SlackHarness:
         core = await build_core(config, clock=clock, renderer=renderer, with_charts=False, jobs=jobs)
         waits = Waits()
         extra = {"live_sleep": live_sleep} if live_sleep is not None else {}
-        adapter = SlackAdapter(core, sleep=waits, modal_block_limit=modal_block_limit, **extra)
+        adapter = SlackAdapter(
+            core, sleep=waits, cleanup_sleep=_no_pause, modal_block_limit=modal_block_limit, **extra
+        )
         core.messengers.add(adapter.messenger)
         harness = cls(fake, core, adapter, waits)
         await adapter.start()

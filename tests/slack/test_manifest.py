@@ -15,6 +15,7 @@ METHOD_SCOPES = {
     "chat_postMessage": {"chat:write"},
     "chat_postEphemeral": {"chat:write"},
     "chat_update": {"chat:write"},
+    "chat_delete": {"chat:write"},
     "conversations_open": {"im:write"},
     "conversations_members": {"channels:read", "groups:read"},
     "users_info": {"users:read"},

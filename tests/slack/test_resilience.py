@@ -35,7 +35,7 @@ async def test_a_429_storm_delays_results_but_loses_none(slack: SlackHarness) ->
     assert "n = 4" in json.dumps(posts[1].args["blocks"])
     assert "closed" in json.dumps(slack.calls("chat.update")[-1].args["blocks"])
     assert "Closed" in slack.fake.responses[-1]["text"]
-    metrics = (await slack.get("/metrics"))[1]
+    metrics = slack.adapter.metrics.render().decode()
     assert "canvass_slack_rate_limit_waits_total 25.0" in metrics
 
 

@@ -181,11 +181,11 @@ async def test_below_k_every_output_path_is_hidden(service: Canvass) -> None:
     assert results.hidden and results.respondents is None
     assert all(isinstance(q, HiddenResult) for q in results.questions)
     table = survey_table(results)
-    assert table.count("Not enough responses yet (n < 5)") == 6 and "idea" not in table and "%" not in table
+    assert table.count("Closed with fewer than 5 responses") == 6 and "idea" not in table and "%" not in table
     exported = to_json(results)
     assert '"count"' not in exported and '"percent"' not in exported and "idea" not in exported
     csv_rows = to_csv(results).splitlines()[1:]
-    assert len(csv_rows) == 6 and all(row.endswith("not enough responses yet (n < 5)") for row in csv_rows)
+    assert len(csv_rows) == 6 and all(row.endswith("closed with fewer than 5 responses") for row in csv_rows)
 
 
 async def test_live_results_move_only_in_steps_of_k(service: Canvass) -> None:

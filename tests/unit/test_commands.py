@@ -56,7 +56,7 @@ def test_commands(text: str, expected: c.Command) -> None:
 
 def test_survey_takes_toml_from_following_lines() -> None:
     command = c.parse_command('survey\n```toml\ntitle = "T"\n```')
-    assert command == c.SurveyFromToml('title = "T"')
+    assert command == c.SurveyFromToml('title = "T"', first_line=3)  # line 1 is `survey`, line 2 the fence
 
 
 @pytest.mark.parametrize(

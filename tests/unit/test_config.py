@@ -41,6 +41,11 @@ def test_example_config_documents_every_key_and_loads(tmp_path: Path) -> None:
         ("[matrix]\nenabled = true\nhomeserver = 'http://x'\nuser_id = '@b:x'", "[matrix] access_token"),
         ("[canvass]\norganisers = ['alice']", "must look like 'platform:user_id'"),
         ("not toml at all =", "is not valid TOML"),
+        ("[database]\nurl = 'mysql://x'", "[database] url (or DATABASE_URL): unsupported database 'mysql'"),
+        ("[database]\nurl = 'canvass.db'", "[database] url (or DATABASE_URL) is not a URL"),
+        ("[database]\nconnect_timeout_seconds = -1", "[database] connect_timeout_seconds must be 0 or more"),
+        ("[metrics]\nport = 70000", "[metrics] port must be between 0 and 65535"),
+        ("[canvass]\nlog_level = 'LOUD'", "[canvass] log_level must be one of"),
     ],
 )
 def test_bad_config_names_the_key_and_the_problem(tmp_path: Path, text: str, message: str) -> None:
@@ -62,3 +67,26 @@ def test_master_secret_is_generated_once_outside_the_database(tmp_path: Path) ->
     assert (tmp_path / "data" / "master.key").stat().st_mode & 0o077 == 0  # readable by the owner only
     with pytest.raises(ConfigError, match="at least 16"):
         master_secret(load_config(write(tmp_path, "[canvass]\nsecret = 'short'\n"), environ={}))
+
+
+def test_the_secret_comes_first_from_the_environment_then_a_file_then_the_data_dir(tmp_path: Path) -> None:
+    from bot.config import load_master_secret, secret_warning
+
+    data = tmp_path / "data"
+    path = write(tmp_path, f"[canvass]\ndata_dir = '{data}'\n")
+    outside = tmp_path / "run" / "canvass_secret"
+    outside.parent.mkdir()
+    outside.write_text("file-secret-0123456789\n", encoding="utf-8")
+    from_env = load_master_secret(load_config(path, environ={"CANVASS_SECRET": "env-secret-0123456789",
+                                                              "CANVASS_SECRET_FILE": str(outside)}))  # fmt: skip
+    assert from_env.value == b"env-secret-0123456789" and secret_warning(from_env) is None
+    from_file = load_master_secret(load_config(path, environ={"CANVASS_SECRET_FILE": str(outside)}))
+    assert from_file.value == b"file-secret-0123456789" and secret_warning(from_file) is None
+    assert not data.exists()  # nothing was generated
+    generated = load_master_secret(load_config(path, environ={}))
+    assert generated.path == data / "master.key"
+    warning = secret_warning(generated)
+    assert warning is not None and "in the data directory" in warning
+    with pytest.raises(ConfigError, match=r"\[canvass\] secret_file .* must be at least 16 characters"):
+        (tmp_path / "short").write_text("tiny", encoding="utf-8")
+        load_master_secret(load_config(path, environ={"CANVASS_SECRET_FILE": str(tmp_path / "short")}))

@@ -74,7 +74,6 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         ctx.background.spawn(work, "open-answer")
 
     async def after_submit(user: str, survey: Survey, origin: str, changed: bool) -> None:
-        ctx.metrics.answers.inc()
         ctx.live.mark(survey.id)
         await ctx.messenger.ephemeral(origin, user, confirmation(survey.title, changed))
 

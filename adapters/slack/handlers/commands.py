@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack.builder import BuilderMeta, builder_modal
 from adapters.slack.context import SlackContext, safe, slack_error
+from adapters.slack.escape import mrkdwn
 from adapters.slack.messenger import PLATFORM
 from bot import commands as c
 from bot.domain import Target
@@ -20,7 +21,11 @@ _MENTION = re.compile(r"<([#@])([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def normalise(text: str) -> str:
-    return _MENTION.sub(lambda m: m.group(2), text)
+    """The command text as the organiser typed it. Slack sends mentions as <@U123|ann> (real angle
+    brackets) and escapes what was typed: & < > arrive as &amp; &lt; &gt;, so "R&D" would otherwise be
+    stored as "R&amp;D". Mentions first, then the entities, &amp; last so "&amp;lt;" stays "&lt;"."""
+    bare = _MENTION.sub(lambda m: m.group(2), text)
+    return bare.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 SHORT_USAGE = (
@@ -31,8 +36,8 @@ SHORT_USAGE = (
 
 def short_usage(error: CanvassError) -> str:
     """The problem and one line of usage: the full help is one command away."""
-    problem = str(error).replace(c.USAGE, "").strip()
-    return f"⚠ {problem}\n{SHORT_USAGE}"
+    problem = str(error).replace(c.USAGE, "").strip()  # may quote what was typed: escaped
+    return f"⚠ {mrkdwn(problem)}\n{SHORT_USAGE}"
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
@@ -50,7 +55,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
 
     async def open_builder(trigger_id: str, channel: str) -> None:
         await ctx.client.views_open(
-            trigger_id=trigger_id, view=builder_modal(BuilderMeta(channel, 1), ctx.default_k)
+            trigger_id=trigger_id, view=builder_modal(BuilderMeta(channel, 1), ctx.default_k, ctx.timezone)
         )
 
     @safe

@@ -42,7 +42,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         bigger = BuilderMeta(meta.channel, meta.questions + 1)
         # Same block ids, so Slack keeps what was typed in the existing fields.
         work = ctx.client.views_update(
-            view_id=view["id"], hash=view.get("hash"), view=builder_modal(bigger, ctx.default_k)
+            view_id=view["id"], hash=view.get("hash"), view=builder_modal(bigger, ctx.default_k, ctx.timezone)
         )
         ctx.background.spawn(_discard(work), "builder-add")
 

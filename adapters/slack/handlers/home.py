@@ -70,10 +70,9 @@ async def remind(ctx: SlackContext, survey: Survey) -> None:
         if participant.platform != ctx.messenger.platform:
             continue
         if survey.is_poll:
-            where = f" in <#{channel}>" if channel else ""
-            await ctx.messenger.send_direct(
-                participant, f"Reminder: “{survey.title}” is waiting for your answer{where}."
-            )
+            where = f" in <#{channel}>" if channel else ""  # a channel link of our own, not escaped
+            text = f"Reminder: {blocks.esc(f'“{survey.title}”')} is waiting for your answer{where}."
+            await ctx.messenger.direct_mrkdwn(participant, text, survey.id)
         else:
             await ctx.messenger.invite_participant(participant, survey)
 

@@ -47,7 +47,6 @@ async def record(
         return
     finally:
         ctx.guard.done(*key)
-    ctx.metrics.answers.inc()
     ctx.live.mark(receipt.survey_id)
     text = confirmation(receipt.title, receipt.changed)
     ctx.confirm(channel, user, text)

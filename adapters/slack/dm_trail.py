@@ -1,0 +1,136 @@
+"""The DMs the bot sent for a survey (invitations, reminders), deleted once it closes (issue 10, break 10).
+
+A DM stays in the workspace's history: after close it would still tell an admin, or whoever holds
+the bot token, who was invited and who was reminded (that is, who had not answered). Each DM's
+(channel, ts) is kept in `bot_state` under the survey's own prefix `survey:<id>:` while the survey
+is open; on SurveyClosed the bot deletes those messages with chat.delete (a bot may delete its own),
+one at a time under Slack's rate limit, and then forgets them.
+
+The same refs are also kept in memory, because the close itself may already have removed the
+`survey:<id>:` keys by the time the SurveyClosed event arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.background import Background
+from bot.events import Event, SurveyClosed
+from bot.ports import StateStore
+
+log = logging.getLogger(__name__)
+
+# chat.delete is a Tier 3 method (about 50 calls a minute); 429s are retried by the client as well.
+DELETE_INTERVAL_SECONDS = 1.2
+Ref = tuple[str, str]  # (DM channel id, message ts)
+
+
+CHUNK = 100  # refs per state row: recording a DM rewrites one small row, not the whole list
+
+
+def state_key(survey_id: str) -> str:
+    """How many DMs were recorded for the survey; the refs themselves are in chunk rows."""
+    return f"survey:{survey_id}:slack.dms"
+
+
+def chunk_key(survey_id: str, chunk: int) -> str:
+    return f"{state_key(survey_id)}.{chunk}"
+
+
+class DmTrail:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        state: StateStore,
+        background: Background,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        interval: float = DELETE_INTERVAL_SECONDS,
+    ) -> None:
+        self.client = client
+        self.state = state
+        self.background = background
+        self._sleep = sleep
+        self._interval = interval
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._memory: defaultdict[str, list[Ref]] = defaultdict(list)
+        self._closed: set[str] = set()
+        self.deleted = 0  # how many DMs were deleted, for tests
+
+    async def record(self, survey_id: str, channel: str, ts: str) -> None:
+        """Remember one DM sent for `survey_id`. One sent after the survey closed is deleted at once."""
+        if not channel or not ts:
+            return
+        async with self._locks[survey_id]:
+            if survey_id not in self._closed:
+                self._memory[survey_id].append((channel, ts))
+                count = await self._count(survey_id)
+                key = chunk_key(survey_id, count // CHUNK)
+                refs = self._decode(await self.state.get_state(key)) if count % CHUNK else []
+                await self.state.set_state(key, json.dumps([*refs, (channel, ts)]))
+                await self.state.set_state(state_key(survey_id), str(count + 1))
+                return
+        await self._delete(survey_id, [(channel, ts)])
+
+    async def on_event(self, event: Event) -> None:
+        if isinstance(event, SurveyClosed):
+            self._closed.add(event.survey_id)
+            self.background.spawn(self.clear(event.survey_id), "delete-dms")
+
+    async def clear(self, survey_id: str) -> None:
+        """Delete every DM recorded for the survey, then the record itself."""
+        async with self._locks[survey_id]:
+            chunks = -(-await self._count(survey_id) // CHUNK)
+            stored: list[Ref] = []
+            for chunk in range(chunks):
+                stored += self._decode(await self.state.get_state(chunk_key(survey_id, chunk)))
+            refs = list(dict.fromkeys([*stored, *self._memory.pop(survey_id, [])]))
+            await self._delete(survey_id, refs)
+            # StateStore has no delete yet: empty values keep no DM. Rows are only written where they
+            # exist, so once the storage seal deletes `survey:<id>:` keys at close none comes back.
+            for chunk in range(chunks):
+                await self.state.set_state(chunk_key(survey_id, chunk), "")
+            if chunks:
+                await self.state.set_state(state_key(survey_id), "")
+        self._locks.pop(survey_id, None)
+
+    async def _delete(self, survey_id: str, refs: list[Ref]) -> None:
+        failed = 0
+        for i, (channel, ts) in enumerate(refs):
+            if i:
+                await self._sleep(self._interval)
+            try:
+                await self.client.chat_delete(channel=channel, ts=ts)
+                self.deleted += 1
+            except SlackApiError as error:
+                data = error.response.data if error.response is not None else None
+                reason = data.get("error") if isinstance(data, dict) else None
+                if reason != "message_not_found":  # already gone (deleted by the person): nothing to do
+                    failed += 1
+            except Exception:
+                failed += 1
+                log.exception("slack: deleting a DM of survey %s failed", survey_id)
+        if failed:
+            # Never which DM: its channel names the person.
+            log.warning("slack: %d DM(s) of survey %s could not be deleted", failed, survey_id)
+
+    async def _count(self, survey_id: str) -> int:
+        value = await self.state.get_state(state_key(survey_id))
+        return int(value) if value and value.isdigit() else 0
+
+    @staticmethod
+    def _decode(value: str | None) -> list[Ref]:
+        try:
+            items = json.loads(value) if value else []
+        except ValueError:
+            return []
+        if not isinstance(items, list):
+            return []
+        return [(str(i[0]), str(i[1])) for i in items if isinstance(i, list) and len(i) == 2]
