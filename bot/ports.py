@@ -57,6 +57,16 @@ class LiveView:
     respondents_frozen: bool = False
 
 
+@dataclass(frozen=True)
+class SealReport:
+    """What a close did to the database files. `physically_clean` is False when something (an older
+    snapshot, an open reader) kept the deleted slots and ids in the files after every retry: storage has
+    logged an ERROR, and the organiser should be told that the promise does not hold yet."""
+
+    physically_clean: bool
+    detail: str = ""
+
+
 class SurveyRepository(Protocol):
     """Persistence. Every method is one transaction; none returns a ballot together with a person."""
 
@@ -100,9 +110,10 @@ class SurveyRepository(Protocol):
     async def respondent_count(self, survey_id: str) -> int: ...
     async def answer_counts(self, question_id: str, sealed: bool) -> list[tuple[str, int]]: ...
 
-    async def seal(self, survey_id: str) -> bool:
+    async def seal(self, survey_id: str) -> SealReport | None:
         """Close for good: erase the key salt, count and drop the markers, drop roster and drafts,
-        and rewrite the ballots without slots in random order. False if it was already closed."""
+        and rewrite the ballots without slots in random order; then scrub the files. None if it was
+        already closed."""
         ...
 
     async def live_view(self, survey_id: str) -> LiveView | None: ...
@@ -168,6 +179,11 @@ class StateStore(Protocol):
 
     async def get_state(self, key: str) -> str | None: ...
     async def set_state(self, key: str, value: str) -> None: ...
+    async def delete_state(self, key: str) -> None:
+        """Forget a key. Keys under `survey:<id>:` need not be deleted: the survey's close does it.
+        State an adapter still needs after the close, to clean up (the DMs it must delete or redact),
+        goes under `cleanup:<id>:` instead; the adapter deletes it when the clean-up is done."""
+        ...
     async def first_sighting(self, event_id: str) -> bool:
         """Record an event id; True only the first time it is seen."""
         ...

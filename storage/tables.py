@@ -5,6 +5,8 @@
   order of voting; rows sit in UUID order.
 - `sealed_ballots` (closed surveys) have no slot column at all.
 - `roster` is the only table that holds participant ids, and it is emptied at close.
+- `survey_keys` holds each open survey's key salt in a table of its own, so that close can delete the
+  row and rewrite the table's file: an erased column would live on in the old row version.
 """
 
 from __future__ import annotations
@@ -30,10 +32,18 @@ class SurveyRow(SQLModel, table=True):
     closes_at: datetime | None = None
     timezone: str = Field(max_length=64)
     created_by: str
-    # Erased at close: without it no slot can ever be recomputed (rule 4).
-    key_salt: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     respondents_at_close: int | None = None
     invited_at_close: int | None = None  # the roster itself is deleted at close
+
+
+class SurveyKeyRow(SQLModel, table=True):
+    """An open survey's key salt. Deleted at close: without it no slot can ever be recomputed (rule 4)."""
+
+    __tablename__ = "survey_keys"
+    __table_args__ = NO_ROWID
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    key_salt: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class QuestionRow(SQLModel, table=True):
@@ -129,7 +139,8 @@ class LiveResultRow(SQLModel, table=True):
 
 
 class StateRow(SQLModel, table=True):
-    """Small key/value state of the adapters, such as the Matrix sync token."""
+    """Small key/value state of the adapters, such as the Matrix sync token. Keys under the prefix
+    `survey:<survey_id>:` belong to one survey and are deleted by its seal (storage.sealing)."""
 
     __tablename__ = "bot_state"
 

@@ -103,7 +103,7 @@ def test_a_command_that_does_nothing_says_why_and_fails(tmp_path: Path) -> None:
     created = canvass("survey", "create", str(survey), cwd=tmp_path, env=env)
     assert created.returncode == 0, created.stderr
     # No opens_at: it is a draft, and the CLI says so rather than promising that the bot opens it.
-    assert "It stays a draft until someone opens it" in created.stdout
+    assert "It stays a draft until an organiser opens it" in created.stdout
     survey_id = created.stdout.split("[", 1)[1].split("]", 1)[0]
     same = canvass("extend", survey_id, "2099-01-01 12:00", cwd=tmp_path, env=env)
     assert same.returncode == 1, same.stdout

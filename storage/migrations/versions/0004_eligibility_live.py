@@ -1,14 +1,14 @@
 """Core: the eligibility set of open surveys, and live snapshots published by compare-and-swap.
 
 Revision ID: 0004
-Revises: scheduling_0002
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "scheduling_0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
