@@ -66,6 +66,7 @@ class MatrixConfig:
     messages_per_second: float = 5.0
     sync_timeline_limit: int = 0  # events per room per sync; 0: the homeserver's default (gaps are backfilled)
     standby_retry_seconds: float = 15.0  # a replica without the sync lock tries again this often
+    redact_after_seconds: float = 60.0  # a DM that shows a participant's answers (review) is redacted then
 
 
 @dataclass(frozen=True)

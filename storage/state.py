@@ -54,6 +54,19 @@ class SqlStateStore:
         async with self.engine.begin() as conn:
             await conn.execute(delete(state).where(state.c.key == key))
 
+    async def state_with_prefix(self, prefix: str) -> dict[str, str]:
+        """Every key starting with `prefix` (an adapter's per-survey or clean-up state)."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                select(state.c.key, state.c.value).where(state.c.key.startswith(prefix, autoescape=True))
+            )
+            return {key: value for key, value in rows}
+
+    async def delete_state_prefix(self, prefix: str) -> None:
+        """Delete every key starting with `prefix`."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(state).where(state.c.key.startswith(prefix, autoescape=True)))
+
     async def first_sighting(self, event_id: str) -> bool:
         now = self._now()
         async with self.engine.begin() as conn:

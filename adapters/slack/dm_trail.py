@@ -2,12 +2,11 @@
 
 A DM stays in the workspace's history: after close it would still tell an admin, or whoever holds
 the bot token, who was invited and who was reminded (that is, who had not answered). Each DM's
-(channel, ts) is kept in `bot_state` under the survey's own prefix `survey:<id>:` while the survey
-is open; on SurveyClosed the bot deletes those messages with chat.delete (a bot may delete its own),
-one at a time under Slack's rate limit, and then forgets them.
+(channel, ts) is kept in `bot_state` under `cleanup:<id>:`, which the close leaves in place (unlike
+`survey:<id>:`) so that these refs outlive it; on SurveyClosed the bot deletes those messages with
+chat.delete (a bot may delete its own), one at a time under Slack's rate limit, then deletes the keys.
 
-The same refs are also kept in memory, because the close itself may already have removed the
-`survey:<id>:` keys by the time the SurveyClosed event arrives.
+The same refs are also kept in memory, so that a DM sent in the same process needs no read back.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ CHUNK = 100  # refs per state row: recording a DM rewrites one small row, not th
 
 def state_key(survey_id: str) -> str:
     """How many DMs were recorded for the survey; the refs themselves are in chunk rows."""
-    return f"survey:{survey_id}:slack.dms"
+    return f"cleanup:{survey_id}:slack.dms"
 
 
 def chunk_key(survey_id: str, chunk: int) -> str:
@@ -93,12 +92,9 @@ class DmTrail:
                 stored += self._decode(await self.state.get_state(chunk_key(survey_id, chunk)))
             refs = list(dict.fromkeys([*stored, *self._memory.pop(survey_id, [])]))
             await self._delete(survey_id, refs)
-            # StateStore has no delete yet: empty values keep no DM. Rows are only written where they
-            # exist, so once the storage seal deletes `survey:<id>:` keys at close none comes back.
             for chunk in range(chunks):
-                await self.state.set_state(chunk_key(survey_id, chunk), "")
-            if chunks:
-                await self.state.set_state(state_key(survey_id), "")
+                await self.state.delete_state(chunk_key(survey_id, chunk))
+            await self.state.delete_state(state_key(survey_id))
         self._locks.pop(survey_id, None)
 
     async def _delete(self, survey_id: str, refs: list[Ref]) -> None:
