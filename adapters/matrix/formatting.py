@@ -135,7 +135,8 @@ def results_table(results: SurveyResults) -> dict[str, Any]:
         f"<p><strong>{escape(results.title)}</strong> [<code>{results.survey_id}</code>] ({escape(when)}); "
         f"respondents: {count}</p>"
     )
-    html = head + "".join(question_html(q) for q in results.questions)
+    notes = "".join(f"<p><em>{escape(note)}</em></p>" for note in results.notes)  # e.g. late answers not shown
+    html = head + notes + "".join(question_html(q) for q in results.questions)
     return notice_content(survey_table(results), html)
 
 

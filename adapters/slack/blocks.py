@@ -257,6 +257,7 @@ def results_header(results: SurveyResults) -> tuple[str, list[Block]]:
     text = esc(f"📊 Results of “{results.title}” [{results.survey_id}] ({when}): {count}{invited} responded.")
     return text, [
         section(text),
+        *(context(esc(note)) for note in results.notes),  # e.g. why late answers are not shown
         context(f"Totals of at least {results.k} people only; answers are anonymous."),
     ]
 
