@@ -47,6 +47,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 
 def _cmd_survey(args: argparse.Namespace) -> None:
+    from bot.anonymity import free_text_preview
     from bot.clock import SystemClock
     from bot.survey_file import SurveyFileError, check_survey_file
     from bot.timeparse import format_local
@@ -62,6 +63,9 @@ def _cmd_survey(args: argparse.Namespace) -> None:
     spec = checked.spec
     if args.action == "validate":
         print(f"OK: “{spec.title}”, {len(spec.questions)} questions, {len(spec.reminders)} reminders.")
+        preview = free_text_preview(spec.questions)
+        if preview:
+            print(preview)
         return
 
     async def create() -> None:
@@ -75,6 +79,9 @@ def _cmd_survey(args: argparse.Namespace) -> None:
             else:
                 when = f"The running bot opens it {format_local(survey.opens_at, survey.timezone)}."
             print(f"Created “{survey.title}” [{survey.id}], status {survey.status}. {when}")
+            preview = free_text_preview(survey.questions)
+            if preview:
+                print(preview)
         finally:
             await core.close()
 
@@ -246,6 +253,15 @@ def parser() -> argparse.ArgumentParser:
     health = sub.add_parser("health", help="ask the running bot's health endpoint (for Docker's HEALTHCHECK)")
     health.add_argument("--timeout", type=float, default=3.0, help="seconds to wait (default 3)")
     health.set_defaults(handler=_cmd_health)
+
+    roster = sub.add_parser(
+        "roster",
+        help="list a survey's invited people, or add people to it (they may answer at once)",
+        description="canvass roster ID list | add USER [USER ...] (USER as platform:id)",
+    )
+    roster.add_argument("id", help="the survey id")
+    roster.add_argument("rest", nargs=argparse.REMAINDER, metavar="ACTION", help="list | add USER ...")
+    roster.set_defaults(handler=_cmd_schedule)
 
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply schema migrations")
