@@ -167,7 +167,9 @@ class Messenger(Protocol):
 
     async def post_text(self, target: Target, text: str) -> None: ...
 
-    async def send_direct(self, participant: Participant, text: str) -> None: ...
+    async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
+        """A private message; `survey_id` names the survey it is about, so the adapter can remove it at close."""
+        ...
 
     async def channel_members(self, target: Target) -> list[Participant]:
         """Human members of the channel, for a roster taken from the platform."""

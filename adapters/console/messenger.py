@@ -65,7 +65,7 @@ class ConsoleMessenger:
     async def post_text(self, target: Target, text: str) -> None:
         self._emit(f"#{target.channel}", text)
 
-    async def send_direct(self, participant: Participant, text: str) -> None:
+    async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         self._emit(f"DM {participant.user_id}", text)
 
     async def channel_members(self, target: Target) -> list[Participant]:

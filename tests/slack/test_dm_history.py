@@ -83,7 +83,7 @@ async def test_a_surveys_invitations_and_reminders_are_deleted_at_close(
     await answer(slack, survey_id, PEOPLE[0], 0, "fine")
     # Reminders: the scheduler's DM (the port call it makes) and the organiser's App Home button.
     for user in PEOPLE[1:]:
-        await slack.adapter.messenger.send_direct(Participant("slack", user), direct_text(survey, ""))
+        await slack.adapter.messenger.send_direct(Participant("slack", user), direct_text(survey, ""), survey.id)
     await slack.home_opened(ORGANISER, "EvHome1")
     home = slack.last("views.publish", user_id=ORGANISER).args["view"]
     await slack.block_action(
@@ -168,3 +168,23 @@ async def test_the_deleted_record_leaves_no_dm_channel_in_the_database_files(sla
     await slack.settle()
     assert await slack.core.state.state_with_prefix(f"cleanup:{survey_id}:") == {}
     assert holding(raw_bytes(slack.core.config.database_url), [f"{survey_id}:slack.dms", *channels]) == []
+
+
+async def test_a_reminder_is_filed_under_its_own_survey_whatever_its_text_names(slack: SlackHarness) -> None:
+    """A reminder quoting another survey's id ("as in [abc123]") must still go with its own survey."""
+    first = await open_survey(slack, "Budget review", PEOPLE)
+    assert slack.core.scheduler is not None
+    second = await open_survey(slack, "Other survey", PEOPLE[:3])
+    survey = await slack.core.service.get(second)
+
+    async def still_claimed() -> bool:
+        return True
+
+    await slack.core.scheduler.sender.to_non_respondents(survey, f"Same questions as [{first}].", still_claimed)
+    reminders = dms(slack)[-3:]
+    await slack.command(ORGANISER, f"close {first}")
+    await slack.settle()
+    assert all(ref in slack.fake.messages for ref in reminders)  # not taken for the first survey's
+    await slack.command(ORGANISER, f"close {second}")
+    await slack.settle()
+    assert not any(ref in slack.fake.messages for ref in reminders)
