@@ -10,6 +10,7 @@ from bot.delivery import Delivery
 from bot.domain import Actor, QuestionSpec, ReminderSpec, ResultsMode, Status, SurveySpec, Target
 from bot.errors import InvalidInput, NotAuthorised
 from bot.ports import Clock, ReminderBook
+from bot.presenting import Presenter
 from bot.survey_file import parse_survey
 from bot.timeparse import format_local, parse_duration, parse_time
 
@@ -37,6 +38,8 @@ class CommandHandler:
         self.default_zone = default_zone
         self.default_k = default_k
         self.reminders = reminders
+        self.presenter: Presenter | None = None  # wired by the composition root when [present] is enabled
+        self.present_base_url = ""
 
     async def handle_text(self, actor: Actor, target: Target, text: str) -> Reply:
         return await self.handle(actor, target, c.parse_command(text))
@@ -44,6 +47,8 @@ class CommandHandler:
     async def handle(self, actor: Actor, target: Target, command: c.Command) -> Reply:
         if isinstance(command, c.Help):
             return Reply(c.USAGE)
+        if isinstance(command, c.Present):
+            return await self.present(actor, command)  # checks "an organiser of this survey" itself
         if not self.service.is_organiser(actor):
             raise NotAuthorised("Only organisers can run Canvass commands. Answers are given privately, not here.")
         match command:
@@ -88,6 +93,21 @@ class CommandHandler:
                     raise NotAuthorised("Only organisers can schedule reminders.")
                 return await self._remind(command)
         raise InvalidInput(c.USAGE)
+
+    async def present(self, actor: Actor | None, command: c.Present) -> Reply:
+        """The presenter link, only ever in a private reply (Reply.public stays False)."""
+        if self.presenter is None:
+            return Reply("The presenter page is not enabled here ([present] enabled = true in the config).")
+        if command.revoke:
+            count = await self.presenter.revoke(actor, command.survey_id)
+            return Reply(f"Revoked {count} presenter link(s) of [{command.survey_id}].")
+        token = await self.presenter.mint(actor, command.survey_id)
+        return Reply(
+            f"Presenter page for [{command.survey_id}] (keep it private; anyone with it sees the results):\n"
+            f"{self.present_base_url.rstrip('/')}/present/{token}\n"
+            f"It works until {self.presenter.ttl_text} after the close, "
+            f"or until `present {command.survey_id} --revoke`."
+        )
 
     async def _poll(self, actor: Actor, target: Target, poll: c.Poll) -> Reply:
         now = self.clock.now()
