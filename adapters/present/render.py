@@ -39,12 +39,20 @@ def _row(label: str, value: str, fraction: float) -> str:
     )
 
 
+def _density(rows: int) -> str:
+    """Many options: labels go above their bars, and past 10 into two columns, so 20 fit one screen."""
+    return "" if rows <= 6 else " dense" if rows <= 10 else " dense two-columns"
+
+
 def _choice(result: ChoiceResult) -> str:
     rows = "".join(_row(o.label, f"{o.count} · {_pct(o.percent)}", o.percent / 100) for o in result.options)
     note = ""
     if result.multi:
         note = '<p class="note">People could choose several options, so the total is above 100%.</p>'
-    return f'<ul class="chart" aria-label="Answers, with the count and share of each">{rows}</ul>{note}'
+    return (
+        f'<ul class="chart{_density(len(result.options))}" aria-label="Answers, with the count and share of each">'
+        f"{rows}</ul>{note}"
+    )
 
 
 def _scale(result: ScaleResult) -> str:
@@ -60,7 +68,8 @@ def _scale(result: ScaleResult) -> str:
             f"<span>{result.scale_max} = {_e(result.max_label)}</span></p>"
         )
     return (
-        f'<ul class="chart scale" aria-label="Ratings, with the count and share of each">{rows}</ul>{ends}'
+        f'<ul class="chart scale{" compact" if len(result.distribution) > 7 else ""}" '
+        f'aria-label="Ratings, with the count and share of each">{rows}</ul>{ends}'
         f'<p class="facts">{_e(" · ".join(facts))}</p>'
     )
 
@@ -71,7 +80,7 @@ def _ranking(result: RankingResult) -> str:
         _row(item.label, f"score {item.mean_borda:.1f} · first {_pct(item.first_percent)}", item.mean_borda / top)
         for item in result.items
     )
-    return f'<ol class="chart" aria-label="Options by Borda score, best first">{rows}</ol>'
+    return f'<ol class="chart{_density(len(result.items))}" aria-label="Options by Borda score, best first">{rows}</ol>'
 
 
 def _text(result: TextResult) -> str:
@@ -138,7 +147,7 @@ def slides(view: PresentView, qr_svg: str | None = None) -> str:
             f'<header class="meta"><span class="title">{_e(survey.title)}</span>'
             f'<span class="position">Question {q.position + 1} of {count}</span>'
             f'<span class="status" data-status="{_e(status)}">{_e(status)}</span></header>'
-            f'<h1 id="q{q.position}" class="question">{_e(q.text)}</h1>'
+            f'<h1 id="q{q.position}" class="question{" long" if len(q.text) > 120 else ""}">{_e(q.text)}</h1>'
             f'<div class="body">{body}{join}</div>'
             f'<footer class="progress" aria-live="polite">{_e(progress)}</footer></section>'
         )
