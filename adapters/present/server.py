@@ -159,7 +159,8 @@ class PresentServer:
         await response.prepare(request)
         queue = self.hub.subscribe(survey_id)
         try:
-            await response.write(f"retry: 2000\ndata: {await self.hub.current(survey_id)}\n\n".encode())
+            sent = await self.hub.current(survey_id)
+            await response.write(f"retry: 2000\ndata: {sent}\n\n".encode())
             while True:
                 try:
                     payload = await asyncio.wait_for(queue.get(), self.keepalive_seconds)
@@ -169,7 +170,9 @@ class PresentServer:
                         break
                     await response.write(b": keepalive\n\n")
                     continue
-                await response.write(f"data: {payload}\n\n".encode())
+                if payload != sent:  # the first refresh both fills `current` and queues the same slides
+                    sent = payload
+                    await response.write(f"data: {payload}\n\n".encode())
         except (ConnectionResetError, ConnectionError):
             pass  # the page went away
         finally:
