@@ -95,19 +95,26 @@ class CommandHandler:
         raise InvalidInput(c.USAGE)
 
     async def present(self, actor: Actor | None, command: c.Present) -> Reply:
-        """The presenter link, only ever in a private reply (Reply.public stays False)."""
+        """The presenter link is a credential: it goes to the organiser by direct message, never in a
+        reply that an adapter might post where others read it (a Matrix room). Only the operator's CLI
+        (no messenger) gets it in the reply itself."""
         if self.presenter is None:
             return Reply("The presenter page is not enabled here ([present] enabled = true in the config).")
         if command.revoke:
             count = await self.presenter.revoke(actor, command.survey_id)
             return Reply(f"Revoked {count} presenter link(s) of [{command.survey_id}].")
         token = await self.presenter.mint(actor, command.survey_id)
-        return Reply(
+        text = (
             f"Presenter page for [{command.survey_id}] (keep it private; anyone with it sees the results):\n"
             f"{self.present_base_url.rstrip('/')}/present/{token}\n"
             f"It works until {self.presenter.ttl_text} after the close, "
             f"or until `present {command.survey_id} --revoke`."
         )
+        messenger = self.delivery.messengers.get(actor.platform) if actor is not None else None
+        if actor is None or messenger is None:
+            return Reply(text)
+        await messenger.send_direct(actor, text)
+        return Reply(f"I sent you the presenter link of [{command.survey_id}] in a direct message.")
 
     async def _poll(self, actor: Actor, target: Target, poll: c.Poll) -> Reply:
         now = self.clock.now()

@@ -236,3 +236,28 @@ async def test_the_present_command_replies_privately_with_a_link(
     assert await presenter.verify(token) == survey_id
     revoked = await handler.handle_text(ORGANISER, survey_spec().targets[0], f"present {survey_id} --revoke")
     assert not revoked.public and await presenter.verify(token) is None
+
+
+class DirectMessages:
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[Participant, str]] = []
+
+    async def send_direct(self, participant: Participant, text: str) -> None:
+        self.sent.append((participant, text))
+
+
+async def test_in_a_chat_the_link_goes_by_direct_message_never_in_the_reply(
+    presenter: Presenter, service: Canvass, delivery: Delivery, clock: ManualClock
+) -> None:
+    # A Matrix command's reply is posted in the room: the link must not ride on it.
+    survey_id = await text_poll(service)
+    dms = DirectMessages()
+    delivery.messengers.add(dms)  # type: ignore[arg-type]
+    handler = CommandHandler(delivery, clock, "UTC", 5)
+    handler.presenter, handler.present_base_url = presenter, "https://room.example"
+    reply = await handler.handle_text(ORGANISER, survey_spec().targets[0], f"present {survey_id}")
+    assert "/present/" not in reply.text and "direct message" in reply.text
+    [(to, text)] = dms.sent
+    assert to == ORGANISER and "https://room.example/present/" in text
