@@ -173,6 +173,26 @@ def _cmd_schedule(args: argparse.Namespace) -> None:
     print(asyncio.run(execute()))
 
 
+def _cmd_present(args: argparse.Namespace) -> None:
+    """`canvass present ID [--revoke]`: the operator's presenter link; the running bot serves the page."""
+    from bot.commands import Present
+
+    config = _config(args)
+    if not config.present.enabled:
+        raise ConfigError("config: [present] enabled is false, so no presenter page is served")
+
+    async def execute() -> str:
+        from bot.bootstrap import build_core
+
+        core = await build_core(config, with_charts=False)
+        try:
+            return (await core.commands.present(None, Present(args.id.lower(), args.revoke))).text
+        finally:
+            await core.close()
+
+    print(asyncio.run(execute()))
+
+
 def _cmd_db(args: argparse.Namespace) -> None:
     from bot.config import ensure_data_dir
     from storage.engine import wait_for_database
@@ -249,6 +269,11 @@ def parser() -> argparse.ArgumentParser:
     remind.add_argument("id", help="the survey id")
     remind.add_argument("rest", nargs=argparse.REMAINDER, metavar="ACTION", help="list | add ... | cancel N")
     remind.set_defaults(handler=_cmd_schedule)
+
+    present = sub.add_parser("present", help="a link to the presenter page of a survey (or --revoke every link)")
+    present.add_argument("id", help="the survey id")
+    present.add_argument("--revoke", action="store_true", help="end every presenter link of the survey")
+    present.set_defaults(handler=_cmd_present)
 
     health = sub.add_parser("health", help="ask the running bot's health endpoint (for Docker's HEALTHCHECK)")
     health.add_argument("--timeout", type=float, default=3.0, help="seconds to wait (default 3)")

@@ -21,6 +21,7 @@ from bot.domain import (
 )
 from bot.errors import InvalidInput, NotAuthorised
 from bot.ports import Clock, ReminderBook
+from bot.presenting import Presenter
 from bot.survey_file import parse_survey
 from bot.timeparse import format_local, parse_duration, parse_time
 
@@ -48,6 +49,8 @@ class CommandHandler:
         self.default_zone = default_zone
         self.default_k = default_k
         self.reminders = reminders
+        self.presenter: Presenter | None = None  # wired by the composition root when [present] is enabled
+        self.present_base_url = ""
 
     async def handle_text(self, actor: Actor, target: Target, text: str) -> Reply:
         return await self.handle(actor, target, c.parse_command(text))
@@ -55,6 +58,8 @@ class CommandHandler:
     async def handle(self, actor: Actor, target: Target, command: c.Command) -> Reply:
         if isinstance(command, c.Help):
             return Reply(c.USAGE)
+        if isinstance(command, c.Present):
+            return await self.present(actor, command)  # checks "an organiser of this survey" itself
         # Creating and listing need organiser standing; a command about one survey is checked against
         # that survey's rights instead, so its creator keeps them wherever they type it.
         creating = isinstance(command, c.Poll | c.SurveyFromToml | c.NewSurveyDialog | c.ListSurveys)
@@ -108,6 +113,28 @@ class CommandHandler:
                 self.service.require_manage(actor, await self.service.get(command.survey_id), "manage its reminders")
                 return await self._remind(command)
         raise InvalidInput(c.USAGE)
+
+    async def present(self, actor: Actor | None, command: c.Present) -> Reply:
+        """The presenter link is a credential: it goes to the organiser by direct message, never in a
+        reply that an adapter might post where others read it (a Matrix room). Only the operator's CLI
+        (no messenger) gets it in the reply itself."""
+        if self.presenter is None:
+            return Reply("The presenter page is not enabled here ([present] enabled = true in the config).")
+        if command.revoke:
+            count = await self.presenter.revoke(actor, command.survey_id)
+            return Reply(f"Revoked {count} presenter link(s) of [{command.survey_id}].")
+        token = await self.presenter.mint(actor, command.survey_id)
+        text = (
+            f"Presenter page for [{command.survey_id}] (keep it private; anyone with it sees the results):\n"
+            f"{self.present_base_url.rstrip('/')}/present/{token}\n"
+            f"It works until {self.presenter.ttl_text} after the close, "
+            f"or until `present {command.survey_id} --revoke`."
+        )
+        messenger = self.delivery.messengers.get(actor.platform) if actor is not None else None
+        if actor is None or messenger is None:
+            return Reply(text)
+        await messenger.send_direct(actor, text)
+        return Reply(f"I sent you the presenter link of [{command.survey_id}] in a direct message.")
 
     async def _poll(self, actor: Actor, target: Target, poll: c.Poll) -> Reply:
         now = self.clock.now()

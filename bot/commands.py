@@ -23,6 +23,7 @@ Commands:
   open ID | close ID                     open now / close now and post the results
   results ID [CHANNEL]                   post the results (if allowed and n >= k)
   extend ID TIME                         move the deadline (e.g. "2026-12-08 15:00", "in 2h")
+  present ID [--revoke]                  a private link to the presenter page (or end every link)
   remind ID list | add (TIME | BEFORE before close) [--daily] [--channel] ["message"] | cancel N
   roster ID list | add USER [USER ...]   who is invited; add people to an open survey
 TIME: 2026-12-08 15:00 [Europe/Brussels], 15:00, in 2h."""
@@ -114,13 +115,21 @@ class RosterAdd:
 
 
 @dataclass(frozen=True)
+class Present:
+    """`present ID [--revoke]`: a presenter-page link for the organiser, privately (bot/presenting.py)."""
+
+    survey_id: str
+    revoke: bool = False
+
+
+@dataclass(frozen=True)
 class NewSurveyDialog:
     """Slack's `/canvass new`: open the modal builder. Other adapters answer with the TOML route."""
 
 
 Command: TypeAlias = (
     Help | Poll | SurveyFromToml | ListSurveys | OpenSurvey | CloseSurvey | ShowResults | Extend
-    | RemindList | RemindAdd | RemindCancel | RosterList | RosterAdd | NewSurveyDialog
+    | RemindList | RemindAdd | RemindCancel | RosterList | RosterAdd | NewSurveyDialog | Present
 )  # fmt: skip
 
 _SCALE = re.compile(r"^(\d{1,2})\s*-\s*(\d{1,2})$")
@@ -258,6 +267,14 @@ def _unwrap(user: str) -> str:
     return mention.group(1) if mention else user
 
 
+def _parse_present(words: list[str]) -> Present:
+    survey_id = _survey_id(words, "present")
+    extra = words[1:]
+    if extra not in ([], ["--revoke"]):
+        raise _usage("present ID takes only --revoke.")
+    return Present(survey_id, revoke=bool(extra))
+
+
 def parse_command(text: str) -> Command:
     """Parse what follows the command prefix."""
     head, _, body = text.strip().partition("\n")
@@ -295,4 +312,6 @@ def parse_command(text: str) -> Command:
         return _parse_remind(rest)
     if verb == "roster":
         return _parse_roster(rest)
+    if verb == "present":
+        return _parse_present(rest)
     raise _usage(f"Unknown command {words[0]!r}.")

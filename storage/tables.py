@@ -230,3 +230,14 @@ class PublishedBallotRow(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+
+class PresentTokenRow(SQLModel, table=True):
+    """Presenter-page links (bot/presenting.py): only the SHA-256 of each token, never the token."""
+
+    __tablename__ = "present_tokens"
+
+    token_hash: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
+    survey_id: str = Field(foreign_key="surveys.id", index=True, max_length=16)
+    created_at: datetime
+    revoked_at: datetime | None = None
