@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain import ResultsMode, Status
 from bot.scheduling.ports import Audience, Kind, NewReminder, ReminderRecord, ReminderStatus
-from storage.repository import from_db_time, to_db_time
+from storage.base import from_db_time, to_db_time
 from storage.tables import ReminderRow, SurveyRow
 
 reminders = ReminderRow.__table__  # type: ignore[attr-defined]

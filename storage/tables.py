@@ -5,6 +5,8 @@
   order of voting; rows sit in UUID order.
 - `sealed_ballots` (closed surveys) have no slot column at all.
 - `roster` is the only table that holds participant ids, and it is emptied at close.
+- `survey_keys` holds each open survey's key salt in a table of its own, so that close can delete the
+  row and rewrite the table's file: an erased column would live on in the old row version.
 """
 
 from __future__ import annotations
@@ -30,10 +32,18 @@ class SurveyRow(SQLModel, table=True):
     closes_at: datetime | None = None
     timezone: str = Field(max_length=64)
     created_by: str
-    # Erased at close: without it no slot can ever be recomputed (rule 4).
-    key_salt: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     respondents_at_close: int | None = None
     invited_at_close: int | None = None  # the roster itself is deleted at close
+
+
+class SurveyKeyRow(SQLModel, table=True):
+    """An open survey's key salt. Deleted at close: without it no slot can ever be recomputed (rule 4)."""
+
+    __tablename__ = "survey_keys"
+    __table_args__ = NO_ROWID
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    key_salt: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class QuestionRow(SQLModel, table=True):
@@ -129,7 +139,8 @@ class LiveResultRow(SQLModel, table=True):
 
 
 class StateRow(SQLModel, table=True):
-    """Small key/value state of the adapters, such as the Matrix sync token."""
+    """Small key/value state of the adapters, such as the Matrix sync token. Keys under the prefix
+    `survey:<survey_id>:` belong to one survey and are deleted by its seal (storage.sealing)."""
 
     __tablename__ = "bot_state"
 
@@ -176,4 +187,57 @@ class ReminderRow(SQLModel, table=True):
     note: str = ""  # why it was skipped, for `remind ID list` and the logs
 
 
+# -- core: who may answer, and what live results have published (migration 0004) ----------------
+
+
+class EligibleRow(SQLModel, table=True):
+    """Who may answer an open survey, as responded-marker HMAC slots, never ids (break 3).
+    Written at open and when the roster grows; deleted at close."""
+
+    __tablename__ = "eligible"
+    __table_args__ = NO_ROWID
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    slot: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+
+
+class LiveSnapshotRow(SQLModel, table=True):
+    """The last published live snapshot (aggregates only), published by compare-and-swap on `version`.
+    `history` lists, per question, the versions at which it was published; `frozen` is set at close.
+    Kept after close: it holds no slot and no id."""
+
+    __tablename__ = "live_snapshots"
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    version: int = 0
+    payload: str | None = None
+    respondents: int = 0  # the exact count the published (stepped) one was taken from
+    history: str = "{}"
+    frozen: str | None = None
+
+
+class PublishedBallotRow(SQLModel, table=True):
+    """Each ballot's state at each publication of its question, stored only where it changed (None:
+    no answer). Live surveys, before close only: deleted by the close."""
+
+    __tablename__ = "published_ballots"
+    __table_args__ = NO_ROWID
+
+    question_id: str = Field(primary_key=True, max_length=24)
+    slot: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    version: int = Field(primary_key=True)
+    answer: str | None = None
+
+
 metadata = SQLModel.metadata
+
+
+class PresentTokenRow(SQLModel, table=True):
+    """Presenter-page links (bot/presenting.py): only the SHA-256 of each token, never the token."""
+
+    __tablename__ = "present_tokens"
+
+    token_hash: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
+    survey_id: str = Field(foreign_key="surveys.id", index=True, max_length=16)
+    created_at: datetime
+    revoked_at: datetime | None = None

@@ -8,7 +8,7 @@ import asyncio
 import logging
 from typing import Any
 
-from nio import AsyncClient, RoomCreateResponse, RoomPreset
+from nio import AsyncClient, MatrixRoom, RoomCreateResponse, RoomPreset
 
 from adapters.matrix.client import get_account_data, put_account_data
 
@@ -18,6 +18,26 @@ ENCRYPTION_STATE = {
     "state_key": "",
     "content": {"algorithm": "m.megolm.v1.aes-sha2"},
 }
+
+NOT_ENCRYPTED = (
+    "⚠ This room is not end-to-end encrypted, so I did not count that. Answer in the encrypted DM I "
+    "opened with you, or enable encryption in room settings."
+)
+NOT_ONE_TO_ONE = (
+    "⚠ This room has more members than you and me, so I did not count that. Answer in the encrypted "
+    "DM I opened with you, where only the two of us are."
+)
+
+
+def not_private(room: MatrixRoom | None) -> str | None:
+    """Why a DM room is not private enough to answer in (with encryption on), or None if it is."""
+    if room is None:
+        return None  # not synced yet: the homeserver just told us of it, and we created it encrypted
+    if not room.encrypted:
+        return NOT_ENCRYPTED
+    if room.joined_count > 2:
+        return NOT_ONE_TO_ONE
+    return None
 
 
 class DirectRooms:
@@ -48,6 +68,8 @@ class DirectRooms:
         room = self.client.rooms.get(room_id)
         if room is None:
             return True  # not synced yet (e.g. just after a restart): assume it still stands
+        if self.encrypt and not_private(room) is not None:
+            return False  # answers there would be refused: open an encrypted 1:1 room instead
         return user_id in room.users or user_id in room.invited_users
 
     async def record(self, user_id: str, room_id: str) -> None:

@@ -88,17 +88,18 @@ class MatrixMessenger:
             # A live chart replaces the one before it, so the room shows one current picture.
             for event_id in json.loads(previous):
                 await client.room_redact(target.channel, event_id, reason="replaced by newer results")
-            if not results.live:
-                await self.state.set_state(key, "[]")
+        if not results.live and previous is not None:
+            await self.state.delete_state(key)  # the final post: nothing left to replace
 
     async def post_text(self, target: Target, text: str) -> None:
         sender = await self.adapter.ready()
         await sender.send(target.channel, notice_content(text))
 
-    async def send_direct(self, participant: Participant, text: str) -> None:
+    async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         await self.adapter.ready()
         room_id = await self.adapter.dms.room_for(participant.user_id)
-        sent = await self.adapter.conversations.say(room_id, participant.user_id, text)
+        # A reminder tells who was invited (and who has not answered yet): redacted at close.
+        sent = await self.adapter.conversations.say(room_id, participant.user_id, text, survey_id)
         if not self.adapter.sender.held_for_join(room_id, participant.user_id):
             # Reminders are retried by the scheduler when this raises, so wait for the real send
             # (unless it waits for the person to join an encrypted DM, which may take days).

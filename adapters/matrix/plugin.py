@@ -6,23 +6,33 @@ import asyncio
 import logging
 from typing import Any
 
-from nio import AsyncClient
+from nio import AsyncClient, LocalProtocolError, RoomRedactResponse
 
 from adapters.matrix import polls
 from adapters.matrix.client import connect
 from adapters.matrix.commands import RoomCommands
 from adapters.matrix.conversation import Conversations
 from adapters.matrix.dm import DirectRooms
+from adapters.matrix.logs import quiet_third_party_loggers
 from adapters.matrix.messenger import PLATFORM, MatrixMessenger
 from adapters.matrix.ratelimit import RateLimiter
 from adapters.matrix.rooms import RoomSender
 from adapters.matrix.router import Router
 from adapters.matrix.sync import SyncLoop
-from bot.events import Event, LiveResultsChanged
+from adapters.matrix.trail import Trail
+from bot.domain import Status
+from bot.errors import NotFound
+from bot.events import Event, LiveResultsChanged, SurveyClosed
 from bot.ports import ReplicaLock
 
 log = logging.getLogger(__name__)
 STOP_GRACE_SECONDS = 5.0
+# A redaction that fails for one of these reasons will never succeed: it is dropped, not retried.
+FINAL_REDACTION_ERRORS = frozenset({"M_FORBIDDEN", "M_NOT_FOUND", "M_BAD_JSON", "M_INVALID_PARAM"})
+NO_POWER_NOTE = (
+    "⚠ I cannot delete messages in this room, so your answers stay in its history. Delete them "
+    "yourself, or make me a moderator of this room (room settings, roles) so that I can."
+)
 
 
 class StandbyError(RuntimeError):
@@ -43,6 +53,9 @@ class MatrixAdapter:
         self._live_lock = asyncio.Lock()  # one live chart at a time: each one redacts the one before
         self._stopping = asyncio.Event()
         self.standby = False  # True while another replica holds the sync lock
+        self.trail = Trail(core.state, self._redact, self._is_closed)
+        self._trail_task: asyncio.Task[None] | None = None
+        self._told_no_power: set[str] = set()  # DM rooms already told that the bot cannot redact there
         core.service.events.subscribe(self._on_core_event)
 
     async def ready(self) -> RoomSender:
@@ -53,6 +66,7 @@ class MatrixAdapter:
         return self.sender
 
     async def _start(self) -> SyncLoop:
+        quiet_third_party_loggers()
         client = await connect(self.core.config)
         self.client = client
         self.dms = DirectRooms(client, encrypt=self.config.encryption)
@@ -74,7 +88,11 @@ class MatrixAdapter:
             replay_safe=lambda event: event.source.get("type") in polls.RESPONSE_TYPES,
         )
         self.sender = RoomSender(client, RateLimiter(self.config.messages_per_second), loop.wait_for)
-        self.conversations = Conversations(self.core.service, self.core.state, self.dms, self.sender)
+        self.trail = Trail(self.core.state, self._redact, self._is_closed)  # fresh after a lost lock
+        await self.trail.load()
+        self.conversations = Conversations(
+            self.core.service, self.trail, self.dms, self.sender, self.config.redact_after_seconds
+        )
         commands = RoomCommands(client, self.core.commands, self.sender, self.config.command_prefix)
         router_ref.append(
             Router(
@@ -84,8 +102,10 @@ class MatrixAdapter:
                 self.conversations,
                 commands,
                 list(self.config.allowed_inviters),
+                require_encryption=self.config.encryption,
             )
         )
+        self._trail_task = asyncio.create_task(self.trail.run(), name="matrix-redactions")
         self._ready.set()
         return loop
 
@@ -154,6 +174,7 @@ class MatrixAdapter:
             for task in self._background:
                 task.cancel()
             await asyncio.gather(*self._background, return_exceptions=True)
+            await self._stop_trail(grace)
             await self.sender.close()
         self._ready.clear()
         if self._task is not None:
@@ -163,7 +184,58 @@ class MatrixAdapter:
             await self.client.close()
             self.client = None
 
+    async def _stop_trail(self, grace: float) -> None:
+        closing = self.trail.closing()
+        if closing and grace:
+            await asyncio.wait(closing, timeout=grace)
+        tasks = [t for t in (self._trail_task, *closing) if t is not None]
+        for task in tasks:
+            task.cancel()  # what is not redacted yet stays in bot_state, for the next start
+        await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await self.trail.flush()
+        except Exception:
+            log.exception("matrix: could not save the pending redactions")
+        self._trail_task = None
+
+    async def _redact(self, room_id: str, event_id: str) -> bool:
+        """Redact one event; False if it should be tried again later."""
+        client = self.client
+        if client is None or not self._ready.is_set():
+            return False
+        await self.sender.limiter.wait()  # redactions count against the homeserver's message rate
+        try:
+            response = await client.room_redact(room_id, event_id)
+        except LocalProtocolError:
+            return True  # logged out: nothing this process can do about it
+        except Exception as error:  # the network: try again
+            log.warning("matrix: a redaction failed (%s); retrying later", type(error).__name__)
+            return False
+        if isinstance(response, RoomRedactResponse):
+            return True
+        code = getattr(response, "status_code", None)
+        log.warning("matrix: a DM event could not be redacted (%s)", code)
+        partner = self.dms.partner(room_id)
+        if code == "M_FORBIDDEN" and partner is not None and room_id not in self._told_no_power:
+            # A DM the participant opened without giving the bot moderator power (Element gives it):
+            # their answers stay in its history unless they act. Say so, once per room.
+            self._told_no_power.add(room_id)
+            await self.conversations.say(room_id, partner, NO_POWER_NOTE)
+        return code in FINAL_REDACTION_ERRORS
+
+    async def _is_closed(self, survey_id: str) -> bool:
+        try:
+            return bool((await self.core.service.get(survey_id)).status is Status.CLOSED)
+        except NotFound:
+            return True
+
     async def _on_core_event(self, event: Event) -> None:
+        if isinstance(event, SurveyClosed):
+            # In the background, after the results: redacting a whole survey's DMs takes a while.
+            # Not connected (standby, starting): the trail's sweep finishes it on the syncing replica.
+            if self._ready.is_set():
+                self.trail.close(event.survey_id)
+            return
         if isinstance(event, LiveResultsChanged) and self._ready.is_set():
             # Off the answering path: rendering, uploading and redacting must not delay the tally.
             task = asyncio.create_task(self._post_live(event.survey_id), name="matrix-live-chart")

@@ -14,6 +14,7 @@ from typing import Any
 from nio import AsyncClient, LocalProtocolError, RoomSendResponse
 
 from adapters.matrix.ratelimit import RateLimiter
+from adapters.matrix.safety import inert
 
 log = logging.getLogger(__name__)
 OnSent = Callable[[str], Awaitable[None]]
@@ -55,6 +56,7 @@ class RoomSender:
     async def send(
         self, room_id: str, content: dict[str, Any], event_type: str = "m.room.message", paced: bool = False
     ) -> str:
+        content = inert(content)  # the one way out: nothing the bot sends can ping, link or mention
         if paced:
             await self.limiter.wait()
         if self._encrypted(room_id) and self.client.olm is not None:

@@ -1,16 +1,16 @@
-"""Routes synced events: DMs to the conversation, `!canvass` in rooms to the commands, and anything
-that looks like an answer in a shared room to a private note that it was not counted."""
+"""Routes synced events: DMs to the conversation, `!canvass` in rooms to the commands, and a vote or
+reaction on one of Canvass's messages in a shared room to a private note that it was not counted."""
 
 from __future__ import annotations
 
 import logging
 
-from nio import Event, MegolmEvent, RoomMemberEvent, RoomMessageText
+from nio import Event, MegolmEvent, RoomGetEventResponse, RoomMemberEvent, RoomMessageText
 
 from adapters.matrix import polls
 from adapters.matrix.commands import RoomCommands, strip_prefix
 from adapters.matrix.conversation import Conversations
-from adapters.matrix.dm import DirectRooms
+from adapters.matrix.dm import DirectRooms, not_private
 from adapters.matrix.rooms import RoomSender
 from adapters.matrix.sync import Invite
 
@@ -38,6 +38,7 @@ class Router:
         conversations: Conversations,
         commands: RoomCommands,
         allowed_inviters: list[str],
+        require_encryption: bool = False,
     ) -> None:
         self.me = me
         self.dms = dms
@@ -45,6 +46,7 @@ class Router:
         self.conversations = conversations
         self.commands = commands
         self.allowed_inviters = allowed_inviters
+        self.require_encryption = require_encryption
         self._noted: set[tuple[str, str]] = set()  # (room, user) already told, to avoid repeating the note
 
     async def on_invite(self, invite: Invite) -> None:
@@ -75,7 +77,10 @@ class Router:
                 await self.commands.handle(room_id, event.event_id, event.sender, text)
             return
         if event_type in polls.RESPONSE_TYPES or event_type == "m.reaction":
-            await self._note_shared_answer(room_id, event.sender)
+            relates = content.get("m.relates_to")
+            target = relates.get("event_id") if isinstance(relates, dict) else None
+            if isinstance(target, str):
+                await self._note_shared_answer(room_id, event.sender, target)
 
     async def _direct(self, room_id: str, partner: str, event: Event, event_type: str, content: dict) -> None:  # type: ignore[type-arg]
         if isinstance(event, RoomMemberEvent):
@@ -83,6 +88,8 @@ class Router:
                 await self.sender.on_member_joined(room_id)
             return
         if isinstance(event, MegolmEvent):
+            # Undecryptable now, but a room key may turn up later: it goes like any other reply.
+            self.conversations.trail.later("", room_id, event.event_id)
             await self.conversations.say(
                 room_id,
                 partner,
@@ -90,18 +97,29 @@ class Router:
             )
             return
         response = polls.parse_response(event_type, content)
+        is_text = isinstance(event, RoomMessageText) and content.get("msgtype") == "m.text"
+        if response is None and not is_text:
+            return
+        if self.require_encryption and (why := not_private(self.sender.client.rooms.get(room_id))):
+            # Refused, and taken out of the room: it may hold an answer in the clear.
+            self.conversations.trail.later("", room_id, event.event_id)
+            await self.conversations.say(room_id, partner, why)
+            return
         if response is not None:
-            await self.conversations.on_poll_response(room_id, partner, response)
-        elif (
-            isinstance(event, RoomMessageText) and event.source.get("content", {}).get("msgtype") == "m.text"
-        ):
-            if strip_prefix(event.body, self.commands.prefix) is not None:
-                await self.conversations.say(room_id, partner, "Commands work in the meeting room, not here.")
-            else:
-                await self.conversations.on_text(room_id, partner, event.body)
+            await self.conversations.on_poll_response(room_id, partner, event.event_id, response)
+        elif not isinstance(event, RoomMessageText):
+            return
+        elif strip_prefix(event.body, self.commands.prefix) is not None:
+            await self.conversations.say(room_id, partner, "Commands work in the meeting room, not here.")
+        else:
+            await self.conversations.on_text(room_id, partner, event.event_id, event.body)
 
-    async def _note_shared_answer(self, room_id: str, user_id: str) -> None:
+    async def _note_shared_answer(self, room_id: str, user_id: str, target: str) -> None:
+        """Only for a reaction or vote on Canvass's own message: others' reactions are none of its business."""
         if user_id == self.me or (room_id, user_id) in self._noted:
+            return
+        found = await self.sender.client.room_get_event(room_id, target)
+        if not isinstance(found, RoomGetEventResponse) or found.event.sender != self.me:
             return
         self._noted.add((room_id, user_id))
         await self.conversations.say(await self.dms.room_for(user_id), user_id, SHARED_NOTE)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from typing import Any
@@ -23,10 +24,10 @@ async def wait_bot_joined(organiser: Person, room: str, bot: str, timeout: float
     raise AssertionError("the bot did not join the room")
 
 
-async def command(organiser: Person, room: str, bot: str, text: str, expect: str) -> str:
+async def command(organiser: Person, room: str, bot: str, text: str, expect: str, timeout: float = 30.0) -> str:
     mark = organiser.mark()
     await organiser.say(room, text)
-    _, reply = await organiser.wait_bot_text(bot, expect, after=mark, room=room)
+    _, reply = await organiser.wait_bot_text(bot, expect, after=mark, room=room, timeout=timeout)
     return body(reply)
 
 
@@ -60,3 +61,14 @@ def table_counts(section: str) -> dict[str, int]:
     """First column -> second column (n, or Borda) of the HTML table in a section."""
     rows = re.findall(r"<tr><td>(.*?)</td><td>(\d+)</td>", section)
     return {label: int(n) for label, n in rows}
+
+
+async def redacted(person: Person, room: str, event_id: str, timeout: float = 30.0) -> bool:
+    """Whether the event shows up redacted (empty content) in the room's history within the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        history = {e["event_id"]: e for e in await room_history(person, room)}
+        if event_id in history and not history[event_id]["content"]:
+            return True
+        await asyncio.sleep(0.3)
+    return False

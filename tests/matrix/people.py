@@ -17,6 +17,7 @@ from nio import (
     InviteMemberEvent,
     LoginResponse,
     RoomCreateResponse,
+    RoomPreset,
     SyncResponse,
 )
 
@@ -138,12 +139,18 @@ class Person:
         response = await self.client.room_send(room_id, event_kind, content, ignore_unverified_devices=True)
         return str(response.event_id)
 
-    async def create_room(self, invite: list[str], encrypted: bool = False, direct: bool = False) -> str:
+    async def create_room(
+        self, invite: list[str], encrypted: bool = False, direct: bool = False, trusted: bool = True
+    ) -> str:
         state = [
             {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
         ]
         response = await self.client.room_create(
-            invite=invite, is_direct=direct, initial_state=state if encrypted else []
+            invite=invite,
+            is_direct=direct,
+            initial_state=state if encrypted else [],
+            # As Element opens a DM: both members get the same power (so the bot may redact answers).
+            preset=RoomPreset.trusted_private_chat if direct and trusted else None,
         )
         assert isinstance(response, RoomCreateResponse), response
         self.joined.add(response.room_id)

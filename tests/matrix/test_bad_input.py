@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from bot.domain import Status
@@ -45,7 +46,7 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(
         await organiser.say(room, '!canvass poll "Lunch?" "Soup" "Salad" --k 3')
         _, opened = await organiser.wait_bot_text(me, "Opened", after=mark, room=room)
         poll_id = body(opened).split("[")[1].split("]")[0]
-        await organiser.say(room, '!canvass poll "Any comments?" --text --k 3')
+        someone_elses = await organiser.say(room, '!canvass poll "Any comments?" --text --k 3')
         await organiser.wait_bot_text(me, "Any comments?", after=mark, room=room)
         surveys = await bot.core.service.list_surveys([Status.OPEN])
         text_id = next(s.id for s in surveys if s.id != poll_id)
@@ -67,8 +68,18 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(
         assert "Nothing was changed" in body(refusal)
         assert await bot.core.repository.respondent_count(text_id) == 0
 
-        # A poll response in the shared room is answered privately and not counted.
+        # A reaction to someone else's message is none of the bot's business: no note.
         _, announce = await bob.wait_for(lambda r, e: r == room and e.sender == me and "Lunch?" in body(e))
+        mark = bob.mark()
+        await bob.client.room_send(
+            room,
+            "m.reaction",
+            {"m.relates_to": {"rel_type": "m.annotation", "event_id": someone_elses, "key": "👍"}},
+        )
+        await asyncio.sleep(2)
+        await bob.sync(timeout_ms=0)
+        assert not [e for _, e in bob.events[mark:] if e.sender == me and "not counted" in body(e)]
+        # A poll response in the shared room on the bot's announcement is answered privately, not counted.
         mark = bob.mark()
         await bob.vote(room, announce.event_id, ["a1"])
         _, note = await bob.wait_bot_text(me, "not counted", after=mark)

@@ -6,7 +6,7 @@ import inspect as pyinspect
 import logging
 import math
 import random
-from pathlib import Path
+from datetime import timedelta
 from typing import get_type_hints
 
 import pytest
@@ -19,9 +19,11 @@ from bot.service import Canvass, Receipt
 from bot.survey_file import parse_survey
 from storage.engine import sync_url
 from storage.repository import SqlRepository
+from storage.state import SqlStateStore
 from tests.conftest import START
 from tests.factories import ORGANISER, survey_spec
 from tests.storage.dbdump import id_forms, rows_mentioning
+from tests.storage.rawfiles import holding, raw_bytes
 
 CANARY_COUNT = 30
 
@@ -87,22 +89,31 @@ async def test_canary_no_participant_id_survives_anywhere(
         assert needle.lower() not in logged.lower()
 
 
-async def test_sqlite_file_holds_no_participant_id_after_close(
+async def test_raw_files_hold_no_participant_id_salt_or_survey_state_after_close(
     service: Canvass, repository: SqlRepository, db_url: str
 ) -> None:
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the raw-file check reads SQLite's database and WAL files")
+    """The database and WAL files (SQLite) or the database directory (PostgreSQL), read as bytes."""
     people = canaries()
     survey_id = await run_survey(service, people)
-    database = Path(db_url.removeprefix("sqlite:///"))
-    before = database.read_bytes() + (database.with_name(database.name + "-wal").read_bytes())
+    salt = await repository.key_salt(survey_id)
+    assert salt is not None
+    # An adapter's per-survey state that could rebuild the roster, and a handled event id past its window.
+    state = SqlStateStore(repository.engine, keep_seen=timedelta(days=7))
+    await state.set_state(f"survey:{survey_id}:matrix.poll.$p", ",".join(p.user_id for p in people))
+    seen_marker = f"$SeenCanary{survey_id}"
+    await SqlStateStore(repository.engine, now=lambda: START - timedelta(days=30)).first_sighting(seen_marker)
+    before = raw_bytes(db_url)
     assert people[0].user_id.encode() in before  # the check can see ids when they are there
+    assert salt in before and seen_marker.encode() in before
+    await state.purge_seen()
+    assert not await state.has_seen(seen_marker)
+
     await service.close_survey(ORGANISER, survey_id)
-    files = [database, database.with_name(database.name + "-wal"), database.with_name(database.name + "-shm")]
-    raw = b"".join(f.read_bytes() for f in files if f.exists())
-    for needle in all_forms(people):
-        assert needle.encode() not in raw
-        assert needle.lower().encode() not in raw.lower()
+
+    raw = raw_bytes(db_url)
+    assert holding(raw, all_forms(people)) == []
+    assert salt not in raw
+    assert seen_marker.encode() not in raw
 
 
 def spearman(order: list[int]) -> float:
@@ -128,7 +139,7 @@ async def test_vote_order_is_not_recoverable_after_close(service: Canvass, db_ur
         for _ in range(runs):
             spec = survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),), k=3)
             survey = await service.create_survey(ORGANISER, spec)
-            await service.open_survey(ORGANISER, survey.id)
+            await service.open_survey(ORGANISER, survey.id, [Participant("console", f"v{t}") for t in range(voters)])
             qid = survey.questions[0].id
             for turn in range(voters):  # the answer records the turn, so we know who came when
                 await service.submit(Participant("console", f"v{turn}"), survey.id, {qid: f"turn {turn:02d}"})
@@ -202,6 +213,6 @@ def test_only_four_calls_take_a_person_and_none_returns_their_ballot() -> None:
 async def test_submitted_answers_are_not_readable_back_by_user(service: Canvass) -> None:
     voter = Participant("console", "alice")
     survey = await service.create_survey(ORGANISER, survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),)))
-    await service.open_survey(ORGANISER, survey.id)
+    await service.open_survey(ORGANISER, survey.id, [voter])
     await service.submit(voter, survey.id, {survey.questions[0].id: "secret view"})
     assert await service.load_draft(voter, survey.id) == {}

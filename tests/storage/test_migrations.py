@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect, text
 
 from storage.engine import sync_url
 from storage.migrate import upgrade
 from storage.tables import metadata
+from tests.conftest import PG_ADMIN_URL
+from tests.storage.rawfiles import raw_bytes
 
 
 def test_migrated_schema_matches_the_models(db_url: str) -> None:
@@ -21,3 +28,55 @@ def test_migrated_schema_matches_the_models(db_url: str) -> None:
     finally:
         engine.dispose()
     assert diff == []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, migrated by the test itself."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    request.getfixturevalue("pg_url")  # skips (or fails, when PostgreSQL is required) without a server
+    import psycopg
+
+    name = f"canvass_mig_{secrets.token_hex(6)}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_0003_moves_the_salts_out_of_surveys_and_leaves_none_in_its_files(fresh_url: str) -> None:
+    upgrade(fresh_url, "scheduling_0002")
+    open_salt, closed_salt = secrets.token_bytes(32), secrets.token_bytes(32)
+    engine = create_engine(sync_url(fresh_url))
+    try:
+        with engine.begin() as conn:
+            for survey_id, status, salt in (("open1", "open", open_salt), ("closed1", "closed", None)):
+                conn.execute(
+                    text(
+                        "INSERT INTO surveys (id, title, description, status, results_mode, k, timezone,"
+                        " created_by, key_salt) VALUES (:id, 't', '', :status, 'after_close', 5, 'UTC', 'o', :salt)"
+                    ),
+                    {"id": survey_id, "status": status, "salt": salt},
+                )
+            # A salt erased the old way: its bytes linger in the row's old version (PostgreSQL).
+            conn.execute(text("UPDATE surveys SET key_salt = :salt WHERE id = 'closed1'"), {"salt": closed_salt})
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE surveys SET key_salt = NULL WHERE id = 'closed1'"))
+        before = raw_bytes(fresh_url)
+        assert open_salt in before
+        if fresh_url.startswith("postgresql"):
+            assert closed_salt in before  # the check sees an erased salt's old row version
+
+        upgrade(fresh_url)
+
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT survey_id, key_salt FROM survey_keys")).all() == [("open1", open_salt)]
+            assert "key_salt" not in {c["name"] for c in inspect(conn).get_columns("surveys")}
+    finally:
+        engine.dispose()
+    raw = raw_bytes(fresh_url)
+    assert raw.count(open_salt) == 1  # in survey_keys alone
+    assert closed_salt not in raw

@@ -1,0 +1,84 @@
+"""Answering: submissions, drafts, markers, counts, and the live-results snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain import Status
+from bot.ports import BallotWrite, LiveSnapshot, SubmitOutcome
+from storage.ballot_writer import BallotWriter, Submission
+from storage.base import RepositoryBase, ballots, count_rows, drafts, live, responded, sealed, surveys
+
+
+class Answering(RepositoryBase):
+    _writer: BallotWriter
+
+    async def _is_open(self, conn: AsyncConnection, survey_id: str) -> bool:
+        query = select(surveys.c.status).where(surveys.c.id == survey_id)
+        if self.dialect == "postgresql":
+            # Holds off a concurrent close until this submission is committed, or sees it closed.
+            query = query.with_for_update(read=True)
+        return await conn.scalar(query) == str(Status.OPEN)
+
+    async def submit(
+        self,
+        survey_id: str,
+        ballots_: Sequence[BallotWrite],
+        marker_slot: bytes,
+        draft_slot: bytes | None,
+        count_live: bool = False,
+    ) -> SubmitOutcome:
+        return await self._writer.submit(Submission(survey_id, ballots_, marker_slot, draft_slot, count_live))
+
+    async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool:
+        async with self.engine.begin() as conn:
+            if not await self._is_open(conn, survey_id):
+                return False
+            stmt = self._insert(drafts).values(survey_id=survey_id, slot=draft_slot, payload=payload)
+            await conn.execute(
+                stmt.on_conflict_do_update(index_elements=["survey_id", "slot"], set_={"payload": payload})
+            )
+            return True
+
+    async def load_draft(self, survey_id: str, draft_slot: bytes) -> str | None:
+        async with self.reader.connect() as conn:
+            payload: str | None = await conn.scalar(
+                select(drafts.c.payload).where(drafts.c.survey_id == survey_id, drafts.c.slot == draft_slot)
+            )
+            return payload
+
+    async def responded_slots(self, survey_id: str) -> set[bytes]:
+        async with self.reader.connect() as conn:
+            rows = await conn.execute(select(responded.c.slot).where(responded.c.survey_id == survey_id))
+            return {bytes(slot) for (slot,) in rows}
+
+    async def respondent_count(self, survey_id: str) -> int:
+        async with self.reader.connect() as conn:
+            return await count_rows(conn, responded, survey_id)
+
+    async def answer_counts(self, question_id: str, sealed_: bool) -> list[tuple[str, int]]:
+        table = sealed if sealed_ else ballots
+        async with self.reader.connect() as conn:
+            rows = await conn.execute(
+                select(table.c.answer, func.count()).where(table.c.question_id == question_id).group_by(table.c.answer)
+            )
+            return [(answer, int(count)) for answer, count in rows]
+
+    async def live_snapshot(self, survey_id: str) -> LiveSnapshot | None:
+        async with self.reader.connect() as conn:
+            query = select(live.c.payload, live.c.submissions_since).where(live.c.survey_id == survey_id)
+            row = (await conn.execute(query)).first()
+        if row is None:
+            return None
+        return LiveSnapshot(row.payload, row.submissions_since)
+
+    async def store_live_snapshot(self, survey_id: str, payload: str, consumed: int) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(live)
+                .where(live.c.survey_id == survey_id)
+                .values(payload=payload, submissions_since=live.c.submissions_since - consumed)
+            )

@@ -1,0 +1,81 @@
+"""Adapter state: per-survey keys die with the survey's close; handled event ids are purged after
+`keep_seen` (issue 10, leftovers)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+
+from bot.domain import QuestionKind, QuestionSpec
+from bot.service import Canvass
+from storage.engine import create_engine
+from storage.repository import SqlRepository
+from storage.state import SqlStateStore
+from tests.conftest import START
+from tests.factories import ORGANISER, survey_spec
+from tests.storage.rawfiles import holding, raw_bytes
+
+
+async def test_per_survey_state_is_deleted_inside_the_seal_and_other_state_is_kept(
+    service: Canvass, repository: SqlRepository, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = SqlStateStore(repository.engine)
+    spec = survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),), k=3)
+    closing = await service.create_survey(ORGANISER, spec)
+    other = await service.create_survey(ORGANISER, spec)
+    await service.open_survey(ORGANISER, closing.id)
+    # What a Matrix adapter keeps per poll: enough to rebuild who was asked.
+    roster_trace = '{"@StateCanaryAlice:example.org": "$dm1", "@StateCanaryBob:example.org": "$dm2"}'
+    await state.set_state(f"survey:{closing.id}:matrix.poll.$start", roster_trace)
+    await state.set_state(f"survey:{other.id}:matrix.poll.$start", "kept")
+    await state.set_state("matrix.sync_token", "s123")
+    await state.set_state(f"survey:{closing.id}x:lookalike", "kept")  # a longer id, not this survey's
+
+    await service.close_survey(ORGANISER, closing.id)
+
+    assert await state.get_state(f"survey:{closing.id}:matrix.poll.$start") is None
+    assert await state.get_state(f"survey:{other.id}:matrix.poll.$start") == "kept"
+    assert await state.get_state("matrix.sync_token") == "s123"
+    assert await state.get_state(f"survey:{closing.id}x:lookalike") == "kept"
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []  # the scrub completed
+    assert holding(raw_bytes(db_url), ["StateCanaryAlice", "StateCanaryBob"]) == []
+
+
+async def test_cleanup_state_outlives_the_seal_until_the_adapter_deletes_it(
+    service: Canvass, repository: SqlRepository, db_url: str
+) -> None:
+    state = SqlStateStore(repository.engine)
+    spec = survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),), k=3)
+    first = await service.create_survey(ORGANISER, spec)
+    second = await service.create_survey(ORGANISER, spec)
+    for survey in (first, second):
+        await service.open_survey(ORGANISER, survey.id)
+    await state.set_state(f"cleanup:{first.id}:slack.dms.0", '[["DCleanupCanary", "1.2"]]')
+
+    await service.close_survey(ORGANISER, first.id)
+    assert await state.get_state(f"cleanup:{first.id}:slack.dms.0") is not None  # still to be deleted
+
+    await state.delete_state(f"cleanup:{first.id}:slack.dms.0")  # the adapter's clean-up is done
+    assert await state.get_state(f"cleanup:{first.id}:slack.dms.0") is None
+    await service.close_survey(ORGANISER, second.id)  # the next close scrubs the files
+    assert holding(raw_bytes(db_url), ["DCleanupCanary"]) == []
+
+
+async def test_seen_events_are_kept_for_keep_seen_then_purged(db_url: str) -> None:
+    now = [START]
+    engine = create_engine(db_url)
+    try:
+        state = SqlStateStore(engine, keep_seen=timedelta(days=7), now=lambda: now[0])
+        old, new = f"$old-{db_url[-6:]}", f"$new-{db_url[-6:]}"
+        assert await state.first_sighting(old)
+        now[0] = START + timedelta(days=6)
+        assert not await state.first_sighting(old)  # redelivered within the window: recognised
+        now[0] = START + timedelta(days=8)
+        assert await state.first_sighting(new)  # this sighting runs the hourly purge
+        assert not await state.has_seen(old)
+        assert await state.has_seen(new)
+        assert await state.purge_seen() == 0
+    finally:
+        await engine.dispose()
