@@ -73,6 +73,10 @@ def _cover(results: SurveyResults, style: Style, width: float) -> list[Block]:
         ),
         text_block(_lines(window(results), style, 11, width), 11, style, gap_after=0.06, color=palette.INK),
         text_block([f"Status: {status_line(results)}"], 11, style, gap_after=0.12, color=palette.INK),
+        *(
+            text_block(_lines(note, style, 11, width), 11, style, gap_after=0.08, color=palette.INK, gid="note")
+            for note in results.notes
+        ),
         text_block(
             _lines(promise(results), style, style.small_size, width),
             style.small_size,

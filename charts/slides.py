@@ -149,7 +149,13 @@ def overview_slides(results: SurveyResults, style: Style = SLIDE) -> list[Figure
         y = _title(canvas, results.title, replace(style, title_size=style.title_size * 0.8), width, TOP + 0.55, 2)
         canvas.text(style.margin, y, status_line(results), style.small_size, va="top", ha="left",
                     color=palette.MUTED, gid="subtitle")  # fmt: skip
-        y += style.line_height(style.small_size) + 0.25
+        y += style.line_height(style.small_size) + 0.06
+        for note in results.notes:  # e.g. why late answers are not in the final result
+            lines = wrap(note, style.columns(width, style.small_size), max_lines=2)
+            canvas.text(style.margin, y, "\n".join(lines), style.small_size, va="top", ha="left",
+                        color=palette.MUTED, linespacing=1.12, gid="note")  # fmt: skip
+            y += len(lines) * style.line_height(style.small_size) + 0.04
+        y += 0.19
         room = HEIGHT - FOOTER - y
         rows: list[Block] = []
         for factor in FACTORS:

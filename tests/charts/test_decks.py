@@ -220,3 +220,10 @@ def test_a_handout_chart_of_forty_long_options_stays_on_its_a4_pages() -> None:
         for artist in [*body, *fig.artists]:
             box = artist.get_window_extent(renderer)
             assert box.y0 >= footer_px and box.y1 <= fig.get_size_inches()[1] * fig.dpi, (artist, box)
+
+
+def test_the_results_notes_are_on_the_overview_slide_and_the_handout_cover() -> None:
+    note = "Answers that arrived after the close are not part of this final result."
+    results = SurveyResults(**{**samples.workshop().__dict__, "notes": (note,)})
+    for data in (build_slides(results), build_pdf(results)):
+        assert note in text_of(PdfReader(io.BytesIO(data)), 0)
