@@ -86,8 +86,22 @@ class CommandHandler:
             ):  # fmt: skip
                 return await self.schedule(actor, command)
             case c.ShowResults(survey_id=survey_id, channel=channel):
-                self.service.require_manage(actor, await self.service.get(survey_id), "post its results")
+                survey = await self.service.get(survey_id)
+                self.service.require_manage(actor, survey, "post its results")
                 where = [Target(target.platform, channel.lstrip("#"))] if channel else [target]
+                if survey.results_mode is ResultsMode.ORGANISERS:
+                    # A channel is read by everyone in it: "organisers only" never goes there.
+                    raise NotAuthorised(
+                        f"Results of [{survey.id}] are for organisers only, so they are never posted to a "
+                        f"channel; export them with `canvass results {survey.id}`."
+                    )
+                if actor is not None and not self.service.rights.is_configured(actor):
+                    outside = [t for t in where if t not in survey.targets]
+                    if outside:
+                        raise NotAuthorised(
+                            f"Results of [{survey.id}] go to its own channels only; the configured organisers "
+                            "can post them elsewhere."
+                        )
                 await self.delivery.post_results(actor, survey_id, where)
                 return Reply(f"Posted the results of [{survey_id}].")
         raise InvalidInput(c.USAGE)

@@ -85,7 +85,7 @@ class SurveyRepository(Protocol):
         """Replace who may answer, as responded-marker slots (never ids)."""
         ...
 
-    async def add_to_roster(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int:
+    async def add_to_roster(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int | None:
         """Add people and their marker slots to an open survey at once; returns how many were new."""
         ...
 

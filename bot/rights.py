@@ -35,6 +35,16 @@ class Rights:
                 f"Only organisers of survey [{survey.id}] can {action}: its creator and the configured organisers."
             )
 
+    def require_roster(self, actor: Actor | None) -> None:
+        """Only configured organisers (or the operator) choose who is invited. A survey created with a
+        room's power invites that room's members when it opens: a chosen roster of one real person and
+        k−1 accounts of the creator's own would expose that person's answer."""
+        if actor is not None and not self.is_configured(actor):
+            raise NotAuthorised(
+                "Only the configured organisers can choose who is invited; a survey created here invites "
+                "this room's members when it opens."
+            )
+
     def require_create(self, actor: Actor | None, targets: Sequence[Target]) -> None:
         if actor is None or self.is_configured(actor):
             return

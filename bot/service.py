@@ -146,6 +146,8 @@ class Canvass:
                 log.warning("survey %s: %d reminders ignored (no scheduler wired)", survey_id, len(spec.reminders))
             else:
                 self._reminders.check(survey, spec.reminders, now)
+        if spec.roster is not None:
+            self.rights.require_roster(actor)
         await self._repo.add_survey(survey, anonymity.new_key_salt())
         if spec.roster is not None:
             await self._repo.set_roster(survey_id, spec.roster)
@@ -196,13 +198,17 @@ class Canvass:
         people who were not on it before."""
         survey = await self.get(survey_id)
         self.require_manage(actor, survey, "change its roster")
+        # Who is invited decides whose answers a result can isolate: k−1 accounts of one's own beside
+        # one real person expose that person. Room power gives no say over it (see create_survey).
+        self.rights.require_roster(actor)
         if survey.status is Status.CLOSED:
             raise SurveyNotOpen(f"Survey {survey.id} is closed; its roster is gone.")
         before = set(await self._repo.roster(survey.id))
         people = [p for p in _unique(people) if p not in before]
         if survey.status is Status.OPEN:
             slots = await self._marker_slots(survey.id, people)
-            await self._repo.add_to_roster(survey.id, list(zip(people, slots, strict=True)))
+            if await self._repo.add_to_roster(survey.id, list(zip(people, slots, strict=True))) is None:
+                raise SurveyNotOpen(f"Survey {survey.id} closed meanwhile; its roster is gone.")
         else:  # the eligibility set is taken from the whole roster at open
             await self._repo.set_roster(survey.id, [*before, *people])
         self.answering.open_cache.pop(survey.id, None)

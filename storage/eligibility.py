@@ -12,11 +12,16 @@ from typing import Any
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.domain import Participant
-from storage.tables import EligibleRow, RosterRow
+from bot.domain import Participant, Status
+from storage.tables import EligibleRow, RosterRow, SurveyRow
 
 eligible = EligibleRow.__table__  # type: ignore[attr-defined]
 roster = RosterRow.__table__  # type: ignore[attr-defined]
+surveys = SurveyRow.__table__  # type: ignore[attr-defined]
+
+
+class _ClosedMeanwhile(Exception):
+    """Rolls back an invitation that a close overtook."""
 
 
 async def eligible_keys(conn: AsyncConnection, keys: Iterable[tuple[str, bytes]]) -> set[tuple[str, bytes]]:
@@ -49,11 +54,18 @@ class EligibilityStore:
                     .on_conflict_do_nothing(index_elements=["survey_id", "slot"])
                 )
 
-    async def add_to_roster(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int:
+    async def add_to_roster(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int | None:
         """Invite more people to an open survey: roster rows and eligibility in one transaction.
-        Returns how many were new to the roster."""
+        Returns how many were new to the roster, or None (and stores nothing) if the survey was
+        closed meanwhile: rows written after the seal would keep their ids past the close."""
         if not people:
             return 0
+        try:
+            return await self._add(survey_id, people)
+        except _ClosedMeanwhile:
+            return None
+
+    async def _add(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int:
         async with self.engine.begin() as conn:
             added = await conn.execute(
                 self._insert(roster)
@@ -67,6 +79,13 @@ class EligibilityStore:
                 .values([{"survey_id": survey_id, "slot": slot} for _, slot in people])
                 .on_conflict_do_nothing(index_elements=["survey_id", "slot"])
             )
+            # Read after writing: SQLite then holds the write lock, and PostgreSQL's share lock waits for
+            # a close in progress, so a close cannot slip in between this check and the commit.
+            status = select(surveys.c.status).where(surveys.c.id == survey_id)
+            if self.engine.dialect.name == "postgresql":
+                status = status.with_for_update(read=True)
+            if await conn.scalar(status) != str(Status.OPEN):
+                raise _ClosedMeanwhile
             return new
 
     async def is_eligible(self, survey_id: str, slot: bytes) -> bool:

@@ -58,7 +58,7 @@ class SqlRepository(SurveyRows, Answering, Sealing):
     async def set_eligible(self, survey_id: str, slots: Sequence[bytes]) -> None:
         await self._eligibility.set_eligible(survey_id, slots)
 
-    async def add_to_roster(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int:
+    async def add_to_roster(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int | None:
         return await self._eligibility.add_to_roster(survey_id, people)
 
     async def is_eligible(self, survey_id: str, slot: bytes) -> bool:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.clock import ManualClock
 from bot.command_handler import CommandHandler
 from bot.delivery import Delivery
-from bot.domain import Actor, ResultsMode, Target
-from bot.errors import NotAuthorised
+from bot.domain import Actor, Participant, ResultsMode, SurveySpec, Target
+from bot.errors import NotAuthorised, SurveyNotOpen
 from bot.service import Canvass
 from tests.factories import CHANNEL, ORGANISER, survey_spec
 from tests.storage.dbdump import dump_all
@@ -80,3 +82,67 @@ async def test_a_stranger_cannot_open_a_survey_nor_make_the_bot_read_the_channel
     with pytest.raises(NotAuthorised):
         await delivery.open(MALLORY, survey.id)
     assert (await service.get(survey.id)).status == "draft"
+
+
+def _mallorys_spec(mode: ResultsMode = ResultsMode.AFTER_CLOSE, roster: bool = False) -> SurveySpec:
+    spec = replace(survey_spec(mode=mode, k=3), targets=(MALLORY_ROOM,))
+    if roster:
+        victim_and_puppets = ("victim", "puppet1", "puppet2")
+        spec = replace(spec, roster=tuple(Participant("console", u) for u in victim_and_puppets))
+    return spec
+
+
+async def test_room_power_cannot_choose_the_roster(service: Canvass, commands: CommandHandler, db_url: str) -> None:
+    """A roster of one real person and k−1 of one's own accounts would expose that person's answer."""
+    before = dump_all(db_url)
+    with pytest.raises(NotAuthorised, match="Only the configured organisers can choose who is invited"):
+        await service.create_survey(MALLORY, _mallorys_spec(roster=True))
+    assert dump_all(db_url) == before
+    survey = await service.create_survey(MALLORY, _mallorys_spec())
+    await commands.handle_text(MALLORY, MALLORY_ROOM, f"open {survey.id}")
+    before = dump_all(db_url)
+    with pytest.raises(NotAuthorised, match="Only the configured organisers can choose who is invited"):
+        await commands.handle_text(MALLORY, MALLORY_ROOM, f"roster {survey.id} add puppet1 puppet2")
+    assert dump_all(db_url) == before
+    await commands.handle_text(ORGANISER, CHANNEL, f"roster {survey.id} add newcomer")  # configured: allowed
+    assert Participant("console", "newcomer") in await service.roster(survey.id)
+
+
+async def test_results_go_to_the_surveys_own_channels_and_organisers_only_results_to_none(
+    service: Canvass, commands: CommandHandler, delivery: Delivery
+) -> None:
+    posted: list[Target] = []
+
+    async def record(viewer: Actor | None, survey_id: str, targets: list[Target] | None = None) -> int:
+        posted.extend(targets or [])
+        return len(targets or [])
+
+    delivery.post_results = record  # type: ignore[method-assign]
+    mine = await service.create_survey(MALLORY, _mallorys_spec())
+    with pytest.raises(NotAuthorised, match="go to its own channels only"):
+        await commands.handle_text(MALLORY, MALLORY_ROOM, f"results {mine.id} general")
+    await commands.handle_text(MALLORY, MALLORY_ROOM, f"results {mine.id}")
+    assert posted == [MALLORY_ROOM]
+    secret = await service.create_survey(MALLORY, _mallorys_spec(mode=ResultsMode.ORGANISERS))
+    for where in ("", " general"):
+        with pytest.raises(NotAuthorised, match="for organisers only"):
+            await commands.handle_text(MALLORY, MALLORY_ROOM, f"results {secret.id}{where}")
+    assert posted == [MALLORY_ROOM]
+
+
+async def test_an_invitation_overtaken_by_the_close_leaves_no_id_behind(
+    service: Canvass, commands: CommandHandler, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    survey = await service.create_survey(ORGANISER, survey_spec(k=3))
+    await commands.handle_text(ORGANISER, CHANNEL, f"open {survey.id}")
+    slots_of = service._marker_slots
+
+    async def then_closed(survey_id: str, people: list[Participant]) -> list[bytes]:
+        slots = await slots_of(survey_id, people)
+        await service.close_survey(None, survey_id)  # the scheduler, the CLI or a replica, just now
+        return slots
+
+    monkeypatch.setattr(service, "_marker_slots", then_closed)
+    with pytest.raises(SurveyNotOpen, match="closed meanwhile"):
+        await service.invite(ORGANISER, survey.id, [Participant("console", "LateZqVictim")])
+    assert "latezqvictim" not in str(dump_all(db_url)).lower()
