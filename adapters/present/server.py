@@ -131,13 +131,15 @@ class PresentServer:
     async def _survey_of(self, request: web.Request) -> str:
         """The survey the token opens; otherwise the uniform 404 (or 429 once an address misses too often)."""
         address = request.remote or "unknown"
+        # A token that verifies is always served: behind a proxy every caller shares one address, and
+        # misses by others must not blank the projector (nor make its event stream give up for good).
+        survey_id = await self.presenter.verify(request.match_info["token"])
+        if survey_id is not None:
+            return survey_id
         if self.attempts.blocked(address):
             raise web.HTTPTooManyRequests(text="Too many attempts; try again in a minute.")
-        survey_id = await self.presenter.verify(request.match_info["token"])
-        if survey_id is None:
-            self.attempts.record(address)
-            raise web.HTTPNotFound()
-        return survey_id
+        self.attempts.record(address)
+        raise web.HTTPNotFound()
 
     # -- routes ----------------------------------------------------------------------------------
 
@@ -171,6 +173,10 @@ class PresentServer:
                     await response.write(b": keepalive\n\n")
                     continue
                 if payload != sent:  # the first refresh both fills `current` and queues the same slides
+                    if await self.presenter.verify(token) is None:
+                        # Revoked or expired while updates kept coming: not one more step goes out.
+                        await response.write(b"event: gone\ndata: {}\n\n")
+                        break
                     sent = payload
                     await response.write(f"data: {payload}\n\n".encode())
         except (ConnectionResetError, ConnectionError):
