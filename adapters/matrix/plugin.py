@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from nio import AsyncClient, LocalProtocolError, RoomRedactResponse
@@ -108,7 +109,14 @@ class MatrixAdapter:
         )
         self._trail_task = asyncio.create_task(self.trail.run(), name="matrix-redactions")
         self._ready.set()
+        # Conversations a stop or a crash interrupted: their lost prompts go out again.
+        self._spawn(self.conversations.restore(), "matrix-resume")
         return loop
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def run(self) -> None:
         """Sync while this replica holds the Matrix lock (always, on SQLite); stand by otherwise."""
@@ -245,6 +253,8 @@ class MatrixAdapter:
 
     async def _on_core_event(self, event: Event) -> None:
         if isinstance(event, SurveyClosed):
+            if self._ready.is_set():
+                self.conversations.progress.closed(event.survey_id)
             # In the background, after the results: redacting a whole survey's DMs takes a while.
             # Not connected (standby, starting): the trail's sweep finishes it on the syncing replica.
             if self._ready.is_set():
@@ -252,9 +262,7 @@ class MatrixAdapter:
             return
         if isinstance(event, LiveResultsChanged) and self._ready.is_set():
             # Off the answering path: rendering, uploading and redacting must not delay the tally.
-            task = asyncio.create_task(self._post_live(event.survey_id), name="matrix-live-chart")
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._spawn(self._post_live(event.survey_id), "matrix-live-chart")
 
     async def _post_live(self, survey_id: str) -> None:
         async with self._live_lock:

@@ -88,13 +88,17 @@ class Answerer:
 
     async def choice(self, question: int, numbers: list[int], after: int = 0) -> None:
         mark = self.person.mark()
+        poll = question != 2  # multi-choice is a text reply: Element's polls record one option
         self.dm, start = await self.person.wait_for(
             lambda r, e: (
-                r != self.room and event_type(e) == POLL_START and QUESTIONS[question - 1] in body(e)
+                r != self.room
+                and e.sender == self.bot
+                and (event_type(e) == POLL_START or not poll)
+                and QUESTIONS[question - 1] in body(e)
             ),
             after=after,
         )
-        if self.plan.by_poll:
+        if self.plan.by_poll and poll:
             await self.person.vote(self.dm, start.event_id, [f"a{n}" for n in numbers])
         else:
             await self.person.say(self.dm, " ".join(map(str, numbers)))
