@@ -7,6 +7,7 @@ when asked, so that importing `bot` opens nothing and pulls in no platform SDK.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import signal
@@ -156,12 +157,16 @@ def on_stop_signals(stop: asyncio.Event) -> Callable[[], None]:
             loop.remove_signal_handler(other)
         stop.set()
 
-    for signum in STOP_SIGNALS:
-        loop.add_signal_handler(signum, first, signum)
+    try:
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, first, signum)
+    except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no Unix signals
+        log.debug("no stop-signal handlers in this thread")
 
     def undo() -> None:
         for signum in STOP_SIGNALS:
-            loop.remove_signal_handler(signum)
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.remove_signal_handler(signum)
 
     return undo
 
