@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from tests.cli.running import ConsoleBot, environment
 from tests.reliability.test_crash import CHANNEL, ORGANISER, BotProcess, command, free_port, post, write_config
 from tests.slack.fake_slack import FakeSlack
 
@@ -77,3 +78,21 @@ async def test_sigterm_finishes_in_flight_work_then_exits_0_within_the_grace(tmp
     finally:
         bot.stop()
         await fake.stop()
+
+
+def test_sigterm_stops_the_console_at_once_with_exit_0(tmp_path: Path) -> None:
+    """The console waits on a terminal that nobody types into: SIGTERM must not wait for a line."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[canvass]\ndata_dir = "{tmp_path / "data"}"\n[metrics]\nenabled = false\n')
+    bot = ConsoleBot(config, tmp_path, environment(CANVASS_SECRET="t" * 32))
+    try:
+        bot.wait_for(r"canvass running on console")
+        sent = time.monotonic()
+        bot.process.send_signal(signal.SIGTERM)
+        code = bot.process.wait(GRACE + 5)
+        took = time.monotonic() - sent
+    finally:
+        _code, rest = bot.stop()
+    assert code == 0, bot.log
+    assert took < 3, took
+    assert "canvass stopped in" in rest
