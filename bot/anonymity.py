@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 
-from bot.domain import Participant
+from bot.domain import Participant, Question, QuestionKind, QuestionSpec, Survey
 
 SALT_BYTES = 32
 
@@ -43,9 +44,34 @@ def draft_slot(key: bytes, participant: Participant) -> bytes:
     return _slot(key, "draft", participant)
 
 
-def notice(k: int) -> str:
-    """The one-line truth told with every question (rule 9)."""
-    return (
+FREE_TEXT_TRUTH = "written answers are published word for word, so what you write can identify you"
+
+
+def notice(k: int, free_text: bool = False) -> str:
+    """The one-line truth told with every question (rule 9); with `free_text` for a text question."""
+    text = (
         f"🔒 Anonymous: answers are stored without any link to you; results are shown only as totals "
-        f"of at least {k} people; a unanimous result reveals everyone's answer."
+        f"of at least {k} people; a unanimous result reveals everyone's answer"
+    )
+    return f"{text}; {FREE_TEXT_TRUTH}." if free_text else f"{text}."
+
+
+def has_free_text(questions: Sequence[Question | QuestionSpec]) -> bool:
+    return any(q.kind is QuestionKind.TEXT for q in questions)
+
+
+def survey_notice(survey: Survey) -> str:
+    """The notice for a survey's messages: it names the free-text truth when any question is text."""
+    return notice(survey.k, has_free_text(survey.questions))
+
+
+def free_text_preview(questions: Sequence[Question | QuestionSpec]) -> str | None:
+    """What the organiser is told when creating a survey with text questions (break 13)."""
+    numbers = [str(i + 1) for i, q in enumerate(questions) if q.kind is QuestionKind.TEXT]
+    if not numbers:
+        return None
+    which = f"question{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
+    return (
+        f"Note: answers to {which} (free text) are published word for word with the results, and can "
+        f"identify their author; participants are told so with each question."
     )

@@ -14,6 +14,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.clock import SystemClock
@@ -22,6 +23,7 @@ from bot.config import Config, MasterSecret, ensure_data_dir, load_master_secret
 from bot.delivery import Delivery, Messengers
 from bot.metrics_server import MetricsServer
 from bot.ports import ChartRenderer, Clock, PlatformAdapter, ReminderBook, ReplicaLock, StateStore
+from bot.presenting import Presenter
 from bot.ratelimit import RateLimiter
 from bot.scheduling.book import Reminders
 from bot.scheduling.engine import SchedulingEngine, replica_name
@@ -49,6 +51,7 @@ class Core:
     # name -> a lock that keeps that work on one replica (PostgreSQL advisory lock; granted on SQLite)
     replica_lock: Callable[[str], ReplicaLock] | None = None
     secret: MasterSecret | None = None  # where the master secret came from (for the start-up warning)
+    presenter: Presenter | None = None  # the presenter page's links, when [present] is enabled
 
     async def close(self) -> None:
         await self.service.settle()
@@ -116,11 +119,26 @@ async def build_core(
     commands = CommandHandler(delivery, clock, config.canvass.timezone, config.canvass.default_k, reminders)
     state = repository_module.SqlStateStore(engine)
     locks = importlib.import_module("storage.locks")
+    presenter = None
+    if config.present.enabled:
+        tokens = importlib.import_module("storage.present_tokens").SqlPresentTokenStore(engine)
+        presenter = Presenter(service, tokens, clock, timedelta(hours=config.present.ttl_after_close_hours))
+        commands.presenter, commands.present_base_url = presenter, config.present.link_base
     return Core(
         config, clock, service, delivery, commands, state, repository, renderer, messengers,
         scheduler=scheduler, reminders=reminders, replica_lock=lambda name: locks.replica_lock(url, name),
-        secret=secret,
+        secret=secret, presenter=presenter,
     )
+
+
+async def start_presenter(core: Core) -> Any:
+    """The presenter page's own listener (loopback by default), or None when [present] is off."""
+    if core.presenter is None:
+        return None
+    module = importlib.import_module("adapters.present.server")
+    server = module.PresentServer(core.presenter, core.config.present.host, core.config.present.port)
+    await server.start()
+    return server
 
 
 def load_adapter(name: str, core: Core) -> PlatformAdapter:
@@ -201,6 +219,13 @@ async def _run(config: Config, stop: asyncio.Event) -> None:
         except BaseException:
             await core.close()
             raise
+    try:
+        present = await start_presenter(core)
+    except BaseException:
+        if metrics is not None:
+            await metrics.stop()
+        await core.close()
+        raise
     log.info("canvass running on %s", ", ".join(a.platform for a in adapters))
     tasks = [asyncio.create_task(adapter.run(), name=f"adapter-{adapter.platform}") for adapter in adapters]
     stopped = asyncio.create_task(stop.wait(), name="stop-signal")
@@ -213,11 +238,15 @@ async def _run(config: Config, stop: asyncio.Event) -> None:
             task.result()
     finally:
         stopped.cancel()
-        await shutdown(core, adapters, tasks, metrics)
+        await shutdown(core, adapters, tasks, metrics, present)
 
 
 async def shutdown(
-    core: Core, adapters: list[PlatformAdapter], tasks: list[asyncio.Task[None]], metrics: MetricsServer | None
+    core: Core,
+    adapters: list[PlatformAdapter],
+    tasks: list[asyncio.Task[None]],
+    metrics: MetricsServer | None,
+    present: Any = None,
 ) -> None:
     """Stop taking work (reminders first, then each adapter stops listening and drains its in-flight
     work and queued sends, all adapters at once), bounded by the grace; then close the database."""
@@ -236,6 +265,8 @@ async def shutdown(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if present is not None:
+        await present.stop()
     if metrics is not None:
         await metrics.stop()
     await core.close()

@@ -47,6 +47,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
 
 
 def _cmd_survey(args: argparse.Namespace) -> None:
+    from bot.anonymity import free_text_preview
     from bot.clock import SystemClock
     from bot.survey_file import SurveyFileError, check_survey_file
     from bot.timeparse import format_local
@@ -62,6 +63,9 @@ def _cmd_survey(args: argparse.Namespace) -> None:
     spec = checked.spec
     if args.action == "validate":
         print(f"OK: “{spec.title}”, {len(spec.questions)} questions, {len(spec.reminders)} reminders.")
+        preview = free_text_preview(spec.questions)
+        if preview:
+            print(preview)
         return
 
     async def create() -> None:
@@ -75,6 +79,9 @@ def _cmd_survey(args: argparse.Namespace) -> None:
             else:
                 when = f"The running bot opens it {format_local(survey.opens_at, survey.timezone)}."
             print(f"Created “{survey.title}” [{survey.id}], status {survey.status}. {when}")
+            preview = free_text_preview(survey.questions)
+            if preview:
+                print(preview)
         finally:
             await core.close()
 
@@ -166,6 +173,26 @@ def _cmd_schedule(args: argparse.Namespace) -> None:
     print(asyncio.run(execute()))
 
 
+def _cmd_present(args: argparse.Namespace) -> None:
+    """`canvass present ID [--revoke]`: the operator's presenter link; the running bot serves the page."""
+    from bot.commands import Present
+
+    config = _config(args)
+    if not config.present.enabled:
+        raise ConfigError("config: [present] enabled is false, so no presenter page is served")
+
+    async def execute() -> str:
+        from bot.bootstrap import build_core
+
+        core = await build_core(config, with_charts=False)
+        try:
+            return (await core.commands.present(None, Present(args.id.lower(), args.revoke))).text
+        finally:
+            await core.close()
+
+    print(asyncio.run(execute()))
+
+
 def _cmd_db(args: argparse.Namespace) -> None:
     from bot.config import ensure_data_dir
     from storage.engine import wait_for_database
@@ -243,9 +270,23 @@ def parser() -> argparse.ArgumentParser:
     remind.add_argument("rest", nargs=argparse.REMAINDER, metavar="ACTION", help="list | add ... | cancel N")
     remind.set_defaults(handler=_cmd_schedule)
 
+    present = sub.add_parser("present", help="a link to the presenter page of a survey (or --revoke every link)")
+    present.add_argument("id", help="the survey id")
+    present.add_argument("--revoke", action="store_true", help="end every presenter link of the survey")
+    present.set_defaults(handler=_cmd_present)
+
     health = sub.add_parser("health", help="ask the running bot's health endpoint (for Docker's HEALTHCHECK)")
     health.add_argument("--timeout", type=float, default=3.0, help="seconds to wait (default 3)")
     health.set_defaults(handler=_cmd_health)
+
+    roster = sub.add_parser(
+        "roster",
+        help="list a survey's invited people, or add people to it (they may answer at once)",
+        description="canvass roster ID list | add USER [USER ...] (USER as platform:id)",
+    )
+    roster.add_argument("id", help="the survey id")
+    roster.add_argument("rest", nargs=argparse.REMAINDER, metavar="ACTION", help="list | add USER ...")
+    roster.set_defaults(handler=_cmd_schedule)
 
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="upgrade: apply schema migrations")

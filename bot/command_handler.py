@@ -6,10 +6,22 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import commands as c
+from bot.anonymity import free_text_preview
 from bot.delivery import Delivery
-from bot.domain import Actor, QuestionSpec, ReminderSpec, ResultsMode, Status, SurveySpec, Target
+from bot.domain import (
+    Actor,
+    Participant,
+    QuestionSpec,
+    ReminderSpec,
+    ResultsMode,
+    Status,
+    Survey,
+    SurveySpec,
+    Target,
+)
 from bot.errors import InvalidInput, NotAuthorised
 from bot.ports import Clock, ReminderBook
+from bot.presenting import Presenter
 from bot.survey_file import parse_survey
 from bot.timeparse import format_local, parse_duration, parse_time
 
@@ -37,6 +49,8 @@ class CommandHandler:
         self.default_zone = default_zone
         self.default_k = default_k
         self.reminders = reminders
+        self.presenter: Presenter | None = None  # wired by the composition root when [present] is enabled
+        self.present_base_url = ""
 
     async def handle_text(self, actor: Actor, target: Target, text: str) -> Reply:
         return await self.handle(actor, target, c.parse_command(text))
@@ -44,7 +58,12 @@ class CommandHandler:
     async def handle(self, actor: Actor, target: Target, command: c.Command) -> Reply:
         if isinstance(command, c.Help):
             return Reply(c.USAGE)
-        if not self.service.is_organiser(actor):
+        if isinstance(command, c.Present):
+            return await self.present(actor, command)  # checks "an organiser of this survey" itself
+        # Creating and listing need organiser standing; a command about one survey is checked against
+        # that survey's rights instead, so its creator keeps them wherever they type it.
+        creating = isinstance(command, c.Poll | c.SurveyFromToml | c.NewSurveyDialog | c.ListSurveys)
+        if creating and not self.service.is_organiser(actor):
             raise NotAuthorised("Only organisers can run Canvass commands. Answers are given privately, not here.")
         match command:
             case c.Poll():
@@ -57,13 +76,17 @@ class CommandHandler:
             case c.NewSurveyDialog():
                 return Reply("The survey builder is a Slack dialog; elsewhere, use `survey` followed by TOML.")
             case c.ListSurveys():
-                return await self._list()
+                return await self._list(actor)
             case c.OpenSurvey(survey_id=survey_id):
                 survey = await self.delivery.open(actor, survey_id)
                 return Reply(f"Opened “{survey.title}” [{survey.id}].")
-            case c.CloseSurvey() | c.Extend() | c.RemindList() | c.RemindAdd() | c.RemindCancel():
+            case (
+                c.CloseSurvey() | c.Extend() | c.RemindList() | c.RemindAdd() | c.RemindCancel()
+                | c.RosterList() | c.RosterAdd()
+            ):  # fmt: skip
                 return await self.schedule(actor, command)
             case c.ShowResults(survey_id=survey_id, channel=channel):
+                self.service.require_manage(actor, await self.service.get(survey_id), "post its results")
                 where = [Target(target.platform, channel.lstrip("#"))] if channel else [target]
                 await self.delivery.post_results(actor, survey_id, where)
                 return Reply(f"Posted the results of [{survey_id}].")
@@ -74,20 +97,44 @@ class CommandHandler:
         match command:
             case c.CloseSurvey(survey_id=survey_id):
                 survey = await self.service.close_survey(actor, survey_id)
-                count = survey.respondents_at_close or 0
-                # The channel's k-rule: below k not even the exact count is shown, to the organiser neither.
-                told = f"{count} respondents" if count >= survey.k else f"fewer than {survey.k} respondents"
-                return Reply(f"Closed “{survey.title}” [{survey.id}] with {told}.")
+                count = await self.service.published_respondents(survey)
+                said = f"{count}" if count is not None else f"fewer than {survey.k}"
+                return Reply(f"Closed “{survey.title}” [{survey.id}] with {said} respondents.")
             case c.Extend(survey_id=survey_id, when=when):
                 survey = await self.service.get(survey_id)
                 closes = parse_time(when, survey.timezone, self.clock.now())
                 survey = await self.service.extend(actor, survey.id, closes)
                 return Reply(f"[{survey.id}] now closes {format_local(survey.closes_at, survey.timezone)}.")
+            case c.RosterList(survey_id=survey_id):
+                return await self._roster_list(actor, survey_id)
+            case c.RosterAdd(survey_id=survey_id, users=users):
+                return await self._roster_add(actor, survey_id, users)
             case c.RemindList() | c.RemindAdd() | c.RemindCancel():
-                if actor is not None and not self.service.is_organiser(actor):
-                    raise NotAuthorised("Only organisers can schedule reminders.")
+                self.service.require_manage(actor, await self.service.get(command.survey_id), "manage its reminders")
                 return await self._remind(command)
         raise InvalidInput(c.USAGE)
+
+    async def present(self, actor: Actor | None, command: c.Present) -> Reply:
+        """The presenter link is a credential: it goes to the organiser by direct message, never in a
+        reply that an adapter might post where others read it (a Matrix room). Only the operator's CLI
+        (no messenger) gets it in the reply itself."""
+        if self.presenter is None:
+            return Reply("The presenter page is not enabled here ([present] enabled = true in the config).")
+        if command.revoke:
+            count = await self.presenter.revoke(actor, command.survey_id)
+            return Reply(f"Revoked {count} presenter link(s) of [{command.survey_id}].")
+        token = await self.presenter.mint(actor, command.survey_id)
+        text = (
+            f"Presenter page for [{command.survey_id}] (keep it private; anyone with it sees the results):\n"
+            f"{self.present_base_url.rstrip('/')}/present/{token}\n"
+            f"It works until {self.presenter.ttl_text} after the close, "
+            f"or until `present {command.survey_id} --revoke`."
+        )
+        messenger = self.delivery.messengers.get(actor.platform) if actor is not None else None
+        if actor is None or messenger is None:
+            return Reply(text)
+        await messenger.send_direct(actor, text)
+        return Reply(f"I sent you the presenter link of [{command.survey_id}] in a direct message.")
 
     async def _poll(self, actor: Actor, target: Target, poll: c.Poll) -> Reply:
         now = self.clock.now()
@@ -115,18 +162,22 @@ class CommandHandler:
 
     async def _create_and_maybe_open(self, actor: Actor, spec: SurveySpec) -> Reply:
         survey = await self.service.create_survey(actor, spec)
+        warning = free_text_preview(survey.questions)
+        after = f"\n{warning}" if warning else ""
         if survey.status is Status.DRAFT:
             survey = await self.delivery.open(actor, survey.id)
-            return Reply(f"Opened “{survey.title}” [{survey.id}]{_closing(survey.closes_at, survey.timezone)}.")
+            return Reply(
+                f"Opened “{survey.title}” [{survey.id}]{_closing(survey.closes_at, survey.timezone)}.{after}"
+            )
         return Reply(
             f"Scheduled “{survey.title}” [{survey.id}] to open {format_local(survey.opens_at, survey.timezone)}"
-            f"{_closing(survey.closes_at, survey.timezone)}."
+            f"{_closing(survey.closes_at, survey.timezone)}.{after}"
         )
 
-    async def _list(self) -> Reply:
-        surveys = await self.service.list_surveys([Status.DRAFT, Status.SCHEDULED, Status.OPEN])
+    async def _list(self, actor: Actor) -> Reply:
+        surveys = await self.service.manageable(actor, [Status.DRAFT, Status.SCHEDULED, Status.OPEN])
         if not surveys:
-            return Reply("No open or scheduled surveys.")
+            return Reply("No open or scheduled surveys that you manage.")
         lines = []
         for survey in surveys:
             progress = await self.service.progress(survey.id)
@@ -135,6 +186,32 @@ class CommandHandler:
                 f"results {MODE_NAMES[survey.results_mode]}{_closing(survey.closes_at, survey.timezone)}"
             )
         return Reply("\n".join(lines))
+
+    async def _roster_list(self, actor: Actor | None, survey_id: str) -> Reply:
+        survey = await self.service.get(survey_id)
+        self.service.require_manage(actor, survey, "see its roster")
+        people = await self.service.roster(survey.id)
+        if not people:
+            return Reply(f"Nobody is invited to “{survey.title}” [{survey.id}] yet.")
+        # Names of the invited only, to the organiser privately; never who has answered.
+        names = ", ".join(p.key for p in people)
+        return Reply(f"{len(people)} invited to “{survey.title}” [{survey.id}]: {names}")
+
+    async def _roster_add(self, actor: Actor | None, survey_id: str, users: tuple[str, ...]) -> Reply:
+        survey = await self.service.get(survey_id)
+        self.service.require_manage(actor, survey, "change its roster")
+        people = [_participant(survey, user) for user in users]
+        added = await self.service.invite(actor, survey.id, people)
+        if survey.status is Status.OPEN:
+            for person in added:
+                messenger = self.delivery.messengers.get(person.platform)
+                if messenger is not None:
+                    await messenger.invite_participant(person, survey)
+        survey = await self.service.get(survey.id)
+        return Reply(
+            f"Added {len(added)} to “{survey.title}” [{survey.id}]; {survey.invited_count} invited"
+            + (" (the others were already on the list)." if len(added) < len(people) else ".")
+        )
 
     async def _remind(self, command: c.RemindList | c.RemindAdd | c.RemindCancel) -> Reply:
         if self.reminders is None:
@@ -148,6 +225,20 @@ class CommandHandler:
         before = int(parse_duration(command.before_close).total_seconds()) if command.before_close else None
         spec = ReminderSpec(at, before, command.audience, command.message, command.daily)
         return Reply(await self.reminders.add(survey.id, spec))
+
+
+PLATFORMS = ("slack", "matrix", "console")
+
+
+def _participant(survey: Survey, user: str) -> Participant:
+    """A user as typed: "platform:id", or an id on the survey's one platform."""
+    platform, sep, user_id = user.partition(":")
+    if sep and platform in PLATFORMS and user_id:
+        return Participant(platform, user_id)
+    platforms = {t.platform for t in survey.targets}
+    if len(platforms) != 1:
+        raise InvalidInput(f"write {user!r} as platform:id (this survey runs on {', '.join(sorted(platforms))}).")
+    return Participant(platforms.pop(), user)
 
 
 def _closing(closes_at: datetime | None, zone: str) -> str:

@@ -23,7 +23,9 @@ Commands:
   open ID | close ID                     open now / close now and post the results
   results ID [CHANNEL]                   post the results (if allowed and n >= k)
   extend ID TIME                         move the deadline (e.g. "2026-12-08 15:00", "in 2h")
+  present ID [--revoke]                  a private link to the presenter page (or end every link)
   remind ID list | add (TIME | BEFORE before close) [--daily] [--channel] ["message"] | cancel N
+  roster ID list | add USER [USER ...]   who is invited; add people to an open survey
 TIME: 2026-12-08 15:00 [Europe/Brussels], 15:00, in 2h."""
 
 
@@ -102,13 +104,32 @@ class RemindCancel:
 
 
 @dataclass(frozen=True)
+class RosterList:
+    survey_id: str
+
+
+@dataclass(frozen=True)
+class RosterAdd:
+    survey_id: str
+    users: tuple[str, ...]  # user ids as typed, mentions unwrapped; "platform:id" picks the platform
+
+
+@dataclass(frozen=True)
+class Present:
+    """`present ID [--revoke]`: a presenter-page link for the organiser, privately (bot/presenting.py)."""
+
+    survey_id: str
+    revoke: bool = False
+
+
+@dataclass(frozen=True)
 class NewSurveyDialog:
     """Slack's `/canvass new`: open the modal builder. Other adapters answer with the TOML route."""
 
 
 Command: TypeAlias = (
     Help | Poll | SurveyFromToml | ListSurveys | OpenSurvey | CloseSurvey | ShowResults | Extend
-    | RemindList | RemindAdd | RemindCancel | NewSurveyDialog
+    | RemindList | RemindAdd | RemindCancel | RosterList | RosterAdd | NewSurveyDialog | Present
 )  # fmt: skip
 
 _SCALE = re.compile(r"^(\d{1,2})\s*-\s*(\d{1,2})$")
@@ -224,6 +245,36 @@ def _parse_remind(words: list[str]) -> Command:
     return RemindAdd(survey_id, args[0], None, daily, audience, " ".join(args[1:]))
 
 
+_MENTION = re.compile(r"^<@([A-Za-z0-9]+)(?:\|[^>]*)?>$")  # Slack's <@U123|name>
+
+
+def _parse_roster(words: list[str]) -> Command:
+    survey_id = _survey_id(words, "roster")
+    rest = words[1:]
+    if not rest or rest[0] == "list":
+        return RosterList(survey_id)
+    if rest[0] != "add":
+        raise _usage(f"Unknown roster action {rest[0]!r}: use list or add.")
+    users = tuple(dict.fromkeys(_unwrap(u) for u in rest[1:] if u.strip(", ")))
+    if not users:
+        raise _usage("roster ID add needs at least one user.")
+    return RosterAdd(survey_id, users)
+
+
+def _unwrap(user: str) -> str:
+    user = user.strip(", ")
+    mention = _MENTION.match(user)
+    return mention.group(1) if mention else user
+
+
+def _parse_present(words: list[str]) -> Present:
+    survey_id = _survey_id(words, "present")
+    extra = words[1:]
+    if extra not in ([], ["--revoke"]):
+        raise _usage("present ID takes only --revoke.")
+    return Present(survey_id, revoke=bool(extra))
+
+
 def parse_command(text: str) -> Command:
     """Parse what follows the command prefix."""
     head, _, body = text.strip().partition("\n")
@@ -259,4 +310,8 @@ def parse_command(text: str) -> Command:
         return Extend(_survey_id(rest, verb), " ".join(rest[1:]))
     if verb == "remind":
         return _parse_remind(rest)
+    if verb == "roster":
+        return _parse_roster(rest)
+    if verb == "present":
+        return _parse_present(rest)
     raise _usage(f"Unknown command {words[0]!r}.")

@@ -94,6 +94,22 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class PresentConfig:
+    """The presenter page's own listener (adapters/present/). Loopback by default: put a TLS proxy in
+    front of it, and set base_url to the address the projector's browser uses."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8470
+    base_url: str = ""  # empty: http://host:port
+    ttl_after_close_hours: float = 24.0
+
+    @property
+    def link_base(self) -> str:
+        return self.base_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class Config:
     canvass: CoreConfig = field(default_factory=CoreConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -102,6 +118,7 @@ class Config:
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     charts: ChartsConfig = field(default_factory=ChartsConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    present: PresentConfig = field(default_factory=PresentConfig)
 
     @property
     def data_path(self) -> Path:
@@ -215,6 +232,12 @@ def _validate(config: Config) -> None:
         raise ConfigError("config: [database] connect_timeout_seconds must be 0 or more")
     if not 0 <= config.metrics.port <= 65535:
         raise ConfigError("config: [metrics] port must be between 0 and 65535")
+    if not 0 <= config.present.port <= 65535:
+        raise ConfigError("config: [present] port must be between 0 and 65535")
+    if config.present.ttl_after_close_hours < 0:
+        raise ConfigError("config: [present] ttl_after_close_hours must be 0 or more")
+    if config.present.base_url and not config.present.base_url.startswith(("http://", "https://")):
+        raise ConfigError("config: [present] base_url must start with http:// or https://")
     if config.scheduler.sweep_seconds < 1:
         raise ConfigError("config: [scheduler] sweep_seconds must be at least 1")
     if config.scheduler.lease_seconds < 1:

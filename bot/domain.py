@@ -45,16 +45,21 @@ class Participant:
 
 
 @dataclass(frozen=True)
-class Actor(Participant):
-    """A participant whose organiser status the adapter has checked (e.g. Matrix power level)."""
-
-    platform_organiser: bool = False
-
-
-@dataclass(frozen=True)
 class Target:
     platform: str
     channel: str
+
+
+@dataclass(frozen=True)
+class Actor(Participant):
+    """A participant acting on surveys. `organiser_in` is the one room where the adapter verified their
+    power (e.g. Matrix power level >= 50): it lets them create surveys aimed at that room, nothing more."""
+
+    organiser_in: Target | None = None
+
+    @property
+    def platform_organiser(self) -> bool:
+        return self.organiser_in is not None
 
 
 @dataclass(frozen=True)

@@ -26,5 +26,14 @@ class SurveyNotOpen(CanvassError):
     pass
 
 
+class NotInvited(CanvassError):
+    """Someone outside the roster tried to answer; told privately, and nothing is stored."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__(
+            f"You are not on the list of people invited to answer “{title}”; ask the organiser to add you."
+        )
+
+
 class ConfigError(CanvassError):
     pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -26,15 +26,35 @@ class BallotWrite:
 
 @dataclass(frozen=True)
 class SubmitOutcome:
-    accepted: bool  # False when the survey was not open inside the same transaction
+    accepted: bool  # False when the survey was not open, or the voter not invited, inside the transaction
     new_respondent: bool
-    live_since: int | None = None  # live surveys: new ballots since the last published snapshot
+    live_since: int | None = None  # live surveys: submissions since the last publication (a refresh hint)
+    invited: bool = True  # False when the voter's slot is not in the survey's eligibility set
 
 
 @dataclass(frozen=True)
 class LiveSnapshot:
     payload: str | None  # serialised SurveyResults, aggregates only; None until the first is published
     submissions_since: int
+
+
+@dataclass(frozen=True)
+class LiveStep:
+    """What a refresh may publish, all read in one transaction: the grouped answers of the questions
+    allowed to move (the others keep their last published result) and the respondents figure."""
+
+    previous: str | None  # the last published payload
+    counts: Mapping[str, Sequence[tuple[str, int]]]
+    respondents: int  # exact; shown only in steps of k
+
+
+@dataclass(frozen=True)
+class LiveView:
+    version: int  # 0: nothing published yet
+    payload: str | None
+    respondents: int
+    frozen_questions: frozenset[str] = frozenset()  # at close: their final output is the last snapshot
+    respondents_frozen: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +81,15 @@ class SurveyRepository(Protocol):
 
     async def set_roster(self, survey_id: str, participants: Sequence[Participant]) -> None: ...
     async def roster(self, survey_id: str) -> list[Participant]: ...
+    async def set_eligible(self, survey_id: str, slots: Sequence[bytes]) -> None:
+        """Replace who may answer, as responded-marker slots (never ids)."""
+        ...
+
+    async def add_to_roster(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int:
+        """Add people and their marker slots to an open survey at once; returns how many were new."""
+        ...
+
+    async def is_eligible(self, survey_id: str, slot: bytes) -> bool: ...
 
     async def submit(
         self,
@@ -70,9 +99,11 @@ class SurveyRepository(Protocol):
         draft_slot: bytes | None,
         count_live: bool = False,
     ) -> SubmitOutcome:
-        """Store one person's ballots and responded marker, only if the survey is open at commit time.
-        With count_live, a new respondent also advances the live-results counter."""
+        """Store one person's ballots and responded marker, only if the survey is open and the marker
+        slot is in its eligibility set at commit time. With count_live, the submission also advances the
+        live-refresh counter (a hint only)."""
         ...
+
     async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool: ...
     async def load_draft(self, survey_id: str, draft_slot: bytes) -> str | None: ...
     async def responded_slots(self, survey_id: str) -> set[bytes]: ...
@@ -85,6 +116,17 @@ class SurveyRepository(Protocol):
         already closed."""
         ...
 
+    async def live_view(self, survey_id: str) -> LiveView | None: ...
+    async def publish_live(
+        self, survey_id: str, question_ids: Sequence[str], k: int, build: Callable[[LiveStep], str]
+    ) -> int | None:
+        """Publish the next snapshot if the pairwise rule lets anything move (compare-and-swap on the
+        version); the new version, or None."""
+        ...
+
+    async def consume_live_hint(self, survey_id: str, consumed: int) -> None:
+        """Subtract the submissions a published snapshot covered from the refresh counter."""
+        ...
     async def live_snapshot(self, survey_id: str) -> LiveSnapshot | None: ...
     async def store_live_snapshot(self, survey_id: str, payload: str, consumed: int) -> None:
         """Publish a snapshot that accounts for `consumed` new ballots (later ones keep counting)."""
@@ -121,13 +163,13 @@ class Messenger(Protocol):
         """Ask one roster member privately (DM). May do nothing where the channel message suffices."""
         ...
 
-    async def post_results(
-        self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]
-    ) -> None: ...
+    async def post_results(self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]) -> None: ...
 
     async def post_text(self, target: Target, text: str) -> None: ...
 
-    async def send_direct(self, participant: Participant, text: str) -> None: ...
+    async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
+        """A private message; `survey_id` names the survey it is about, so the adapter can remove it at close."""
+        ...
 
     async def channel_members(self, target: Target) -> list[Participant]:
         """Human members of the channel, for a roster taken from the platform."""

@@ -123,6 +123,9 @@ class SurveyResults:
     respondents: int | None  # None while hidden (n < k); otherwise stepped in live mode
     invited: int
     questions: tuple[QuestionResult, ...]
+    # Plain-language notes every rendering shows under the header, e.g. why late answers of a live
+    # survey are not in its final result (they never carry a count that the k-rule hides).
+    notes: tuple[str, ...] = ()
 
     @property
     def hidden(self) -> bool:

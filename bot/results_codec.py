@@ -79,6 +79,7 @@ def results_from_dict(data: dict[str, Any]) -> SurveyResults:
     for name in ("as_of", "opens_at", "closes_at"):
         fields[name] = _parse_time(fields[name])
     fields["questions"] = tuple(_question_from_dict(q) for q in fields["questions"])
+    fields["notes"] = tuple(fields.get("notes", ()))
     return SurveyResults(**fields)
 
 

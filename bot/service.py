@@ -1,21 +1,18 @@
-"""The Canvass service: survey lifecycle, voting and results, with the anonymity rules built in.
+"""The Canvass service: survey lifecycle and results, with the anonymity rules built in.
 
-Participant ids reach this module only through `submit`, `save_draft` and `load_draft`, which turn
-them into HMAC slots at once and pass the id no further (DESIGN.md rule 1).
+Answering lives in bot/answering.py (the only place participant ids become HMAC slots), live
+snapshots in bot/live.py, rights in bot/rights.py; `Canvass` is the one entry point to all of them.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot import anonymity, results_codec
-from bot.aggregation import aggregate, header
+from bot.answering import Answering, Receipt, not_open_message
 from bot.domain import (
     Actor,
     Answer,
@@ -26,40 +23,31 @@ from bot.domain import (
     Survey,
     SurveySpec,
 )
-from bot.errors import InvalidInput, NotAuthorised, NotFound, SurveyNotOpen
+from bot.errors import InvalidInput, NotFound, SurveyNotOpen
 from bot.events import (
     DeadlineChanged,
     EventBus,
-    LiveResultsChanged,
     SurveyClosed,
     SurveyCreated,
     SurveyOpened,
 )
 from bot.ids import new_survey_id, question_id
-from bot.ports import BallotWrite, Clock, SurveyReminders, SurveyRepository
-from bot.results import HiddenResult, SurveyResults, hidden_reason
+from bot.live import LIVE_REFRESH_SECONDS, LiveResults
+from bot.ports import Clock, SurveyReminders, SurveyRepository
+from bot.results import SurveyResults
+from bot.results_tally import compute, final_respondents, nothing_published, stepped
+from bot.rights import Rights
 from bot.timeparse import format_local
-from bot.validation import decode_answer, encode_answer, validate_answer, validate_survey
+from bot.validation import validate_survey
+
+__all__ = ["LIVE_REFRESH_SECONDS", "Canvass", "Progress", "Receipt", "find_survey_id", "not_open_message", "stepped"]
 
 log = logging.getLogger(__name__)
-
-# Live snapshots are recomputed at most this often per survey (each still needs k new ballots).
-LIVE_REFRESH_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """What a voter may be told: their own answers, shown only to them (ephemeral, modal or DM)."""
-
-    survey_id: str
-    answers: Mapping[str, Answer]
-    changed: bool  # they had answered before and this replaces it
-    title: str = ""  # the survey's title, so a confirmation needs no second read
 
 
 @dataclass(frozen=True)
 class Progress:
-    """"12 of 30 answered", in steps of k so that one new answer is never visible on its own."""
+    """ "12 of 30 answered", in steps of k so that one new answer is never visible on its own."""
 
     respondents_stepped: int | None  # None while fewer than k
     invited: int
@@ -72,11 +60,9 @@ class Progress:
         return f"{self.respondents_stepped}+{of} answered" if self.respondents_stepped else f"0{of} answered"
 
 
-def stepped(count: int, k: int) -> int | None:
-    return None if count < k else (count // k) * k
-
-
 class Canvass:
+    """The public entry point: lifecycle here; answering, live snapshots and rights in their modules."""
+
     def __init__(
         self,
         repository: SurveyRepository,
@@ -89,18 +75,23 @@ class Canvass:
             raise ValueError("the master secret must be at least 16 bytes")
         self._repo = repository
         self._clock = clock
-        self._secret = master_secret
-        self._organisers = organisers
         self.events = events or EventBus()
-        # Open surveys' definitions and keys, so a vote costs one transaction. Whether the survey is
-        # still open is re-checked inside that transaction, so a close elsewhere is never missed.
-        self._open_cache: dict[str, tuple[Survey, bytes]] = {}
-        self._background: set[asyncio.Task[None]] = set()
-        self._live_locks: dict[str, asyncio.Lock] = {}
-        self._live_queued: set[str] = set()
-        self._live_refreshed: dict[str, float] = {}  # loop time of each survey's last refresh
-        self.live_refresh_seconds = LIVE_REFRESH_SECONDS
+        self.rights = Rights(organisers)
+        self.live = LiveResults(repository, clock, self.events)
+        self.answering = Answering(repository, clock, master_secret, self.live.refresh_soon)
         self._reminders: SurveyReminders | None = None
+
+    @property
+    def _open_cache(self) -> dict[str, tuple[Survey, bytes]]:
+        return self.answering.open_cache
+
+    @property
+    def live_refresh_seconds(self) -> float:
+        return self.live.refresh_seconds
+
+    @live_refresh_seconds.setter
+    def live_refresh_seconds(self, seconds: float) -> None:
+        self.live.refresh_seconds = seconds
 
     def use_reminders(self, reminders: SurveyReminders) -> None:
         """Where the reminders of new surveys go (the scheduling book, wired by the composition root)."""
@@ -109,17 +100,20 @@ class Canvass:
     # -- authorisation ---------------------------------------------------------------------------
 
     def is_organiser(self, actor: Actor) -> bool:
-        return actor.platform_organiser or actor.key in self._organisers
+        return self.rights.is_organiser(actor)
 
-    def _require_organiser(self, actor: Actor | None, action: str) -> None:
-        # actor None means the system itself (scheduler, CLI run by the operator).
-        if actor is not None and not self.is_organiser(actor):
-            raise NotAuthorised(f"Only organisers can {action}.")
+    def require_manage(self, actor: Actor | None, survey: Survey, action: str) -> None:
+        """Refuse unless the actor created the survey or is a configured organiser (rule 10)."""
+        self.rights.require_manage(actor, survey, action)
+
+    async def manageable(self, actor: Actor | None, statuses: Sequence[Status] | None = None) -> list[Survey]:
+        """The surveys this actor may manage: what `list` shows them."""
+        return [s for s in await self._repo.list_surveys(statuses) if self.rights.may_manage(actor, s)]
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def create_survey(self, actor: Actor | None, spec: SurveySpec) -> Survey:
-        self._require_organiser(actor, "create surveys and polls")
+        self.rights.require_create(actor, spec.targets)
         validate_survey(spec)
         now = self._clock.now()
         if spec.closes_at and spec.closes_at <= now:
@@ -170,8 +164,8 @@ class Canvass:
         self, actor: Actor | None, survey_id: str, roster: Sequence[Participant] | None = None
     ) -> Survey:
         """Open now. The roster is captured here unless the survey was created with one."""
-        self._require_organiser(actor, "open surveys")
         survey = await self.get(survey_id)
+        self.require_manage(actor, survey, "open it")
         if survey.status in (Status.OPEN, Status.CLOSED):
             raise SurveyNotOpen(f"Survey {survey.id} is already {survey.status}.")
         if roster is not None and not await self._repo.roster(survey.id):
@@ -179,6 +173,10 @@ class Canvass:
         now = self._clock.now()
         if survey.closes_at and survey.closes_at <= now:
             raise InvalidInput("the closing time has passed; extend it before opening", "closes_at")
+        # Who may answer, as marker slots, stored before the first vote can arrive (break 3).
+        await self._repo.set_eligible(
+            survey.id, await self._marker_slots(survey.id, await self._repo.roster(survey.id))
+        )
         if not await self._repo.transition(survey.id, (Status.DRAFT, Status.SCHEDULED), Status.OPEN):
             raise SurveyNotOpen(f"Survey {survey.id} was opened or closed meanwhile.")
         if survey.opens_at is None or survey.opens_at > now:
@@ -186,9 +184,33 @@ class Canvass:
         await self.events.publish(SurveyOpened(survey.id))
         return await self.get(survey.id)
 
-    async def extend(self, actor: Actor | None, survey_id: str, closes_at: datetime) -> Survey:
-        self._require_organiser(actor, "change deadlines")
+    async def _marker_slots(self, survey_id: str, people: Sequence[Participant]) -> list[bytes]:
+        salt = await self._repo.key_salt(survey_id)
+        if salt is None:
+            raise SurveyNotOpen(f"Survey {survey_id} is closed.")
+        key = anonymity.survey_key(self.answering.secret, salt)
+        return [anonymity.responded_slot(key, p) for p in people]
+
+    async def invite(self, actor: Actor | None, survey_id: str, people: Sequence[Participant]) -> list[Participant]:
+        """Add people to a survey's roster; on an open survey they may answer at once. Returns the
+        people who were not on it before."""
         survey = await self.get(survey_id)
+        self.require_manage(actor, survey, "change its roster")
+        if survey.status is Status.CLOSED:
+            raise SurveyNotOpen(f"Survey {survey.id} is closed; its roster is gone.")
+        before = set(await self._repo.roster(survey.id))
+        people = [p for p in _unique(people) if p not in before]
+        if survey.status is Status.OPEN:
+            slots = await self._marker_slots(survey.id, people)
+            await self._repo.add_to_roster(survey.id, list(zip(people, slots, strict=True)))
+        else:  # the eligibility set is taken from the whole roster at open
+            await self._repo.set_roster(survey.id, [*before, *people])
+        self.answering.open_cache.pop(survey.id, None)
+        return people
+
+    async def extend(self, actor: Actor | None, survey_id: str, closes_at: datetime) -> Survey:
+        survey = await self.get(survey_id)
+        self.require_manage(actor, survey, "change its deadline")
         if survey.status is Status.CLOSED:
             raise SurveyNotOpen(f"Survey {survey.id} is closed; a closed survey cannot be reopened.")
         if closes_at <= self._clock.now():
@@ -196,19 +218,19 @@ class Canvass:
         if survey.opens_at and closes_at <= survey.opens_at:
             raise InvalidInput("the survey must close after it opens", "closes_at")
         await self._repo.set_times(survey.id, survey.opens_at, closes_at)
-        self._open_cache.pop(survey.id, None)
+        self.answering.open_cache.pop(survey.id, None)
         await self.events.publish(DeadlineChanged(survey.id, closes_at))
         return await self.get(survey.id)
 
     async def close_survey(self, actor: Actor | None, survey_id: str) -> Survey:
         """Close and destroy every link between people and answers (rule 4). Idempotent for the system."""
-        self._require_organiser(actor, "close surveys")
         survey = await self.get(survey_id)
+        self.require_manage(actor, survey, "close it")
         if survey.status is Status.CLOSED:
             if actor is None:
                 return survey
             raise SurveyNotOpen(f"Survey {survey.id} is already closed.")
-        self._open_cache.pop(survey.id, None)
+        self.answering.open_cache.pop(survey.id, None)
         if not await self._repo.seal(survey.id):
             return await self.get(survey.id)
         if survey.closes_at is None or survey.closes_at > self._clock.now():
@@ -218,223 +240,72 @@ class Canvass:
         await self.events.publish(SurveyClosed(survey.id))
         return closed
 
-    # -- answering -------------------------------------------------------------------------------
-
-    async def _open_survey(self, survey_id: str) -> tuple[Survey, bytes]:
-        """The survey and its key, or a clear refusal if it is not accepting answers now."""
-        survey_id = survey_id.strip().lower()
-        cached = self._open_cache.get(survey_id)
-        now = self._clock.now()
-        if cached is None or (cached[0].closes_at is not None and cached[0].closes_at <= now):
-            # Missing or past its deadline in the cache: reload, as the deadline may have moved.
-            survey = await self.get(survey_id)
-            salt = await self._repo.key_salt(survey.id) if survey.status is Status.OPEN else None
-            if salt is None:
-                self._open_cache.pop(survey_id, None)
-                raise SurveyNotOpen(_not_open_message(survey))
-            cached = (survey, anonymity.survey_key(self._secret, salt))
-            self._open_cache[survey_id] = cached
-        survey, key = cached
-        if survey.closes_at is not None and survey.closes_at <= now:
-            raise SurveyNotOpen(f"“{survey.title}” closed at {format_local(survey.closes_at, survey.timezone)}.")
-        return survey, key
+    # -- answering (bot/answering.py) -------------------------------------------------------------
 
     async def answerable(self, survey_id: str) -> Survey:
         """The survey, if it accepts answers now; from the cache, so the vote path reads nothing."""
-        survey, _key = await self._open_survey(survey_id)
+        survey, _key = await self.answering.open_survey(survey_id)
         return survey
 
-    async def _refused(self, survey_id: str) -> SurveyNotOpen:
-        self._open_cache.pop(survey_id, None)
-        return SurveyNotOpen(_not_open_message(await self.get(survey_id)))
-
-    def _validate_answers(self, survey: Survey, answers: Mapping[str, object]) -> dict[str, Answer]:
-        valid: dict[str, Answer] = {}
-        for qid, raw in answers.items():
-            question = survey.question(qid)
-            try:
-                valid[qid] = validate_answer(question, raw)
-            except InvalidInput as error:
-                label = f"Question {question.position + 1}" if not survey.is_poll else "Your answer"
-                raise InvalidInput(f"{label}: {error.reason}", field=qid) from None
-        return valid
-
     async def submit(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> Receipt:
-        """Record a participant's answers, replacing any earlier ones. Questions left out are cleared."""
-        survey, key = await self._open_survey(survey_id)
-        valid = self._validate_answers(survey, answers)
-        missing = [q.position + 1 for q in survey.questions if q.required and q.id not in valid]
-        if missing:
-            raise InvalidInput("Please answer question " + ", ".join(map(str, missing)) + " before submitting.")
-        ballots = [
-            BallotWrite(
-                q.id,
-                anonymity.ballot_slot(key, q.id, participant),
-                encode_answer(valid[q.id]) if q.id in valid else None,
-            )
-            for q in survey.questions
-        ]
-        live = survey.results_mode is ResultsMode.LIVE
-        outcome = await self._repo.submit(
-            survey.id,
-            ballots,
-            anonymity.responded_slot(key, participant),
-            # A one-question poll has no drafts: skip the delete on the hot path.
-            None if survey.is_poll else anonymity.draft_slot(key, participant),
-            # Only new ballots move the live numbers: were changed answers counted, one person
-            # changing their answer k times could trigger a snapshot that shows their change.
-            count_live=live,
-        )
-        if not outcome.accepted:
-            raise await self._refused(survey.id)
-        if live and outcome.live_since is not None and outcome.live_since >= survey.k:
-            self._refresh_live_soon(survey)
-        return Receipt(survey.id, valid, changed=not outcome.new_respondent, title=survey.title)
+        return await self.answering.submit(participant, survey_id, answers)
 
     async def save_draft(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> int:
-        """Save partial answers to resume later; they count for nothing until submitted."""
-        survey, key = await self._open_survey(survey_id)
-        valid = self._validate_answers(survey, answers)
-        payload = json.dumps({qid: encode_answer(a) for qid, a in valid.items()})
-        if not await self._repo.save_draft(survey.id, anonymity.draft_slot(key, participant), payload):
-            raise await self._refused(survey.id)
-        return len(valid)
+        return await self.answering.save_draft(participant, survey_id, answers)
 
     async def load_draft(self, participant: Participant, survey_id: str) -> dict[str, Answer]:
-        survey, key = await self._open_survey(survey_id)
-        payload = await self._repo.load_draft(survey.id, anonymity.draft_slot(key, participant))
-        if payload is None:
-            return {}
-        return {qid: decode_answer(encoded) for qid, encoded in json.loads(payload).items()}
+        return await self.answering.load_draft(participant, survey_id)
 
     async def has_responded(self, participant: Participant, survey_id: str) -> bool:
-        """Whether someone answered at all (never what): used to tailor reminders and App Home."""
-        try:
-            survey, key = await self._open_survey(survey_id)
-        except SurveyNotOpen:
-            return False
-        return anonymity.responded_slot(key, participant) in await self._repo.responded_slots(survey.id)
+        return await self.answering.has_responded(participant, survey_id)
+
+    async def non_respondents(self, survey_id: str) -> list[Participant]:
+        return await self.answering.non_respondents(survey_id)
 
     async def roster(self, survey_id: str) -> list[Participant]:
         return await self._repo.roster(survey_id)
 
-    async def non_respondents(self, survey_id: str) -> list[Participant]:
-        """Roster members without a responded marker: who gets a reminder."""
-        try:
-            survey, key = await self._open_survey(survey_id)
-        except SurveyNotOpen:
-            return []
-        responded = await self._repo.responded_slots(survey.id)
-        return [p for p in await self._repo.roster(survey.id) if anonymity.responded_slot(key, p) not in responded]
-
     async def progress(self, survey_id: str) -> Progress:
         survey = await self.get(survey_id)
+        if survey.results_mode is ResultsMode.LIVE:
+            # Live: the count published with the snapshots, so it obeys the same pairwise rule.
+            view = await self._repo.live_view(survey.id)
+            if survey.status is Status.CLOSED:
+                shown = final_respondents(survey, view)
+                return Progress(stepped(shown, survey.k) if shown else None, survey.invited_count, survey.k)
+            return Progress(stepped(view.respondents if view else 0, survey.k), survey.invited_count, survey.k)
         if survey.status is Status.CLOSED:
             count = survey.respondents_at_close or 0
         else:
             count = await self._repo.respondent_count(survey.id)
         return Progress(stepped(count, survey.k), survey.invited_count, survey.k)
 
+    async def published_respondents(self, survey: Survey) -> int | None:
+        """What a closed survey may say about how many answered (None: fewer than k)."""
+        view = await self._repo.live_view(survey.id) if survey.results_mode is ResultsMode.LIVE else None
+        return final_respondents(survey, view)
+
     # -- results ---------------------------------------------------------------------------------
-
-    async def _compute(self, survey: Survey) -> SurveyResults:
-        sealed = survey.status is Status.CLOSED
-        questions = tuple(
-            [aggregate(q, await self._repo.answer_counts(q.id, sealed), survey.k) for q in survey.questions]
-        )
-        if sealed:
-            count = survey.respondents_at_close or 0
-        else:
-            count = await self._repo.respondent_count(survey.id)
-        return SurveyResults(
-            survey_id=survey.id,
-            title=survey.title,
-            status=str(survey.status),
-            live=not sealed,
-            as_of=survey.closes_at if sealed else self._clock.now(),
-            opens_at=survey.opens_at,
-            closes_at=survey.closes_at,
-            timezone=survey.timezone,
-            k=survey.k,
-            respondents=stepped(count, survey.k) if not sealed else (count if count >= survey.k else None),
-            invited=survey.invited_count,
-            questions=questions,
-        )
-
-    def _refresh_live_soon(self, survey: Survey) -> None:
-        """Recompute the live snapshot after the vote is answered, not on its path, and at most once
-        per `live_refresh_seconds` per survey: in a burst, one refresh covers many steps of k."""
-        if survey.id in self._live_queued:
-            return  # the queued refresh will count these ballots too
-        self._live_queued.add(survey.id)
-        task = asyncio.create_task(self._refresh_live(survey), name=f"live-{survey.id}")
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _refresh_live(self, survey: Survey) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            wait = self._live_refreshed.get(survey.id, -math.inf) + self.live_refresh_seconds - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._live_queued.discard(survey.id)  # ballots from now on queue the next refresh
-            async with self._live_locks.setdefault(survey.id, asyncio.Lock()):
-                snapshot = await self._repo.live_snapshot(survey.id)
-                consumed = snapshot.submissions_since if snapshot else 0
-                if consumed < survey.k:
-                    return  # another refresh already published these ballots
-                results = await self._compute(survey)
-                await self._repo.store_live_snapshot(survey.id, results_codec.dumps(results), consumed)
-                self._live_refreshed[survey.id] = loop.time()
-            await self.events.publish(LiveResultsChanged(survey.id))
-        except Exception:
-            self._live_queued.discard(survey.id)
-            log.exception("live results of survey %s could not be refreshed", survey.id)
 
     async def settle(self) -> None:
         """Wait for background refreshes (tests, and a clean shutdown)."""
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
-
-    def _nothing_published(self, survey: Survey) -> SurveyResults:
-        """A live survey before its first snapshot: every question hidden, and nothing counted to say so."""
-        return SurveyResults(
-            survey_id=survey.id,
-            title=survey.title,
-            status=str(survey.status),
-            live=True,
-            as_of=self._clock.now(),
-            opens_at=survey.opens_at,
-            closes_at=survey.closes_at,
-            timezone=survey.timezone,
-            k=survey.k,
-            respondents=None,
-            invited=survey.invited_count,
-            questions=tuple(HiddenResult(header(q), survey.k, hidden_reason(survey.k)) for q in survey.questions),
-        )
+        await self.live.settle()
 
     async def results(self, viewer: Actor | None, survey_id: str) -> SurveyResults:
         """Results as this viewer may see them. Hidden questions come back as HiddenResult."""
         survey = await self.get(survey_id)
-        organiser = viewer is None or self.is_organiser(viewer)
-        if survey.results_mode is ResultsMode.ORGANISERS and not organiser:
-            raise NotAuthorised("Only organisers can see the results of this survey.")
+        if survey.results_mode is ResultsMode.ORGANISERS:
+            self.require_manage(viewer, survey, "see the results of this survey")
         if survey.status is Status.CLOSED:
-            return await self._compute(survey)
+            return await compute(self._repo, survey, self._clock.now())
         if survey.results_mode is ResultsMode.LIVE:
-            snapshot = await self._repo.live_snapshot(survey.id)
-            if snapshot is not None and snapshot.payload is not None:
-                return results_codec.loads(snapshot.payload)
-            return self._nothing_published(survey)
+            view = await self._repo.live_view(survey.id)
+            if view is not None and view.payload is not None:
+                return results_codec.loads(view.payload)
+            return nothing_published(survey, self._clock.now())
         raise SurveyNotOpen(
             f"Results of {survey.id} are shown after it closes ({format_local(survey.closes_at, survey.timezone)})."
         )
-
-
-def _not_open_message(survey: Survey) -> str:
-    if survey.status is Status.CLOSED:
-        return f"“{survey.title}” is closed; answers are no longer accepted."
-    return f"“{survey.title}” is not open yet."
 
 
 def _unique(people: Sequence[Participant]) -> list[Participant]:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.domain import Answer, Question, QuestionKind, QuestionSpec, ResultsMode, SurveySpec
 from bot.errors import InvalidInput
+from bot.invisible import has_invisible, strip_invisible
 from bot.limits import (
     MAX_OPTION_CHARS,
     MAX_OPTIONS,
@@ -35,6 +36,11 @@ def question_problems(spec: QuestionSpec, field: str) -> Iterator[InvalidInput]:
         yield InvalidInput(
             f"a question may have at most {MAX_QUESTION_CHARS} characters (got {len(text)})", f"{field}.text"
         )
+    yield from _invisible_problems(
+        [("text", spec.text), ("min_label", spec.min_label), ("max_label", spec.max_label)]
+        + [(f"options[{i}]", option) for i, option in enumerate(spec.options)],
+        field,
+    )
     if spec.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING):
         yield from _option_problems(spec, field)
     elif spec.options:
@@ -52,6 +58,13 @@ def question_problems(spec: QuestionSpec, field: str) -> Iterator[InvalidInput]:
             if len(label) > MAX_OPTION_CHARS:
                 reason = f"at most {MAX_OPTION_CHARS} characters (got {len(label)})"
                 yield InvalidInput(reason, f"{field}.{label_field}")
+
+
+def _invisible_problems(texts: Sequence[tuple[str, str]], field: str) -> Iterator[InvalidInput]:
+    for name, text in texts:
+        if has_invisible(text):
+            reason = "contains invisible direction or control characters, which would garble the results"
+            yield InvalidInput(reason, f"{field}.{name}" if field else name)
 
 
 def _option_problems(spec: QuestionSpec, field: str) -> Iterator[InvalidInput]:
@@ -85,6 +98,7 @@ def survey_problems(spec: SurveySpec, questions: bool = True) -> Iterator[Invali
         yield InvalidInput("the title is empty", "title")
     if len(spec.title) > MAX_TITLE_CHARS:
         yield InvalidInput(f"at most {MAX_TITLE_CHARS} characters (got {len(spec.title)})", "title")
+    yield from _invisible_problems([("title", spec.title), ("description", spec.description)], "")
     if not spec.questions and questions:
         yield InvalidInput("a survey needs at least one question", "questions")
     if len(spec.questions) > MAX_QUESTIONS:
@@ -172,7 +186,8 @@ def validate_answer(question: Question, raw: object) -> Answer:
         return order
     if not isinstance(raw, str):
         raise InvalidInput("the answer must be text")
-    text = raw.strip()
+    # Hidden direction marks cannot be seen by their writer, only by readers of the results: dropped.
+    text = strip_invisible(raw).strip()
     if not text:
         raise InvalidInput("the answer is empty")
     if len(text) > MAX_TEXT_ANSWER_CHARS:

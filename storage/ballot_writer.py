@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain import Status
 from bot.ports import BallotWrite, SubmitOutcome
+from storage.eligibility import eligible_keys
 from storage.tables import BallotRow, DraftRow, LiveResultRow, RespondedRow, SurveyRow
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,9 @@ class BallotWriter:
 
     async def _write(self, conn: AsyncConnection, batch: list[Submission]) -> list[SubmitOutcome]:
         open_ids = await self._open_surveys(conn, {s.survey_id for s in batch})
-        accepted = [s for s in batch if s.survey_id in open_ids]
+        # Only the roster answers: its slots were stored at open, so no id is needed here (break 3).
+        invited = await eligible_keys(conn, [(s.survey_id, s.marker_slot) for s in batch if s.survey_id in open_ids])
+        accepted = [s for s in batch if (s.survey_id, s.marker_slot) in invited]
         # Later submissions in the batch win, as they would have one transaction later.
         latest: dict[tuple[str, bytes], str | None] = {}
         for submission in accepted:
@@ -118,10 +121,10 @@ class BallotWriter:
         if cleared:
             await conn.execute(delete(ballots).where(tuple_(ballots.c.question_id, ballots.c.slot).in_(cleared)))
         new_markers = await self._mark_responded(conn, accepted)
+        live_since = await self._count_live(conn, accepted)
         draft_keys = {(s.survey_id, s.draft_slot) for s in accepted if s.draft_slot is not None}
         if draft_keys:
             await conn.execute(delete(drafts).where(tuple_(drafts.c.survey_id, drafts.c.slot).in_(draft_keys)))
-        live_since = await self._count_live(conn, accepted, new_markers)
         outcomes = []
         claimed: set[tuple[str, bytes]] = set()
         for submission in batch:
@@ -129,9 +132,12 @@ class BallotWriter:
                 outcomes.append(SubmitOutcome(accepted=False, new_respondent=False))
                 continue
             key = (submission.survey_id, submission.marker_slot)
+            if key not in invited:
+                outcomes.append(SubmitOutcome(accepted=False, new_respondent=False, invited=False))
+                continue
             new = key in new_markers and key not in claimed
             claimed.add(key)
-            outcomes.append(SubmitOutcome(True, new, live_since.get(submission.survey_id) if new else None))
+            outcomes.append(SubmitOutcome(True, new, live_since.get(submission.survey_id)))
         return outcomes
 
     async def _mark_responded(self, conn: AsyncConnection, accepted: list[Submission]) -> set[tuple[str, bytes]]:
@@ -147,13 +153,13 @@ class BallotWriter:
         )
         return {(sid, bytes(slot)) for sid, slot in result}
 
-    async def _count_live(
-        self, conn: AsyncConnection, accepted: list[Submission], new_markers: set[tuple[str, bytes]]
-    ) -> dict[str, int]:
-        """Add the batch's new respondents to each live survey's counter; returns the new counters."""
+    async def _count_live(self, conn: AsyncConnection, accepted: list[Submission]) -> dict[str, int]:
+        """Count the batch's submissions to each live survey (new or changed answers alike) and return
+        the counters. Only a hint of when a refresh may publish: what may be published is decided by
+        storage/live_store.py, so counting a change of mind here cannot leak it."""
         counts: dict[str, int] = {}
         for submission in accepted:
-            if submission.count_live and (submission.survey_id, submission.marker_slot) in new_markers:
+            if submission.count_live:
                 counts[submission.survey_id] = counts.get(submission.survey_id, 0) + 1
         since: dict[str, int] = {}
         for survey_id, added in counts.items():

@@ -3,13 +3,19 @@ answering, sealing). `bot.bootstrap` loads `SqlRepository` and `SqlStateStore` f
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain import Participant
+from bot.ports import LiveStep, LiveView
 from storage.answers import Answering
 from storage.ballot_writer import BallotWriter
 from storage.base import ballots, from_db_time, sealed, to_db_time
+from storage.eligibility import EligibilityStore
 from storage.engine import create_read_engine
+from storage.live_store import LiveStore
 from storage.scrub import FileScrubber, ScrubPolicy
 from storage.sealing import PER_SURVEY_TABLES, SCRUBBED_TABLES, Sealing
 from storage.state import SqlStateStore
@@ -38,9 +44,33 @@ class SqlRepository(SurveyRows, Answering, Sealing):
         self.reader = self._read_engine or engine
         self._scrubber = FileScrubber(engine, SCRUBBED_TABLES, scrub_policy or ScrubPolicy())
         self._scrub_pending = False
+        self._eligibility = EligibilityStore(engine, self._insert)
+        self._live = LiveStore(engine, self._insert, self.reader)
 
     async def dispose(self) -> None:
         await self.checkpointed()
         if self._read_engine is not None:
             await self._read_engine.dispose()
         await self.engine.dispose()
+
+    # -- the core's own tables (storage/eligibility.py, storage/live_store.py) --------------------
+
+    async def set_eligible(self, survey_id: str, slots: Sequence[bytes]) -> None:
+        await self._eligibility.set_eligible(survey_id, slots)
+
+    async def add_to_roster(self, survey_id: str, people: Sequence[tuple[Participant, bytes]]) -> int:
+        return await self._eligibility.add_to_roster(survey_id, people)
+
+    async def is_eligible(self, survey_id: str, slot: bytes) -> bool:
+        return await self._eligibility.is_eligible(survey_id, slot)
+
+    async def live_view(self, survey_id: str) -> LiveView | None:
+        return await self._live.view(survey_id)
+
+    async def publish_live(
+        self, survey_id: str, question_ids: Sequence[str], k: int, build: Callable[[LiveStep], str]
+    ) -> int | None:
+        return await self._live.publish(survey_id, question_ids, k, build)
+
+    async def consume_live_hint(self, survey_id: str, consumed: int) -> None:
+        await self._live.consume_hint(survey_id, consumed)

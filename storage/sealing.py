@@ -23,12 +23,14 @@ from storage.base import (
     survey_keys,
     surveys,
 )
+from storage.eligibility import eligible
+from storage.live_store import freeze_at_close
 from storage.scrub import FileScrubber
 
 # Every table with a `survey_id` column whose rows of a survey must not outlive its close: its salt,
 # slots, participant ids, drafts and live-results bookkeeping. The seal deletes the survey's rows from
 # each, and each is scrubbed from the files: adding a table here is all it takes.
-PER_SURVEY_TABLES = (survey_keys, responded, drafts, roster, live)
+PER_SURVEY_TABLES = (survey_keys, responded, drafts, roster, live, eligible)
 
 # Adapter state of one survey lives in `bot_state` under this prefix and is deleted with it. State the
 # adapter still needs to clean up after the close goes under `cleanup:<id>:`, which the seal keeps.
@@ -36,7 +38,13 @@ SURVEY_STATE_PREFIX = "survey:{survey_id}:"
 
 # Tables rewritten into fresh files after a close on PostgreSQL: the per-survey ones, the ballots (the
 # slot column and the voting order in xmin/ctid) and the adapter state and handled event ids.
-SCRUBBED_TABLES = ("ballots", *(table.name for table in PER_SURVEY_TABLES), "bot_state", "seen_events")
+SCRUBBED_TABLES = (
+    "ballots",
+    *(table.name for table in PER_SURVEY_TABLES),
+    "published_ballots",  # the core's live per-ballot history (storage/live_store.py), keyed by question
+    "bot_state",
+    "seen_events",
+)
 
 
 class Sealing(RepositoryBase):
@@ -63,6 +71,11 @@ class Sealing(RepositoryBase):
                 )
             )
             question_ids = select(questions.c.id).where(questions.c.survey_id == survey_id).scalar_subquery()
+            # -- core (issue 10, break 4): before the ballots lose their slots, settle what the final
+            # output of a live survey may show, and erase the live per-ballot history.
+            k = int(await conn.scalar(select(surveys.c.k).where(surveys.c.id == survey_id)) or 0)
+            qids = list(await conn.scalars(select(questions.c.id).where(questions.c.survey_id == survey_id)))
+            await freeze_at_close(conn, survey_id, qids, k, self.dialect == "postgresql")
             rows = [
                 {"question_id": qid, "answer": answer}
                 for qid, answer in await conn.execute(

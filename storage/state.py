@@ -2,8 +2,8 @@
 
 Per-survey adapter state goes under the key prefix `survey:<survey_id>:`; the seal deletes it at close
 (see storage.sealing). What an adapter needs *after* the close to clean up (the DMs it must delete or
-redact) goes under `cleanup:<survey_id>:`, which the seal keeps: the adapter deletes each key when done,
-and the next close rewrites the table's file.
+redact) goes under `cleanup:<survey_id>:`, which the seal keeps: the adapter deletes that prefix when
+done, and that deletion scrubs the table's file as a close does (the refs name who was invited).
 
 Handled event ids are kept `keep_seen` (7 days by default) and then purged, at most once an hour, by
 the next `first_sighting`: an adapter can rely on an event redelivered within that window being
@@ -19,6 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.base import seen, state, to_db_time
+from storage.scrub import FileScrubber, ScrubPolicy
+
+CLEANUP_ROOT = "cleanup:"
 
 KEEP_SEEN = timedelta(days=7)
 PURGE_EVERY = timedelta(hours=1)
@@ -39,6 +42,7 @@ class SqlStateStore:
         self._now = now
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         self._next_purge: datetime | None = None  # the first sighting after a start purges
+        self._scrubber = FileScrubber(engine, (state.name,), ScrubPolicy())
 
     async def get_state(self, key: str) -> str | None:
         async with self.engine.connect() as conn:
@@ -63,9 +67,11 @@ class SqlStateStore:
             return {key: value for key, value in rows}
 
     async def delete_state_prefix(self, prefix: str) -> None:
-        """Delete every key starting with `prefix`."""
+        """Delete every key starting with `prefix`; a finished clean-up is scrubbed from the files too."""
         async with self.engine.begin() as conn:
-            await conn.execute(delete(state).where(state.c.key.startswith(prefix, autoescape=True)))
+            result = await conn.execute(delete(state).where(state.c.key.startswith(prefix, autoescape=True)))
+        if prefix.startswith(CLEANUP_ROOT) and result.rowcount:
+            await self._scrubber.scrub()
 
     async def first_sighting(self, event_id: str) -> bool:
         now = self._now()

@@ -187,4 +187,57 @@ class ReminderRow(SQLModel, table=True):
     note: str = ""  # why it was skipped, for `remind ID list` and the logs
 
 
+# -- core: who may answer, and what live results have published (migration 0004) ----------------
+
+
+class EligibleRow(SQLModel, table=True):
+    """Who may answer an open survey, as responded-marker HMAC slots, never ids (break 3).
+    Written at open and when the roster grows; deleted at close."""
+
+    __tablename__ = "eligible"
+    __table_args__ = NO_ROWID
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    slot: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+
+
+class LiveSnapshotRow(SQLModel, table=True):
+    """The last published live snapshot (aggregates only), published by compare-and-swap on `version`.
+    `history` lists, per question, the versions at which it was published; `frozen` is set at close.
+    Kept after close: it holds no slot and no id."""
+
+    __tablename__ = "live_snapshots"
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    version: int = 0
+    payload: str | None = None
+    respondents: int = 0  # the exact count the published (stepped) one was taken from
+    history: str = "{}"
+    frozen: str | None = None
+
+
+class PublishedBallotRow(SQLModel, table=True):
+    """Each ballot's state at each publication of its question, stored only where it changed (None:
+    no answer). Live surveys, before close only: deleted by the close."""
+
+    __tablename__ = "published_ballots"
+    __table_args__ = NO_ROWID
+
+    question_id: str = Field(primary_key=True, max_length=24)
+    slot: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    version: int = Field(primary_key=True)
+    answer: str | None = None
+
+
 metadata = SQLModel.metadata
+
+
+class PresentTokenRow(SQLModel, table=True):
+    """Presenter-page links (bot/presenting.py): only the SHA-256 of each token, never the token."""
+
+    __tablename__ = "present_tokens"
+
+    token_hash: bytes = Field(sa_column=Column(LargeBinary(32), primary_key=True))
+    survey_id: str = Field(foreign_key="surveys.id", index=True, max_length=16)
+    created_at: datetime
+    revoked_at: datetime | None = None

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.anonymity import notice
+from bot.anonymity import survey_notice
 from bot.domain import Participant, QuestionKind, Survey, Target
 from bot.ports import RenderedChart
 from bot.results import SurveyResults
@@ -38,7 +38,7 @@ class ConsoleMessenger:
             lines.extend(f"   {i + 1}. {option}" for i, option in enumerate(q.options))
         if survey.closes_at:
             lines.append(f"Closes {format_local(survey.closes_at, survey.timezone)}.")
-        lines.append(notice(survey.k))
+        lines.append(survey_notice(survey))
         self._emit(f"#{target.channel}", "\n".join(lines))
 
     async def invite_participant(self, participant: Participant, survey: Survey) -> None:
@@ -46,7 +46,7 @@ class ConsoleMessenger:
             self._emit(
                 f"DM {participant.user_id}",
                 f"You are invited to answer “{survey.title}” [{survey.id}]: /answer {survey.id} N VALUE, then "
-                f"/submit {survey.id}. {notice(survey.k)}",
+                f"/submit {survey.id}. {survey_notice(survey)}",
             )
 
     async def post_results(self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]) -> None:
@@ -65,7 +65,7 @@ class ConsoleMessenger:
     async def post_text(self, target: Target, text: str) -> None:
         self._emit(f"#{target.channel}", text)
 
-    async def send_direct(self, participant: Participant, text: str) -> None:
+    async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         self._emit(f"DM {participant.user_id}", text)
 
     async def channel_members(self, target: Target) -> list[Participant]:

@@ -69,9 +69,11 @@ class RoomCommands:
         return False
 
     async def handle(self, room_id: str, event_id: str, user_id: str, text: str) -> None:
-        actor = Actor(PLATFORM, user_id, platform_organiser=await self._is_room_organiser(room_id, user_id))
+        room = Target(PLATFORM, room_id)
+        # The power was verified in this room only: it lets them create surveys aimed here (rule 10).
+        actor = Actor(PLATFORM, user_id, organiser_in=room if await self._is_room_organiser(room_id, user_id) else None)
         try:
-            reply = await self.handler.handle(actor, Target(PLATFORM, room_id), parse_command(text))
+            reply = await self.handler.handle(actor, room, parse_command(text))
             message = reply.text
         except CanvassError as error:
             message = f"⚠ {error}"

@@ -26,7 +26,7 @@ from adapters.matrix.formatting import CONTROLS, invitation, notice_content, que
 from adapters.matrix.progress import DONE, Progress, Step
 from adapters.matrix.rooms import OnSent, RoomSender
 from adapters.matrix.trail import Trail
-from bot.anonymity import notice
+from bot.anonymity import survey_notice
 from bot.domain import Answer, Participant, Question, Status, Survey
 from bot.errors import CanvassError, InvalidInput
 from bot.service import Canvass
@@ -308,7 +308,7 @@ class Conversations:
                 mine = describe(q, draft[q.id]) if q.id in draft else "— not answered"
                 lines.append(f"{q.position + 1}. {q.text}: {mine}")
             lines.append("Reply submit to send them, or back / skip to move around.")
-            lines.append(notice(survey.k))
+            lines.append(survey_notice(survey))
             await self.say(room_id, user_id, "\n".join(lines), survey.id, redact_after=self.review_seconds)
         elif word == "save":
             draft = await self.service.load_draft(participant, survey.id)

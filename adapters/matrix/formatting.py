@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from adapters.matrix.answers import how_to_reply
-from bot.anonymity import notice
+from bot.anonymity import FREE_TEXT_TRUTH, survey_notice
 from bot.domain import Question, QuestionKind, Survey
 from bot.results import ChoiceResult, HiddenResult, QuestionResult, RankingResult, ScaleResult, SurveyResults
 from bot.tables import question_table, survey_table
@@ -55,8 +55,8 @@ def announcement(survey: Survey) -> dict[str, Any]:
         closes = f"Closes {format_local(survey.closes_at, survey.timezone)}."
         lines.append(closes)
         html.append(f"<p>{escape(closes)}</p>")
-    lines += [notice(survey.k), DM_HINT]
-    html += [f"<p>{escape(notice(survey.k))}</p>", f"<p><strong>{escape(DM_HINT)}</strong></p>"]
+    lines += [survey_notice(survey), DM_HINT]
+    html += [f"<p>{escape(survey_notice(survey))}</p>", f"<p><strong>{escape(DM_HINT)}</strong></p>"]
     return notice_content("\n".join(lines), "".join(html))
 
 
@@ -66,7 +66,7 @@ def invitation(survey: Survey) -> dict[str, Any]:
     what = "poll" if survey.is_poll else f"survey of {len(survey.questions)} questions"
     closes = f" It closes {format_local(survey.closes_at, survey.timezone)}." if survey.closes_at else ""
     extra = "" if survey.is_poll else f"\nI will ask one question at a time. Any time: {CONTROLS}."
-    body = f"Hello! Please answer the {what} “{survey.title}”.{closes}{extra}\n{notice(survey.k)}"
+    body = f"Hello! Please answer the {what} “{survey.title}”.{closes}{extra}\n{survey_notice(survey)}"
     return notice_content(body, escape(body).replace("\n", "<br>"))
 
 
@@ -88,6 +88,9 @@ def question_prompt(survey: Survey, question: Question, lead: str = "") -> str:
     if question.kind in (QuestionKind.SINGLE, QuestionKind.SCALE):
         hint = "click an option, or " + hint
     lines.append(hint[0].upper() + hint[1:] + "." + ("" if survey.is_poll else f" ({CONTROLS})"))
+    if question.kind is QuestionKind.TEXT:
+        # The notice itself is in the invitation; this truth matters at the moment of writing.
+        lines.append(FREE_TEXT_TRUTH[0].upper() + FREE_TEXT_TRUTH[1:] + ".")
     if not question.required and not survey.is_poll:
         lines.append("This question is optional: reply skip to leave it out.")
     return "\n".join(lines)
@@ -137,7 +140,8 @@ def results_table(results: SurveyResults) -> dict[str, Any]:
         f"<p><strong>{escape(results.title)}</strong> [<code>{results.survey_id}</code>] ({escape(when)}); "
         f"respondents: {count}</p>"
     )
-    html = head + "".join(question_html(q) for q in results.questions)
+    notes = "".join(f"<p><em>{escape(note)}</em></p>" for note in results.notes)  # e.g. late answers not shown
+    html = head + notes + "".join(question_html(q) for q in results.questions)
     return notice_content(survey_table(results), html)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import re
 import struct
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
 LIVE_KEY = "matrix.live."
-_SURVEY_ID = re.compile(r"\[([a-z0-9]+)\]")  # reminders name their survey as "[id]" (scheduling.sending)
 
 
 def png_size(png: bytes) -> tuple[int, int] | None:
@@ -97,12 +95,10 @@ class MatrixMessenger:
         sender = await self.adapter.ready()
         await sender.send(target.channel, notice_content(text))
 
-    async def send_direct(self, participant: Participant, text: str) -> None:
+    async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         await self.adapter.ready()
         room_id = await self.adapter.dms.room_for(participant.user_id)
         # A reminder tells who was invited (and who has not answered yet): redacted at close.
-        about = _SURVEY_ID.search(text)
-        survey_id = about.group(1) if about else None
         sent = await self.adapter.conversations.say(room_id, participant.user_id, text, survey_id)
         if not self.adapter.sender.held_for_join(room_id, participant.user_id):
             # Reminders are retried by the scheduler when this raises, so wait for the real send

@@ -15,13 +15,17 @@ JOINER = "\u2060"
 # A bare "!" is left alone, so that a command the bot quotes ("!canvass close x") can be copied.
 _SIGILS = re.compile(r"([@#+])(?=\S)|(!)(?=[^\s:]+:\S)")
 _SCHEME = re.compile(r":(?=//)")
-_DOTS = re.compile(r"(?<=[^\W\d_])\.(?=[^\W\d_])")
+# A dot with a letter on either side (paypa1.com, bank2.example1.org), or inside a dotted quad
+# (192.168.1.10): each would be linkified. Decimals such as "3.5" or "85.0" stay as they are.
+_DOTS = re.compile(r"(?<=\w)\.(?=[^\W\d_])|(?<=[^\W\d_])\.(?=\w)")
+_QUAD = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
 TEXT_KEYS = frozenset({"body", "formatted_body", "org.matrix.msc1767.text"})
 
 
 def neutralise(text: str) -> str:
     text = _SIGILS.sub(lambda m: (m.group(1) or m.group(2)) + JOINER, text)
     text = _SCHEME.sub(":" + JOINER, text)
+    text = _QUAD.sub(lambda m: m.group(0).replace(".", "." + JOINER), text)
     return _DOTS.sub("." + JOINER, text)
 
 

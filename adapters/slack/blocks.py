@@ -12,7 +12,7 @@ from typing import Any
 
 from adapters.slack import ids
 from adapters.slack.escape import fenced, mrkdwn
-from bot.anonymity import notice
+from bot.anonymity import survey_notice
 from bot.domain import QuestionKind, ResultsMode, Status, Survey
 from bot.results import SurveyResults
 from bot.service import Progress
@@ -191,7 +191,7 @@ def poll_message(survey: Survey, progress: Progress, live: SurveyResults | None)
         blocks.extend(_answer_blocks(survey))
         blocks.append(context("Your answer goes only to Canvass; nobody in the channel sees it."))
     blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
-    blocks.append(context(esc(notice(survey.k))))
+    blocks.append(context(esc(survey_notice(survey))))
     if live is not None and not live.hidden:
         blocks.append(section("*Live results*"))
         blocks.extend(code_sections(survey_table(live)))
@@ -215,7 +215,7 @@ def survey_announcement(survey: Survey, progress: Progress) -> tuple[str, list[B
             context("Each participant got a direct message with a Start button. Answers are private.")
         )
     blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
-    blocks.append(context(esc(notice(survey.k))))
+    blocks.append(context(esc(survey_notice(survey))))
     return esc(f"Survey: {survey.title}"), blocks
 
 
@@ -242,7 +242,7 @@ def invitation(survey: Survey) -> tuple[str, list[Block]]:
             f"{_deadline(survey)} · You can save a draft and come back, and change your answers until close."
         )
     )
-    blocks.append(context(esc(notice(survey.k))))
+    blocks.append(context(esc(survey_notice(survey))))
     return esc(f"You are invited to answer “{survey.title}”"), blocks
 
 
@@ -257,6 +257,7 @@ def results_header(results: SurveyResults) -> tuple[str, list[Block]]:
     text = esc(f"📊 Results of “{results.title}” [{results.survey_id}] ({when}): {count}{invited} responded.")
     return text, [
         section(text),
+        *(context(esc(note)) for note in results.notes),  # e.g. why late answers are not shown
         context(f"Totals of at least {results.k} people only; answers are anonymous."),
     ]
 

@@ -7,6 +7,9 @@ the bot token, who was invited and who was reminded (that is, who had not answer
 chat.delete (a bot may delete its own), one at a time under Slack's rate limit, then deletes the keys.
 
 The same refs are also kept in memory, so that a DM sent in the same process needs no read back.
+A sweep (at start and every SWEEP_SECONDS) finishes what this process did not see or could not
+finish: a close made by the CLI or another replica, a restart mid-deletion, deletions that failed
+(their refs are kept and retried, never forgotten).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -32,6 +36,15 @@ Ref = tuple[str, str]  # (DM channel id, message ts)
 
 
 CHUNK = 100  # refs per state row: recording a DM rewrites one small row, not the whole list
+SWEEP_SECONDS = 60.0
+ROOT = "cleanup:"
+SUFFIX = ":slack.dms"
+IsClosed = Callable[[str], Awaitable[bool]]
+
+
+class PrefixState(StateStore, Protocol):
+    async def state_with_prefix(self, prefix: str) -> dict[str, str]: ...
+    async def delete_state_prefix(self, prefix: str) -> None: ...
 
 
 def state_key(survey_id: str) -> str:
@@ -47,7 +60,7 @@ class DmTrail:
     def __init__(
         self,
         client: AsyncWebClient,
-        state: StateStore,
+        state: PrefixState,
         background: Background,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -91,14 +104,39 @@ class DmTrail:
             for chunk in range(chunks):
                 stored += self._decode(await self.state.get_state(chunk_key(survey_id, chunk)))
             refs = list(dict.fromkeys([*stored, *self._memory.pop(survey_id, [])]))
-            await self._delete(survey_id, refs)
-            for chunk in range(chunks):
-                await self.state.delete_state(chunk_key(survey_id, chunk))
-            await self.state.delete_state(state_key(survey_id))
+            failed = await self._delete(survey_id, refs)
+            # Deleting the prefix also scrubs the table's file: these refs name who was invited.
+            await self.state.delete_state_prefix(state_key(survey_id))
+            if failed:  # kept for the next sweep: Slack may answer then
+                for start in range(0, len(failed), CHUNK):
+                    await self.state.set_state(
+                        chunk_key(survey_id, start // CHUNK), json.dumps(failed[start : start + CHUNK])
+                    )
+                await self.state.set_state(state_key(survey_id), str(len(failed)))
         self._locks.pop(survey_id, None)
 
-    async def _delete(self, survey_id: str, refs: list[Ref]) -> None:
-        failed = 0
+    async def sweep(self, is_closed: IsClosed) -> None:
+        """Clear every closed survey whose DMs are still recorded."""
+        keys = await self.state.state_with_prefix(ROOT)
+        for key in keys:
+            if not key.endswith(SUFFIX):
+                continue
+            survey_id = key[len(ROOT) : -len(SUFFIX)]
+            if await is_closed(survey_id):
+                self._closed.add(survey_id)
+                await self.clear(survey_id)
+
+    async def sweep_forever(self, is_closed: IsClosed, every: float = SWEEP_SECONDS) -> None:
+        while True:
+            try:
+                await self.sweep(is_closed)
+            except Exception:
+                log.exception("slack: the sweep of closed surveys' DMs failed; retrying later")
+            await asyncio.sleep(every)
+
+    async def _delete(self, survey_id: str, refs: list[Ref]) -> list[Ref]:
+        """Delete each DM; returns those that could not be deleted (to retry)."""
+        failed: list[Ref] = []
         for i, (channel, ts) in enumerate(refs):
             if i:
                 await self._sleep(self._interval)
@@ -108,14 +146,15 @@ class DmTrail:
             except SlackApiError as error:
                 data = error.response.data if error.response is not None else None
                 reason = data.get("error") if isinstance(data, dict) else None
-                if reason != "message_not_found":  # already gone (deleted by the person): nothing to do
-                    failed += 1
+                if reason not in ("message_not_found", "channel_not_found"):  # already gone: nothing to do
+                    failed.append((channel, ts))
             except Exception:
-                failed += 1
+                failed.append((channel, ts))
                 log.exception("slack: deleting a DM of survey %s failed", survey_id)
         if failed:
-            # Never which DM: its channel names the person.
-            log.warning("slack: %d DM(s) of survey %s could not be deleted", failed, survey_id)
+            # Never which DM, nor how many: its channel names the person.
+            log.warning("slack: some DMs of survey %s could not be deleted yet; retrying later", survey_id)
+        return failed
 
     async def _count(self, survey_id: str) -> int:
         value = await self.state.get_state(state_key(survey_id))

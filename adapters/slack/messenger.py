@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -13,7 +12,6 @@ from adapters.slack import blocks
 from adapters.slack.dm_trail import DmTrail
 from adapters.slack.escape import SAFE_MESSAGE, mrkdwn
 from bot.domain import Participant, Survey, Target
-from bot.errors import CanvassError
 from bot.ports import RenderedChart
 from bot.results import HiddenResult, SurveyResults
 from bot.service import Canvass
@@ -22,9 +20,6 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 ALT_TEXT_LIMIT = 1000  # Slack's limit for alt_txt; the full numbers also go in the comment beside the chart
-# The core's reminder DMs name their survey as "[id]" (bot.scheduling.sending.direct_text); the port's
-# send_direct carries no survey id, so that is how a reminder is tied to the survey it must go with.
-_SURVEY_REF = re.compile(r"\[([a-z0-9]{4,16})\]")
 
 
 class SlackMessenger:
@@ -98,7 +93,7 @@ class SlackMessenger:
 
     async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         """A DM of the core's plain text; it is deleted when its survey closes."""
-        await self.direct_mrkdwn(participant, mrkdwn(text), survey_id or await self._survey_named_in(text))
+        await self.direct_mrkdwn(participant, mrkdwn(text), survey_id)
 
     async def direct_mrkdwn(self, participant: Participant, text: str, survey_id: str | None) -> None:
         """A DM of mrkdwn the caller built (participant strings in it already escaped)."""
@@ -109,14 +104,6 @@ class SlackMessenger:
         response = await self.client.chat_postMessage(channel=channel, **message, **SAFE_MESSAGE)
         if survey_id is not None:
             await self.trail.record(survey_id, str(response.get("channel") or channel), str(response.get("ts") or ""))
-
-    async def _survey_named_in(self, text: str) -> str | None:
-        for candidate in _SURVEY_REF.findall(text):
-            try:
-                return (await self.service.get(candidate)).id
-            except CanvassError:
-                continue
-        return None
 
     async def channel_members(self, target: Target) -> list[Participant]:
         bot = await self.bot_user_id()

@@ -19,7 +19,7 @@ from adapters.slack.blocks import (
     plain_section,
     section,
 )
-from bot.anonymity import notice
+from bot.anonymity import survey_notice
 from bot.domain import Answer, Question, QuestionKind, Survey
 from bot.limits import MAX_TEXT_ANSWER_CHARS
 
@@ -187,7 +187,7 @@ def answer_modal(
         if survey.description:
             head += f"\n{esc(survey.description)}"
         blocks.append(section(head))
-    blocks.append(context(esc(notice(survey.k))))
+    blocks.append(context(esc(survey_notice(survey))))
     if answered_before:
         blocks.append(
             context("You have answered already: submitting again replaces your answers (until close).")

@@ -20,6 +20,8 @@ from adapters.slack.messenger import PLATFORM, SlackMessenger
 from adapters.slack.metrics import SlackMetrics
 from adapters.slack.modals import BLOCK_LIMIT
 from adapters.slack.retry import Sleep, retry_handlers
+from bot.domain import Status
+from bot.errors import NotFound
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class SlackAdapter:
         modal_block_limit: int = BLOCK_LIMIT,
     ) -> None:
         settings = core.config.slack
+        self.core = core
         self.settings = settings
         self.metrics = SlackMetrics()
         handlers = retry_handlers(sleep=sleep, on_wait=lambda _seconds: self.metrics.rate_limit_waits.inc())
@@ -88,6 +91,7 @@ class SlackAdapter:
         self._socket: Any = None
         self._stopped = asyncio.Event()
         self.grace = core.config.canvass.shutdown_grace_seconds
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Connect (Socket Mode) or listen (HTTP mode), then return; `run` also waits until stopped."""
@@ -114,6 +118,15 @@ class SlackAdapter:
             await self._socket.connect_async()
             log.info("slack connected in Socket Mode")
 
+        # DMs of surveys closed elsewhere (the CLI, a replica) or before a restart are deleted too.
+        self._sweeper = asyncio.create_task(self.trail.sweep_forever(self._is_closed), name="slack-dm-sweep")
+
+    async def _is_closed(self, survey_id: str) -> bool:
+        try:
+            return (await self.core.service.get(survey_id)).status is Status.CLOSED
+        except NotFound:
+            return True
+
     async def run(self) -> None:
         await self.start()
         await self._stopped.wait()
@@ -123,6 +136,10 @@ class SlackAdapter:
         updates) they started; all within the shutdown grace."""
         deadline = time.monotonic() + self.grace
         self._stopped.set()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
         if self._socket is not None:
             await self._socket.close_async()
             self._socket = None

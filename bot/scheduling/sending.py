@@ -46,17 +46,24 @@ class Sender:
     async def to_non_respondents(self, survey: Survey, message: str, keep_alive: KeepAlive) -> int:
         text = direct_text(survey, message)
         sent = 0
+        unconnected: set[str] = set()
         for participant in await self.service.non_respondents(survey.id):
             messenger = self.messengers.get(participant.platform)
             if messenger is None:
-                log.warning("survey %s: a participant on %s cannot be reminded (not connected)",
-                            survey.id, participant.platform)  # fmt: skip
+                unconnected.add(participant.platform)
                 continue
-            await self.limiter.call(participant.platform, partial(messenger.send_direct, participant, text))
+            await self.limiter.call(
+                participant.platform, partial(messenger.send_direct, participant, text, survey.id)
+            )
             sent += 1
             if not await keep_alive():
                 log.warning("survey %s: lost the claim on a reminder while sending; stopping", survey.id)
                 break
+        if unconnected:
+            # One line per platform, never per person: a count of lines would be the exact number of
+            # non-respondents, which the k-steps hide.
+            log.warning("survey %s: participants on %s cannot be reminded (not connected)",
+                        survey.id, ", ".join(sorted(unconnected)))  # fmt: skip
         return sent
 
     async def to_channels(self, survey: Survey, text: str, keep_alive: KeepAlive) -> int:

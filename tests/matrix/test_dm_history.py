@@ -153,7 +153,8 @@ async def test_after_close_the_bots_token_reads_no_answer_in_any_dm(homeserver: 
         await asyncio.gather(ann_answers(), by_text(ben, "3", "yak-secret"), by_text(cat, "2", "gnu-secret"))
         # A reminder DM (as the scheduler sends it) tells who was invited: it goes at close too.
         survey = await bot.core.service.get(survey_id)
-        await bot.adapter.messenger.send_direct(Participant("matrix", ann.user_id), direct_text(survey, "Nudge"))
+        nudge = direct_text(survey, "Nudge")
+        await bot.adapter.messenger.send_direct(Participant("matrix", ann.user_id), nudge, survey.id)
         assert await bot.core.repository.respondent_count(survey_id) == 3
 
         await command(organiser, room, me, f"!canvass close {survey_id}", "Closed")

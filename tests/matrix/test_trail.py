@@ -122,6 +122,15 @@ def test_outgoing_text_cannot_ping_link_or_mention() -> None:
     assert "@room" not in content["body"] + content["formatted_body"]
 
 
+@pytest.mark.parametrize(
+    "link", ["paypa1.com", "bank2.example1.org", "192.168.1.10/login", "xn--80ak6aa92e.com", "my-bank.eu"]
+)
+def test_domains_with_digits_and_bare_addresses_are_not_linkable(link: str) -> None:
+    safe = neutralise(f"pay at {link} today")
+    assert link not in safe and safe.replace(JOINER, "") == f"pay at {link} today"
+    assert neutralise("85.0% and 3.5") == "85.0% and 3.5"
+
+
 async def test_poll_starts_recorded_by_an_older_version_still_count_and_go_at_close(state: SqlStateStore) -> None:
     survey = f"s{time.time_ns()}"
     await state.set_state("matrix.poll.$old", f"{survey} q7")  # the key an older version wrote

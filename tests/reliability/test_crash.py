@@ -37,7 +37,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CHANNEL = "CPLENARY"
 ORGANISER = "UORGANISER"
 VOTERS = [f"UCANARY{i:05d}ZQ" for i in range(400)]
-ROSTERED = VOTERS[:5]  # channel members when the poll opens: the only ids the roster may hold
+# Channel members when the poll opens: the only ids the roster may hold, and (issue 10, break 3) the
+# only people whose votes count.
+ROSTERED = VOTERS
 KILL_AFTER_ACKS = 120
 CONCURRENCY = 20
 

@@ -43,7 +43,7 @@ class RecordingMessenger:
     async def post_text(self, target: Target, text: str) -> None:
         self._add("text", target.channel, text)
 
-    async def send_direct(self, participant: Participant, text: str) -> None:
+    async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         self._add("direct", participant.user_id, text)
 
     async def channel_members(self, target: Target) -> list[Participant]:

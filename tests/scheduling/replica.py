@@ -73,7 +73,7 @@ class BufferingMessenger:
     async def post_text(self, target: Target, body: str) -> None:
         await self._add("text", target.channel, body)
 
-    async def send_direct(self, participant: Participant, body: str) -> None:
+    async def send_direct(self, participant: Participant, body: str, survey_id: str | None = None) -> None:
         await self._add("direct", participant.user_id, body)
 
     async def channel_members(self, target: Target) -> list[Participant]:

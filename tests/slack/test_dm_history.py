@@ -9,9 +9,11 @@ import pytest
 
 from adapters.slack import dm_trail
 from adapters.slack.dm_trail import chunk_key, state_key
+from bot.bootstrap import build_core
 from bot.domain import Participant, QuestionKind, QuestionSpec, SurveySpec, Target
 from bot.scheduling.sending import direct_text
 from tests.slack.harness import CHANNEL, MEMBERS, ORGANISER, SlackHarness
+from tests.storage.rawfiles import holding, raw_bytes
 
 PEOPLE = MEMBERS[:5]
 OPTIONS = ("Keep the budget", "Cut the budget", "Double the budget")
@@ -81,7 +83,7 @@ async def test_a_surveys_invitations_and_reminders_are_deleted_at_close(
     await answer(slack, survey_id, PEOPLE[0], 0, "fine")
     # Reminders: the scheduler's DM (the port call it makes) and the organiser's App Home button.
     for user in PEOPLE[1:]:
-        await slack.adapter.messenger.send_direct(Participant("slack", user), direct_text(survey, ""))
+        await slack.adapter.messenger.send_direct(Participant("slack", user), direct_text(survey, ""), survey.id)
     await slack.home_opened(ORGANISER, "EvHome1")
     home = slack.last("views.publish", user_id=ORGANISER).args["view"]
     await slack.block_action(
@@ -119,3 +121,70 @@ async def test_the_record_survives_a_restart_of_the_process(slack: SlackHarness)
     slack.adapter.trail._memory.clear()  # what a restarted process would have: only bot_state
     await slack.command(ORGANISER, f"close {survey_id}")
     assert {(c.args["channel"], c.args["ts"]) for c in slack.calls("chat.delete")} == set(sent)
+
+
+async def test_a_close_made_by_another_process_is_cleared_by_the_sweep(slack: SlackHarness) -> None:
+    """`canvass close ID` publishes SurveyClosed in the CLI's process, not the bot's: the sweep finds it."""
+    survey_id = await open_survey(slack, "Budget review", PEOPLE)
+    sent = dms(slack)
+    cli = await build_core(slack.core.config, with_charts=False)
+    try:
+        await cli.service.close_survey(None, survey_id)
+    finally:
+        await cli.close()
+    assert not slack.calls("chat.delete")  # this process never heard of the close
+    await slack.adapter.trail.sweep(slack.adapter._is_closed)
+    assert {(c.args["channel"], c.args["ts"]) for c in slack.calls("chat.delete")} == set(sent)
+    assert await slack.core.state.state_with_prefix(f"cleanup:{survey_id}:") == {}
+
+
+async def test_dms_that_could_not_be_deleted_are_kept_and_retried(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    survey_id = await open_survey(slack, "Budget review", PEOPLE)
+    sent = dms(slack)
+    real_delete = slack.adapter.client.chat_delete
+
+    async def slack_is_down(**_kwargs: object) -> None:
+        raise ConnectionError("Slack is unreachable")
+
+    monkeypatch.setattr(slack.adapter.client, "chat_delete", slack_is_down)
+    await slack.command(ORGANISER, f"close {survey_id}")
+    await slack.settle()
+    assert all(ref in slack.fake.messages for ref in sent)
+    assert await slack.core.state.get_state(state_key(survey_id)) == str(len(sent))  # not forgotten
+
+    monkeypatch.setattr(slack.adapter.client, "chat_delete", real_delete)
+    await slack.adapter.trail.sweep(slack.adapter._is_closed)
+    assert not any(ref in slack.fake.messages for ref in sent)
+    assert await slack.core.state.state_with_prefix(f"cleanup:{survey_id}:") == {}
+
+
+async def test_the_deleted_record_leaves_no_dm_channel_in_the_database_files(slack: SlackHarness) -> None:
+    """The refs name who was invited: once the DMs are gone, the file bytes forget them as well."""
+    survey_id = await open_survey(slack, "Budget review", PEOPLE)
+    channels = sorted({channel for channel, _ts in dms(slack)})
+    await slack.command(ORGANISER, f"close {survey_id}")
+    await slack.settle()
+    assert await slack.core.state.state_with_prefix(f"cleanup:{survey_id}:") == {}
+    assert holding(raw_bytes(slack.core.config.database_url), [f"{survey_id}:slack.dms", *channels]) == []
+
+
+async def test_a_reminder_is_filed_under_its_own_survey_whatever_its_text_names(slack: SlackHarness) -> None:
+    """A reminder quoting another survey's id ("as in [abc123]") must still go with its own survey."""
+    first = await open_survey(slack, "Budget review", PEOPLE)
+    assert slack.core.scheduler is not None
+    second = await open_survey(slack, "Other survey", PEOPLE[:3])
+    survey = await slack.core.service.get(second)
+
+    async def still_claimed() -> bool:
+        return True
+
+    await slack.core.scheduler.sender.to_non_respondents(survey, f"Same questions as [{first}].", still_claimed)
+    reminders = dms(slack)[-3:]
+    await slack.command(ORGANISER, f"close {first}")
+    await slack.settle()
+    assert all(ref in slack.fake.messages for ref in reminders)  # not taken for the first survey's
+    await slack.command(ORGANISER, f"close {second}")
+    await slack.settle()
+    assert not any(ref in slack.fake.messages for ref in reminders)

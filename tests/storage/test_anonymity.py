@@ -139,7 +139,7 @@ async def test_vote_order_is_not_recoverable_after_close(service: Canvass, db_ur
         for _ in range(runs):
             spec = survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),), k=3)
             survey = await service.create_survey(ORGANISER, spec)
-            await service.open_survey(ORGANISER, survey.id)
+            await service.open_survey(ORGANISER, survey.id, [Participant("console", f"v{t}") for t in range(voters)])
             qid = survey.questions[0].id
             for turn in range(voters):  # the answer records the turn, so we know who came when
                 await service.submit(Participant("console", f"v{turn}"), survey.id, {qid: f"turn {turn:02d}"})
@@ -213,6 +213,6 @@ def test_only_four_calls_take_a_person_and_none_returns_their_ballot() -> None:
 async def test_submitted_answers_are_not_readable_back_by_user(service: Canvass) -> None:
     voter = Participant("console", "alice")
     survey = await service.create_survey(ORGANISER, survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),)))
-    await service.open_survey(ORGANISER, survey.id)
+    await service.open_survey(ORGANISER, survey.id, [voter])
     await service.submit(voter, survey.id, {survey.questions[0].id: "secret view"})
     assert await service.load_draft(voter, survey.id) == {}

@@ -185,7 +185,7 @@ async def test_postgresql_keeps_no_old_ballot_row_whose_xmin_links_answers_or_or
     token = secrets.token_hex(6)
     spec = survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q1"), QuestionSpec(QuestionKind.TEXT, "Q2")), k=3)
     survey = await service.create_survey(ORGANISER, spec)
-    await service.open_survey(ORGANISER, survey.id)
+    await service.open_survey(ORGANISER, survey.id, [Participant("console", f"x{token}{turn}") for turn in range(8)])
     q1, q2 = (q.id for q in survey.questions)
     for turn in range(8):
         answers = {q1: f"first {token} {turn}", q2: f"second {token} {turn}"}

@@ -31,7 +31,7 @@ def parse(text: str):  # type: ignore[no-untyped-def]
 def test_the_shipped_example_is_valid_and_complete() -> None:
     spec = parse(EXAMPLE.read_text(encoding="utf-8"))
     assert {q.kind for q in spec.questions} == set(QuestionKind)
-    assert spec.closes_at == datetime(2026, 12, 8, 14, 0, tzinfo=UTC)  # 15:00 Brussels
+    assert spec.closes_at == datetime(2027, 12, 6, 14, 0, tzinfo=UTC)  # 15:00 Brussels
     assert spec.results_mode is ResultsMode.AFTER_CLOSE
     assert [r.before_close_seconds for r in spec.reminders] == [86400, 3600]
     nps = spec.questions[3]

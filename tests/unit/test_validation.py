@@ -75,3 +75,25 @@ def test_k_never_below_three() -> None:
     with pytest.raises(InvalidInput, match="at least 3"):
         validate_survey(spec(QuestionSpec(QuestionKind.TEXT, "Q"), k=2))
     validate_survey(spec(QuestionSpec(QuestionKind.TEXT, "Q"), k=3))
+
+
+@pytest.mark.parametrize("hidden", ["\u202e", "\u2066", "\u200b", "\ufeff", "\x1b"])
+def test_invisible_direction_and_control_characters_are_refused_in_a_definition(hidden: str) -> None:
+    """An option ending in U+202E would reverse the count and percentage printed after it."""
+    spec = SurveySpec(title="Budget", questions=(QuestionSpec(QuestionKind.SINGLE, "Q?", ("Keep", f"Cut{hidden}")),))
+    with pytest.raises(InvalidInput, match="invisible") as raised:
+        validate_survey(spec)
+    assert raised.value.field == "questions[0].options[1]"
+    with pytest.raises(InvalidInput, match="invisible"):
+        validate_survey(
+            SurveySpec(
+                title=f"Bud{hidden}get",
+                questions=(QuestionSpec(QuestionKind.SINGLE, "Q?", ("Keep", "Cut")),),
+            )
+        )
+
+
+def test_invisible_characters_are_dropped_from_a_text_answer_but_emoji_and_rtl_marks_stay() -> None:
+    assert validate_answer(TEXT, "fine\u202e 42%\u2066") == "fine 42%"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # one emoji, joined by U+200D
+    assert validate_answer(TEXT, f"שלום\u200f {family}") == f"שלום\u200f {family}"

@@ -1,0 +1,155 @@
+"""Answering: submit, drafts and "has answered", with identities turned into HMAC slots at once.
+
+Participant ids reach this module only through its public methods, which turn them into slots and
+pass the id no further (DESIGN.md rule 1).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from bot import anonymity
+from bot.domain import Answer, Participant, ResultsMode, Status, Survey
+from bot.errors import InvalidInput, NotInvited, SurveyNotOpen
+from bot.ports import BallotWrite, Clock, SurveyRepository
+from bot.timeparse import format_local
+from bot.validation import decode_answer, encode_answer, validate_answer
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What a voter may be told: their own answers, shown only to them (ephemeral, modal or DM)."""
+
+    survey_id: str
+    answers: Mapping[str, Answer]
+    changed: bool  # they had answered before and this replaces it
+    title: str = ""  # the survey's title, so a confirmation needs no second read
+
+
+def not_open_message(survey: Survey) -> str:
+    if survey.status is Status.CLOSED:
+        return f"“{survey.title}” is closed; answers are no longer accepted."
+    return f"“{survey.title}” is not open yet."
+
+
+class Answering:
+    def __init__(
+        self,
+        repository: SurveyRepository,
+        clock: Clock,
+        master_secret: bytes,
+        on_live_step: Callable[[Survey], None],
+    ) -> None:
+        self._repo = repository
+        self._clock = clock
+        self.secret = master_secret
+        self._on_live_step = on_live_step
+        # Open surveys' definitions and keys, so a vote costs one transaction. Whether the survey is
+        # still open is re-checked inside that transaction, so a close elsewhere is never missed.
+        self.open_cache: dict[str, tuple[Survey, bytes]] = {}
+
+    async def open_survey(self, survey_id: str) -> tuple[Survey, bytes]:
+        """The survey and its key, or a clear refusal if it is not accepting answers now."""
+        survey_id = survey_id.strip().lower()
+        cached = self.open_cache.get(survey_id)
+        now = self._clock.now()
+        if cached is None or (cached[0].closes_at is not None and cached[0].closes_at <= now):
+            # Missing or past its deadline in the cache: reload, as the deadline may have moved.
+            survey = await self._repo.get_survey(survey_id)
+            salt = await self._repo.key_salt(survey.id) if survey.status is Status.OPEN else None
+            if salt is None:
+                self.open_cache.pop(survey_id, None)
+                raise SurveyNotOpen(not_open_message(survey))
+            cached = (survey, anonymity.survey_key(self.secret, salt))
+            self.open_cache[survey_id] = cached
+        survey, key = cached
+        if survey.closes_at is not None and survey.closes_at <= now:
+            raise SurveyNotOpen(f"“{survey.title}” closed at {format_local(survey.closes_at, survey.timezone)}.")
+        return survey, key
+
+    async def _refused(self, survey_id: str) -> SurveyNotOpen:
+        self.open_cache.pop(survey_id, None)
+        return SurveyNotOpen(not_open_message(await self._repo.get_survey(survey_id)))
+
+    def _validate_answers(self, survey: Survey, answers: Mapping[str, object]) -> dict[str, Answer]:
+        valid: dict[str, Answer] = {}
+        for qid, raw in answers.items():
+            question = survey.question(qid)
+            try:
+                valid[qid] = validate_answer(question, raw)
+            except InvalidInput as error:
+                label = f"Question {question.position + 1}" if not survey.is_poll else "Your answer"
+                raise InvalidInput(f"{label}: {error.reason}", field=qid) from None
+        return valid
+
+    async def submit(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> Receipt:
+        """Record a participant's answers, replacing any earlier ones. Questions left out are cleared."""
+        survey, key = await self.open_survey(survey_id)
+        valid = self._validate_answers(survey, answers)
+        missing = [q.position + 1 for q in survey.questions if q.required and q.id not in valid]
+        if missing:
+            raise InvalidInput("Please answer question " + ", ".join(map(str, missing)) + " before submitting.")
+        ballots = [
+            BallotWrite(
+                q.id,
+                anonymity.ballot_slot(key, q.id, participant),
+                encode_answer(valid[q.id]) if q.id in valid else None,
+            )
+            for q in survey.questions
+        ]
+        live = survey.results_mode is ResultsMode.LIVE
+        outcome = await self._repo.submit(
+            survey.id,
+            ballots,
+            anonymity.responded_slot(key, participant),
+            # A one-question poll has no drafts: skip the delete on the hot path.
+            None if survey.is_poll else anonymity.draft_slot(key, participant),
+            count_live=live,
+        )
+        if not outcome.invited:
+            raise NotInvited(survey.title)
+        if not outcome.accepted:
+            raise await self._refused(survey.id)
+        # k submissions since the last snapshot are worth a refresh; whether anything may be published
+        # is decided in the database (storage/live_store.py).
+        if live and outcome.live_since is not None and outcome.live_since >= survey.k:
+            self._on_live_step(survey)
+        return Receipt(survey.id, valid, changed=not outcome.new_respondent, title=survey.title)
+
+    async def save_draft(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> int:
+        """Save partial answers to resume later; they count for nothing until submitted."""
+        survey, key = await self.open_survey(survey_id)
+        valid = self._validate_answers(survey, answers)
+        # A separate read is enough here: while a survey is open its eligibility set only grows.
+        if not await self._repo.is_eligible(survey.id, anonymity.responded_slot(key, participant)):
+            raise NotInvited(survey.title)
+        payload = json.dumps({qid: encode_answer(a) for qid, a in valid.items()})
+        if not await self._repo.save_draft(survey.id, anonymity.draft_slot(key, participant), payload):
+            raise await self._refused(survey.id)
+        return len(valid)
+
+    async def load_draft(self, participant: Participant, survey_id: str) -> dict[str, Answer]:
+        survey, key = await self.open_survey(survey_id)
+        payload = await self._repo.load_draft(survey.id, anonymity.draft_slot(key, participant))
+        if payload is None:
+            return {}
+        return {qid: decode_answer(encoded) for qid, encoded in json.loads(payload).items()}
+
+    async def has_responded(self, participant: Participant, survey_id: str) -> bool:
+        """Whether someone answered at all (never what): used to tailor reminders and App Home."""
+        try:
+            survey, key = await self.open_survey(survey_id)
+        except SurveyNotOpen:
+            return False
+        return anonymity.responded_slot(key, participant) in await self._repo.responded_slots(survey.id)
+
+    async def non_respondents(self, survey_id: str) -> list[Participant]:
+        """Roster members without a responded marker: who gets a reminder."""
+        try:
+            survey, key = await self.open_survey(survey_id)
+        except SurveyNotOpen:
+            return []
+        responded = await self._repo.responded_slots(survey.id)
+        return [p for p in await self._repo.roster(survey.id) if anonymity.responded_slot(key, p) not in responded]
