@@ -7,8 +7,11 @@ when asked, so that importing `bot` opens nothing and pulls in no platform SDK.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
+import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -157,7 +160,47 @@ def start_warnings(core: Core) -> list[str]:
     return [warning] if warning else []
 
 
-async def run(config: Config) -> None:
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+STOP_MARGIN_SECONDS = 2.0  # beyond the grace: closing sockets and the database
+
+
+def on_stop_signals(stop: asyncio.Event) -> Callable[[], None]:
+    """SIGTERM (docker stop, systemd) and SIGINT set `stop`; a second one ends the process at once
+    (the default handlers are back). Returns the undo."""
+    loop = asyncio.get_running_loop()
+
+    def first(signum: signal.Signals) -> None:
+        log.info("%s: stopping; in-flight work gets up to the grace period (send it again to quit now)", signum.name)
+        for other in STOP_SIGNALS:
+            loop.remove_signal_handler(other)
+        stop.set()
+
+    try:
+        for signum in STOP_SIGNALS:
+            loop.add_signal_handler(signum, first, signum)
+    except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no Unix signals
+        log.debug("no stop-signal handlers in this thread")
+
+    def undo() -> None:
+        for signum in STOP_SIGNALS:
+            with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+                loop.remove_signal_handler(signum)
+
+    return undo
+
+
+async def run(config: Config, stop: asyncio.Event | None = None) -> None:
+    """Run until an adapter ends or `stop` is set (by SIGTERM/SIGINT when not given), then stop cleanly:
+    no new work, in-flight work and queued sends finished within the grace, the database closed."""
+    stop = stop or asyncio.Event()
+    undo_signals = on_stop_signals(stop)
+    try:
+        await _run(config, stop)
+    finally:
+        undo_signals()
+
+
+async def _run(config: Config, stop: asyncio.Event) -> None:
     core = await build_core(config)
     for warning in start_warnings(core):
         log.warning("%s", warning)
@@ -185,20 +228,46 @@ async def run(config: Config) -> None:
         raise
     log.info("canvass running on %s", ", ".join(a.platform for a in adapters))
     tasks = [asyncio.create_task(adapter.run(), name=f"adapter-{adapter.platform}") for adapter in adapters]
+    stopped = asyncio.create_task(stop.wait(), name="stop-signal")
     try:
         if core.scheduler is not None:
             # After the adapters registered their messengers: the catch-up sweep may already send.
             await core.scheduler.start()
-        done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        done, _pending = await asyncio.wait([*tasks, stopped], return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()
     finally:
-        for adapter in adapters:
-            await adapter.stop()
-        for task in tasks:
-            task.cancel()
-        if present is not None:
-            await present.stop()
-        if metrics is not None:
-            await metrics.stop()
-        await core.close()
+        stopped.cancel()
+        await shutdown(core, adapters, tasks, metrics, present)
+
+
+async def shutdown(
+    core: Core,
+    adapters: list[PlatformAdapter],
+    tasks: list[asyncio.Task[None]],
+    metrics: MetricsServer | None,
+    present: Any = None,
+) -> None:
+    """Stop taking work (reminders first, then each adapter stops listening and drains its in-flight
+    work and queued sends, all adapters at once), bounded by the grace; then close the database."""
+    grace = core.config.canvass.shutdown_grace_seconds
+    started = time.monotonic()
+    if core.scheduler is not None and core.scheduler.started:
+        await core.scheduler.stop()  # no new reminder starts; the one being sent finishes
+    stopping = [asyncio.create_task(adapter.stop(), name=f"stop-{adapter.platform}") for adapter in adapters]
+    finished, late = await asyncio.wait(stopping, timeout=grace + STOP_MARGIN_SECONDS) if stopping else (set(), set())
+    for task in late:
+        task.cancel()
+    await asyncio.gather(*late, return_exceptions=True)
+    for task in finished:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("stopping an adapter failed: %r", task.exception())
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if present is not None:
+        await present.stop()
+    if metrics is not None:
+        await metrics.stop()
+    await core.close()
+    log.info("canvass stopped in %.1fs%s", time.monotonic() - started, " (grace exceeded)" if late else "")

@@ -28,6 +28,7 @@ class CoreConfig:
     log_level: str = "INFO"
     secret: str = ""  # better in CANVASS_SECRET
     secret_file: str = ""  # or CANVASS_SECRET_FILE: a file outside data_dir holding the secret
+    shutdown_grace_seconds: float = 10.0  # SIGTERM/SIGINT: in-flight work and queued sends get this long
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,8 @@ def _validate(config: Config) -> None:
             raise ConfigError("config: [matrix] access_token (or MATRIX_ACCESS_TOKEN) or password is required")
     if config.canvass.log_level.upper() not in LOG_LEVELS:
         raise ConfigError(f"config: [canvass] log_level must be one of {', '.join(LOG_LEVELS)}")
+    if config.canvass.shutdown_grace_seconds < 0:
+        raise ConfigError("config: [canvass] shutdown_grace_seconds must be 0 or more")
     _check_database_url(config.database.url)
     if config.database.connect_timeout_seconds < 0:
         raise ConfigError("config: [database] connect_timeout_seconds must be 0 or more")

@@ -15,7 +15,10 @@ def how_to_reply(question: Question) -> str:
     if question.kind is QuestionKind.SINGLE:
         return f"reply {_or(n)}"
     if question.kind is QuestionKind.MULTI:
-        return f"reply one or more of {_or(n)}, e.g. “1 3” (up to {question.max_selections})"
+        return (
+            f"reply with the numbers of every option you choose, e.g. “1 3” "
+            f"(up to {question.max_selections} of 1–{n})"
+        )
     if question.kind is QuestionKind.SCALE:
         return f"reply a number from {question.scale_min} to {question.scale_max}"
     if question.kind is QuestionKind.RANKING:

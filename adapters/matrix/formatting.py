@@ -7,7 +7,7 @@ from html import escape
 from typing import Any
 
 from adapters.matrix.answers import how_to_reply
-from bot.anonymity import survey_notice
+from bot.anonymity import FREE_TEXT_TRUTH, survey_notice
 from bot.domain import Question, QuestionKind, Survey
 from bot.results import ChoiceResult, HiddenResult, QuestionResult, RankingResult, ScaleResult, SurveyResults
 from bot.tables import question_table, survey_table
@@ -61,33 +61,38 @@ def announcement(survey: Survey) -> dict[str, Any]:
 
 
 def invitation(survey: Survey) -> dict[str, Any]:
+    """The first DM of a survey: the one place (with the review) that carries the anonymity notice.
+    No internal id: participants know a survey by its title."""
     what = "poll" if survey.is_poll else f"survey of {len(survey.questions)} questions"
     closes = f" It closes {format_local(survey.closes_at, survey.timezone)}." if survey.closes_at else ""
     extra = "" if survey.is_poll else f"\nI will ask one question at a time. Any time: {CONTROLS}."
-    body = (
-        f"Hello! Please answer the {what} “{survey.title}” [{survey.id}].{closes}{extra}\n{survey_notice(survey)}"
-    )
+    body = f"Hello! Please answer the {what} “{survey.title}”.{closes}{extra}\n{survey_notice(survey)}"
     return notice_content(body, escape(body).replace("\n", "<br>"))
 
 
-def question_prompt(survey: Survey, question: Question) -> str:
+def question_prompt(survey: Survey, question: Question, lead: str = "") -> str:
+    """One message per question: for a poll, this is the poll's fallback body, with the text reply."""
     where = (
         ""
         if survey.is_poll
         else f"Question {question.position + 1} of {len(survey.questions)} ({kind_label(question)}). "
     )
-    lines = [f"{where}{question.text}"]
-    if question.kind is QuestionKind.RANKING or (question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI)):
+    lines = [f"{lead} {where}{question.text}".strip()]
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING):
         lines += [f"{i + 1}. {o}" for i, o in enumerate(question.options)]
     if question.kind is QuestionKind.SCALE and (question.min_label or question.max_label):
         lines.append(
             f"{question.scale_min} = {question.min_label}, {question.scale_max} = {question.max_label}"
         )
     hint = how_to_reply(question)
-    if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.SCALE):
+    if question.kind in (QuestionKind.SINGLE, QuestionKind.SCALE):
         hint = "click an option, or " + hint
     lines.append(hint[0].upper() + hint[1:] + "." + ("" if survey.is_poll else f" ({CONTROLS})"))
-    lines.append(survey_notice(survey))
+    if question.kind is QuestionKind.TEXT:
+        # The notice itself is in the invitation; this truth matters at the moment of writing.
+        lines.append(FREE_TEXT_TRUTH[0].upper() + FREE_TEXT_TRUTH[1:] + ".")
+    if not question.required and not survey.is_poll:
+        lines.append("This question is optional: reply skip to leave it out.")
     return "\n".join(lines)
 
 

@@ -87,6 +87,11 @@ class EventPipeline:
                 await asyncio.wait(pending.tasks)
             # Shielded: cancelled mid-write, the connection would be torn down rather than returned.
             await asyncio.shield(self.state.set_state(self.token_key, pending.token))
+            self._pending.task_done()
+
+    async def settle(self) -> None:
+        """Until every batch submitted so far is handled and its token saved (a clean stop)."""
+        await self._pending.join()
 
     async def cancel(self, grace: float = 5.0) -> None:
         # Let events in flight finish first: a task cancelled inside a database call leaves its

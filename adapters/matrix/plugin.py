@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Coroutine
 from typing import Any
 
 from nio import AsyncClient, LocalProtocolError, RoomRedactResponse
@@ -26,7 +28,6 @@ from bot.events import Event, LiveResultsChanged, SurveyClosed
 from bot.ports import ReplicaLock
 
 log = logging.getLogger(__name__)
-STOP_GRACE_SECONDS = 5.0
 # A redaction that fails for one of these reasons will never succeed: it is dropped, not retried.
 FINAL_REDACTION_ERRORS = frozenset({"M_FORBIDDEN", "M_NOT_FOUND", "M_BAD_JSON", "M_INVALID_PARAM"})
 NO_POWER_NOTE = (
@@ -49,6 +50,7 @@ class MatrixAdapter:
         self.client: AsyncClient | None = None
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._loop: SyncLoop | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._live_lock = asyncio.Lock()  # one live chart at a time: each one redacts the one before
         self._stopping = asyncio.Event()
@@ -107,7 +109,14 @@ class MatrixAdapter:
         )
         self._trail_task = asyncio.create_task(self.trail.run(), name="matrix-redactions")
         self._ready.set()
+        # Conversations a stop or a crash interrupted: their lost prompts go out again.
+        self._spawn(self.conversations.restore(), "matrix-resume")
         return loop
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def run(self) -> None:
         """Sync while this replica holds the Matrix lock (always, on SQLite); stand by otherwise."""
@@ -118,6 +127,7 @@ class MatrixAdapter:
                 if lock is not None and not await self._wait_for_lock(lock):
                     return  # stopped while standing by
                 loop = await self._start()
+                self._loop = loop
                 self._task = asyncio.create_task(loop.run(), name="matrix-sync")
                 watch = asyncio.create_task(self._watch(lock), name="matrix-lock-watch") if lock else None
                 try:
@@ -160,26 +170,38 @@ class MatrixAdapter:
                 pass
 
     async def stop(self) -> None:
+        """A clean stop, within `[canvass] shutdown_grace_seconds`: no new sync; the events already
+        synced are handled and the sync token saved; queued DMs, live charts and redactions go out.
+        What is still unsent then is dropped, and its conversation's prompt is sent at the next start."""
         self._stopping.set()
-        await self._disconnect(grace=STOP_GRACE_SECONDS)
+        await self._disconnect(grace=self.core.config.canvass.shutdown_grace_seconds)
 
     async def _disconnect(self, grace: float) -> None:
+        deadline = time.monotonic() + grace
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        if grace and self._loop is not None and self._task is not None and not self._task.done():
+            self._loop.stop_syncing()
+            await asyncio.wait([self._task], timeout=left())
         if self._ready.is_set():
-            # Give queued DMs and live charts a moment to go out; what is left is dropped.
+            # Give queued DMs and live charts the rest of the grace to go out; what is left is dropped.
             pending = [t for t in self._background if not t.done()]
-            if pending and grace:
-                await asyncio.wait(pending, timeout=grace)
-            if grace:
-                await self.sender.drain(grace)
+            if pending and left():
+                await asyncio.wait(pending, timeout=left())
+            if left():
+                await self.sender.drain(left())
             for task in self._background:
                 task.cancel()
             await asyncio.gather(*self._background, return_exceptions=True)
-            await self._stop_trail(grace)
+            await self._stop_trail(left())
             await self.sender.close()
         self._ready.clear()
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        self._loop = None
         if self.client is not None:
             await self.client.close()
             self.client = None
@@ -231,6 +253,8 @@ class MatrixAdapter:
 
     async def _on_core_event(self, event: Event) -> None:
         if isinstance(event, SurveyClosed):
+            if self._ready.is_set():
+                self.conversations.progress.closed(event.survey_id)
             # In the background, after the results: redacting a whole survey's DMs takes a while.
             # Not connected (standby, starting): the trail's sweep finishes it on the syncing replica.
             if self._ready.is_set():
@@ -238,9 +262,7 @@ class MatrixAdapter:
             return
         if isinstance(event, LiveResultsChanged) and self._ready.is_set():
             # Off the answering path: rendering, uploading and redacting must not delay the tally.
-            task = asyncio.create_task(self._post_live(event.survey_id), name="matrix-live-chart")
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._spawn(self._post_live(event.survey_id), "matrix-live-chart")
 
     async def _post_live(self, survey_id: str) -> None:
         async with self._live_lock:

@@ -14,7 +14,9 @@ POLL_END = "org.matrix.msc3381.poll.end"
 RESPONSE_TYPES = frozenset({"org.matrix.msc3381.poll.response", "m.poll.response"})
 START_TYPES = frozenset({POLL_START, "m.poll.start"})
 TEXT = "org.matrix.msc1767.text"
-POLL_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.SCALE})
+# Not multi: Element (matrix-react-sdk's MPollBody) ignores max_selections and sends one answer per
+# click, each replacing the last, so a multi-choice poll would record one option. Multi is a text reply.
+POLL_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.SCALE})
 
 
 def is_poll_question(question: Question) -> bool:

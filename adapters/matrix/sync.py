@@ -63,16 +63,30 @@ class SyncLoop:
         )
         self.synced = asyncio.Condition()  # notified after every sync: rooms may have appeared
         self._queue: asyncio.Queue[Batch] = asyncio.Queue()
+        self._poller: asyncio.Task[None] | None = None
+        self._draining = False
 
     async def run(self) -> None:
         workers = [
             asyncio.create_task(self._work(), name="matrix-sync-worker"),
             asyncio.create_task(self.pipeline.commit_tokens(), name="matrix-sync-tokens"),
         ]
+        self._poller = asyncio.create_task(self._sync_forever(), name="matrix-sync-poll")
         try:
-            await self._sync_forever()
+            try:
+                await self._poller
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if not self._draining or (task is not None and task.cancelling()):
+                    raise
+            # Stopped by `drain`: no new sync; wait (cancelled by the caller's deadline) until what was
+            # already synced is handled and its token saved.
+            await self._queue.join()
+            await self.pipeline.settle()
         finally:
-            await self.pipeline.cancel()  # lets events in flight finish (bounded) before tearing down
+            self._poller.cancel()
+            # Lets events in flight finish (bounded) before tearing down; a drain has had its grace.
+            await self.pipeline.cancel(grace=0.0 if self._draining else 5.0)
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
@@ -167,6 +181,14 @@ class SyncLoop:
                     log.exception("matrix: handling an invite failed")
             # Rooms are handled in parallel lanes; the token is saved once the whole batch is done.
             self.pipeline.submit(batch.token, batch.events)
+            self._queue.task_done()
+
+    def stop_syncing(self) -> None:
+        """A clean stop: no new sync (the long poll in flight is dropped); `run` then returns once the
+        events already synced are handled and their sync token is saved."""
+        self._draining = True
+        if self._poller is not None:
+            self._poller.cancel()
 
 
 def _invites(response: SyncResponse, me: str) -> list[Invite]:

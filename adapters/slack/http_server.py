@@ -38,7 +38,13 @@ def _kind(body: str) -> str:
 
 class SlackHttpServer:
     def __init__(
-        self, app: AsyncApp, signing_secret: str, metrics: SlackMetrics, host: str, port: int
+        self,
+        app: AsyncApp,
+        signing_secret: str,
+        metrics: SlackMetrics,
+        host: str,
+        port: int,
+        shutdown_timeout: float = 10.0,
     ) -> None:
         self.app = app
         self.signing_secret = signing_secret
@@ -52,11 +58,12 @@ class SlackHttpServer:
                 web.get("/healthz", self.healthz),
             ]
         )
+        self.shutdown_timeout = shutdown_timeout
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> int:
         """Listen; returns the bound port (useful when port 0 asked for a free one)."""
-        self._runner = web.AppRunner(self.web, access_log=None)
+        self._runner = web.AppRunner(self.web, access_log=None, shutdown_timeout=self.shutdown_timeout)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         try:
@@ -75,6 +82,8 @@ class SlackHttpServer:
         return self.port
 
     async def stop(self) -> None:
+        """Stop accepting (the listening socket closes first), then let requests in flight finish for
+        up to `shutdown_timeout` seconds before their handlers are cancelled."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

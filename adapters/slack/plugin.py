@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import aiohttp
@@ -24,7 +25,6 @@ from bot.errors import NotFound
 
 log = logging.getLogger(__name__)
 
-STOP_GRACE_SECONDS = 10.0
 
 # The SDK logs request and response bodies at DEBUG; those can carry answers (DESIGN.md rule 7).
 _client_log = logging.getLogger("canvass.slack.client")
@@ -90,6 +90,7 @@ class SlackAdapter:
         self.http: SlackHttpServer | None = None
         self._socket: Any = None
         self._stopped = asyncio.Event()
+        self.grace = core.config.canvass.shutdown_grace_seconds
         self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -107,6 +108,7 @@ class SlackAdapter:
                 self.metrics,
                 self.settings.http_host,
                 self.settings.http_port,
+                shutdown_timeout=self.grace,
             )
             await self.http.start()
         else:
@@ -130,6 +132,9 @@ class SlackAdapter:
         await self._stopped.wait()
 
     async def stop(self) -> None:
+        """Stop taking requests, let those in flight finish, then the background work (DMs, live
+        updates) they started; all within the shutdown grace."""
+        deadline = time.monotonic() + self.grace
         self._stopped.set()
         if self._sweeper is not None:
             self._sweeper.cancel()
@@ -139,9 +144,9 @@ class SlackAdapter:
             await self._socket.close_async()
             self._socket = None
         if self.http is not None:
-            await self.http.stop()
+            await self.http.stop()  # closes the listener first, then drains for up to the grace
             self.http = None
-        await self.background.finish(STOP_GRACE_SECONDS)
+        await self.background.finish(max(0.0, deadline - time.monotonic()))
         if self.client.session is not None:
             await self.client.session.close()
             self.client.session = None

@@ -83,22 +83,27 @@ class Answerer:
         self.person, self.bot, self.room, self.plan = person, bot, room, plan
         self.dm = ""
 
-    async def confirm(self, mark: int, question: int) -> None:
-        await self.person.wait_bot_text(self.bot, f"Saved for question {question}", after=mark, room=self.dm)
+    async def confirm(self, mark: int, question: int) -> str:
+        _, event = await self.person.wait_bot_text(self.bot, f"Saved for question {question}", after=mark, room=self.dm)
+        return body(event)
 
-    async def choice(self, question: int, numbers: list[int], after: int = 0) -> None:
+    async def choice(self, question: int, numbers: list[int], after: int = 0) -> str:
         mark = self.person.mark()
+        poll = question != 2  # multi-choice is a text reply: Element's polls record one option
         self.dm, start = await self.person.wait_for(
             lambda r, e: (
-                r != self.room and event_type(e) == POLL_START and QUESTIONS[question - 1] in body(e)
+                r != self.room
+                and e.sender == self.bot
+                and (event_type(e) == POLL_START or not poll)
+                and QUESTIONS[question - 1] in body(e)
             ),
             after=after,
         )
-        if self.plan.by_poll:
+        if self.plan.by_poll and poll:
             await self.person.vote(self.dm, start.event_id, [f"a{n}" for n in numbers])
         else:
             await self.person.say(self.dm, " ".join(map(str, numbers)))
-        await self.confirm(mark, question)
+        return await self.confirm(mark, question)
 
     async def first_part(self) -> None:
         await self.person.wait_for(lambda r, e: e.sender == self.bot and "Please answer" in body(e))
@@ -106,8 +111,10 @@ class Answerer:
         await self.choice(1, [plan.first_colour or plan.colour])
         await self.choice(2, plan.drinks)
         if plan.first_colour is not None:
-            # A change of mind about question 1, while the bot already asks question 3.
-            await self.choice(1, [plan.colour])
+            # A change of mind about question 1, while the bot already asks question 3: the reply says
+            # what comes next, not a misleading "reply submit".
+            reply = await self.choice(1, [plan.colour])
+            assert "Question 3 is still waiting" in reply and "submit" not in reply, reply
 
     async def second_part(self, after: int = 0) -> None:
         plan = self.plan
