@@ -51,6 +51,8 @@ def to_csv(results: SurveyResults) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
+    for note in results.notes:  # e.g. why a final result is the last live update
+        writer.writerow((results.survey_id, "", "", "", "", "", "", "", cell(note)))
     for question in results.questions:
         text = cell(question.question.text)
         base = (results.survey_id, question.question.number, str(question.question.kind))

@@ -128,6 +128,8 @@ def slides(view: PresentView, qr_svg: str | None = None) -> str:
     count = len(survey.questions)
     status = _status(view)
     progress = view.progress.describe()
+    # Why a final result is the last live update, say: the room is told the truth as the chat is.
+    notes = "".join(f'<span class="note"> · {_e(n)}</span>' for n in (view.results.notes if view.results else ()))
     parts = []
     for q in survey.questions:
         result = view.results.questions[q.position] if view.results is not None else None
@@ -149,7 +151,7 @@ def slides(view: PresentView, qr_svg: str | None = None) -> str:
             f'<span class="status" data-status="{_e(status)}">{_e(status)}</span></header>'
             f'<h1 id="q{q.position}" class="question{" long" if len(q.text) > 120 else ""}">{_e(q.text)}</h1>'
             f'<div class="body">{body}{join}</div>'
-            f'<footer class="progress" aria-live="polite">{_e(progress)}</footer></section>'
+            f'<footer class="progress" aria-live="polite">{_e(progress)}{notes}</footer></section>'
         )
     return "".join(parts)
 

@@ -57,3 +57,24 @@ def test_below_k_nothing_is_drawn_and_the_chat_is_linked() -> None:
     assert "https://slack.com/app_redirect?channel=C123" in html and '<svg class="qr-code"' in html
     assert join_link((Target("matrix", "!room:example.org"),)) == "https://matrix.to/#/!room:example.org"
     assert join_link((Target("console", "general"),)) is None
+
+
+def test_a_final_result_frozen_at_the_last_live_update_says_so_on_the_page_and_in_the_csv() -> None:
+    from dataclasses import replace
+
+    from charts.export import to_csv
+
+    note = "Final results of question 1 are those of the last live update: fewer than 5 answers came."
+    frozen = replace(
+        results(
+            ChoiceResult(
+                header(0, QuestionKind.SINGLE), 5, (OptionCount("A", 5, 100.0), OptionCount("B", 0, 0.0)), False
+            ),
+            HiddenResult(header(1, QuestionKind.TEXT), 5, "n < 5"),
+        ),
+        status="closed",
+        live=False,
+        notes=(note,),
+    )
+    assert note in slides(PresentView(survey(), Progress(5, 9, 5), frozen, ""))
+    assert note in to_csv(frozen)
