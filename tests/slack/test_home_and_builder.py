@@ -5,17 +5,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.domain import Participant, QuestionKind, QuestionSpec, Status, SurveySpec, Target
+from bot.domain import Participant, QuestionKind, QuestionSpec, ResultsMode, Status, SurveySpec, Target
 from tests.slack.harness import CHANNEL, MEMBERS, ORGANISER, SlackHarness
 
 
-async def open_survey(slack: SlackHarness, people: list[str]) -> str:
+async def open_survey(
+    slack: SlackHarness, people: list[str], mode: ResultsMode = ResultsMode.AFTER_CLOSE
+) -> str:
     spec = SurveySpec(
         title="Two questions",
         questions=(QuestionSpec(QuestionKind.SCALE, "How?"), QuestionSpec(QuestionKind.TEXT, "Why?")),
         targets=(Target("slack", CHANNEL),),
         k=3,
         roster=tuple(Participant("slack", u) for u in people),
+        results_mode=mode,
     )
     survey = await slack.core.service.create_survey(slack.adapter.context.actor(ORGANISER), spec)
     await slack.core.delivery.open(None, survey.id)
@@ -90,6 +93,24 @@ async def test_organiser_home_manages_surveys(slack: SlackHarness) -> None:
         for c in slack.calls("chat.postMessage")
         if c.args["channel"] == CHANNEL
     )
+
+
+async def test_organisers_only_results_never_go_to_the_channel_from_app_home(slack: SlackHarness) -> None:
+    survey_id = await open_survey(slack, MEMBERS[:4], ResultsMode.ORGANISERS)
+    survey = await slack.core.service.get(survey_id)
+    for voter in MEMBERS[:3]:
+        answers = {survey.questions[0].id: 4, survey.questions[1].id: "fine"}
+        await slack.core.service.submit(Participant("slack", voter), survey_id, answers)
+    await slack.core.service.close_survey(None, survey_id)
+    await slack.settle()
+    before = [c.args for c in slack.calls("chat.postMessage") if c.args["channel"] == CHANNEL]
+    await slack.home_opened(ORGANISER, "Ev9")
+    home = dict(slack.last("views.publish", user_id=ORGANISER).args["view"], id="VHOME")
+    action = {"action_id": "canvass_home_results", "block_id": f"manage|{survey_id}", "type": "button",
+              "value": survey_id, "action_ts": "1"}  # fmt: skip
+    await slack.block_action(ORGANISER, action, view=home)
+    assert "for organisers only" in home_of(slack, ORGANISER)
+    assert [c.args for c in slack.calls("chat.postMessage") if c.args["channel"] == CHANNEL] == before
 
 
 async def test_results_to_another_channel_by_mention(slack: SlackHarness) -> None:

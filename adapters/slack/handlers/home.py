@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack import blocks, ids
 from adapters.slack.context import SlackContext, safe, slack_error, user_id_of
-from bot.domain import Status, Survey
+from bot.domain import ResultsMode, Status, Survey
 from bot.errors import CanvassError, NotAuthorised
 from bot.service import Progress
 
@@ -47,6 +47,9 @@ async def _manage(ctx: SlackContext, user: str, action_id: str, survey_id: str) 
         if not ctx.service.is_organiser(actor):
             raise NotAuthorised("Only organisers can do that.")
         survey = await ctx.service.get(survey_id)
+        ctx.service.require_manage(actor, survey, "manage it")  # per survey, as in the chat commands
+        if action_id == ids.HOME_RESULTS and survey.results_mode is ResultsMode.ORGANISERS:
+            raise NotAuthorised("Results of this survey are for organisers only, so they never go to a channel.")
         if action_id == ids.HOME_CLOSE:
             survey = await ctx.service.close_survey(actor, survey.id)
             status = f"Closed “{survey.title}”."
