@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from dataclasses import replace
 from functools import partial
 
 from bot import results_codec
@@ -17,7 +18,7 @@ from bot.aggregation import aggregate
 from bot.domain import Survey
 from bot.events import EventBus, LiveResultsChanged
 from bot.ports import Clock, LiveStep, SurveyRepository
-from bot.results import QuestionResult, SurveyResults
+from bot.results import QuestionResult
 from bot.results_tally import nothing_published, stepped
 
 log = logging.getLogger(__name__)
@@ -83,19 +84,9 @@ class LiveResults:
         questions: list[QuestionResult] = [
             aggregate(q, step.counts[q.id], survey.k) if q.id in step.counts else kept[q.id] for q in survey.questions
         ]
-        results = SurveyResults(
-            survey_id=survey.id,
-            title=survey.title,
-            status=str(survey.status),
-            live=True,
-            as_of=now,
-            opens_at=survey.opens_at,
-            closes_at=survey.closes_at,
-            timezone=survey.timezone,
-            k=survey.k,
-            respondents=stepped(step.respondents, survey.k),
-            invited=survey.invited_count,
-            questions=tuple(questions),
+        # The same frame as before the first snapshot, with what this step may publish filled in.
+        results = replace(
+            nothing_published(survey, now), respondents=stepped(step.respondents, survey.k), questions=tuple(questions)
         )
         return results_codec.dumps(results)
 
