@@ -46,21 +46,34 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+# busy_timeout first, so that every later pragma waits for a lock instead of failing at once.
+_COMMON_PRAGMAS = (
+    "busy_timeout=10000",
+    "synchronous=NORMAL",
+    "foreign_keys=ON",
+    # Deleted content (roster ids, slots) is overwritten with zeros, not left in free pages.
+    "secure_delete=ON",
+)
+
+
+def _run_pragmas(dbapi_connection: Any, pragmas: tuple[str, ...]) -> None:
     # The driver must not open transactions on its own: we issue BEGIN IMMEDIATE ourselves, so that
     # a read-then-write transaction never fails to upgrade its lock.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in (
-        "journal_mode=WAL",
-        "synchronous=NORMAL",
-        "foreign_keys=ON",
-        "busy_timeout=10000",
-        # Deleted content (roster ids, slots) is overwritten with zeros, not left in free pages.
-        "secure_delete=ON",
-    ):
+    for pragma in pragmas:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    _run_pragmas(dbapi_connection, (_COMMON_PRAGMAS[0], "journal_mode=WAL", *_COMMON_PRAGMAS[1:]))
+
+
+def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL mode is stored in the file by the writer; a reader asking to set it again could be refused
+    # with "database is locked" while a checkpoint runs.
+    _run_pragmas(dbapi_connection, _COMMON_PRAGMAS)
 
 
 def _begin_immediate(conn: Any) -> None:
@@ -80,7 +93,7 @@ def create_read_engine(url: str) -> AsyncEngine | None:
     if not is_sqlite(url):
         return None  # PostgreSQL's pool already serves reads and writes concurrently
     engine = create_async_engine(url, pool_size=4, max_overflow=0, hide_parameters=True)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "connect", _sqlite_reader_pragmas)
     event.listen(engine.sync_engine, "begin", _begin_deferred)
     return engine
 
