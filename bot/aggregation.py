@@ -59,7 +59,7 @@ def _choice(question: Question, decoded: Decoded, respondents: int) -> ChoiceRes
     for answer, count in decoded:
         picks = answer if isinstance(answer, tuple) else (answer,)
         for index in picks:
-            counts[int(index)] += count
+            counts[int(index)] += count  # type: ignore[arg-type]
     options = tuple(
         OptionCount(label, n, percent(n, respondents)) for label, n in zip(question.options, counts, strict=True)
     )
@@ -120,8 +120,8 @@ def _ranking(question: Question, decoded: Decoded, respondents: int) -> RankingR
     for answer, count in decoded:
         order = answer if isinstance(answer, tuple) else (answer,)
         for position, index in enumerate(order):
-            borda[int(index)] += (n_options - 1 - position) * count
-        firsts[int(order[0])] += count
+            borda[int(index)] += (n_options - 1 - position) * count  # type: ignore[arg-type]
+        firsts[int(order[0])] += count  # type: ignore[arg-type]
     ranked = sorted(range(n_options), key=lambda i: (-borda[i], i))
     items = tuple(
         RankedOption(
