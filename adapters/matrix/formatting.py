@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from adapters.matrix import kinds_prompts
 from adapters.matrix.answers import how_to_reply
 from bot.anonymity import FREE_TEXT_TRUTH, survey_notice
 from bot.domain import Question, QuestionKind, Survey
@@ -26,6 +27,8 @@ def notice_content(body: str, html: str | None = None, msgtype: str = "m.notice"
 
 
 def kind_label(question: Question) -> str:
+    if question.kind in kinds_prompts.KINDS:
+        return kinds_prompts.kind_label(question)
     return {
         QuestionKind.SINGLE: "one choice",
         QuestionKind.MULTI: f"up to {question.max_selections} choices",
@@ -45,11 +48,12 @@ def announcement(survey: Survey) -> dict[str, Any]:
     items = []
     for q in survey.questions:
         lines.append(f"{q.position + 1}. {q.text} ({kind_label(q)})")
-        opts = "".join(f"<li>{escape(o)}</li>" for o in q.options)
+        listed = q.options or q.rows  # a grid's rows are listed like options
+        opts = "".join(f"<li>{escape(o)}</li>" for o in listed)
         items.append(
             f"<li>{escape(q.text)} <em>({kind_label(q)})</em>{f'<ul>{opts}</ul>' if opts else ''}</li>"
         )
-        lines.extend(f"   - {o}" for o in q.options)
+        lines.extend(f"   - {o}" for o in listed)
     html.append(f"<ol>{''.join(items)}</ol>")
     if survey.closes_at:
         closes = f"Closes {format_local(survey.closes_at, survey.timezone)}."
@@ -78,6 +82,15 @@ def question_prompt(survey: Survey, question: Question, lead: str = "") -> str:
         else f"Question {question.position + 1} of {len(survey.questions)} ({kind_label(question)}). "
     )
     lines = [f"{lead} {where}{question.text}".strip()]
+    if question.kind in kinds_prompts.KINDS:
+        lines += kinds_prompts.prompt_lines(question)
+        if not survey.is_poll:
+            lines.append(f"Any time: {CONTROLS}.")
+        if question.kind is QuestionKind.LESSONS:
+            lines.append(FREE_TEXT_TRUTH[0].upper() + FREE_TEXT_TRUTH[1:] + ".")
+        if not question.required and not survey.is_poll:
+            lines.append("This question is optional: reply skip to leave it out.")
+        return "\n".join(lines)
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING):
         lines += [f"{i + 1}. {o}" for i, o in enumerate(question.options)]
     if question.kind is QuestionKind.SCALE and (question.min_label or question.max_label):
