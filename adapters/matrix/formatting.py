@@ -10,8 +10,17 @@ from adapters.matrix import kinds_prompts
 from adapters.matrix.answers import how_to_reply
 from bot.anonymity import FREE_TEXT_TRUTH, survey_notice
 from bot.domain import Question, QuestionKind, Survey
-from bot.results import ChoiceResult, HiddenResult, QuestionResult, RankingResult, ScaleResult, SurveyResults
-from bot.tables import question_table, survey_table
+from bot.results import (
+    ChoiceResult,
+    GridResult,
+    HiddenResult,
+    LessonsResult,
+    QuestionResult,
+    RankingResult,
+    ScaleResult,
+    SurveyResults,
+)
+from bot.tables import grid_body, lessons_body, question_table, survey_table
 from bot.timeparse import format_local
 
 DM_HINT = "I have sent you a private message: answer there, where only you and I can see it."
@@ -50,9 +59,7 @@ def announcement(survey: Survey) -> dict[str, Any]:
         lines.append(f"{q.position + 1}. {q.text} ({kind_label(q)})")
         listed = q.options or q.rows  # a grid's rows are listed like options
         opts = "".join(f"<li>{escape(o)}</li>" for o in listed)
-        items.append(
-            f"<li>{escape(q.text)} <em>({kind_label(q)})</em>{f'<ul>{opts}</ul>' if opts else ''}</li>"
-        )
+        items.append(f"<li>{escape(q.text)} <em>({kind_label(q)})</em>{f'<ul>{opts}</ul>' if opts else ''}</li>")
         lines.extend(f"   - {o}" for o in listed)
     html.append(f"<ol>{''.join(items)}</ol>")
     if survey.closes_at:
@@ -94,9 +101,7 @@ def question_prompt(survey: Survey, question: Question, lead: str = "") -> str:
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING):
         lines += [f"{i + 1}. {o}" for i, o in enumerate(question.options)]
     if question.kind is QuestionKind.SCALE and (question.min_label or question.max_label):
-        lines.append(
-            f"{question.scale_min} = {question.min_label}, {question.scale_max} = {question.max_label}"
-        )
+        lines.append(f"{question.scale_min} = {question.min_label}, {question.scale_max} = {question.max_label}")
     hint = how_to_reply(question)
     if question.kind in (QuestionKind.SINGLE, QuestionKind.SCALE):
         hint = "click an option, or " + hint
@@ -138,10 +143,11 @@ def question_html(result: QuestionResult) -> str:
             for i, it in enumerate(result.items)
         ]
         return title + n + _table(("option (by Borda score)", "Borda", "mean", "ranked 1st"), ranked)
-    terms = (
-        ", ".join(f"{t.term} ({t.respondents})" for t in result.top_terms)
-        or "none shared by 2 or more people"
-    )
+    if isinstance(result, (GridResult, LessonsResult)):
+        # The plain-text table (bot/tables.py), escaped whole: rows, cells, and every lesson in full.
+        body = grid_body(result) if isinstance(result, GridResult) else lessons_body(result)
+        return f"{title}{n}<pre>{escape(body)}</pre>"
+    terms = ", ".join(f"{t.term} ({t.respondents})" for t in result.top_terms) or "none shared by 2 or more people"
     answers = "".join(f"<li>{escape(a)}</li>" for a in result.answers)
     return f"{title}{n}<p>Top terms: {escape(terms)}</p><p>Answers (shuffled):</p><ul>{answers}</ul>"
 

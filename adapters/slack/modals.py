@@ -134,13 +134,13 @@ def question_blocks(
             input_block(ids.question_block(question.id), label, _single_element(question, value), optional, hint)
         ]
     if kind is QuestionKind.MULTI:
-        picks = [i for i in initial if isinstance(i, int)] if isinstance(initial, tuple) else []
+        picks = tuple(i for i in initial if isinstance(i, int)) if isinstance(initial, tuple) else ()
         hint = f"Choose up to {question.max_selections}."
         return [
             input_block(ids.question_block(question.id), label, _multi_element(question, picks), optional, hint)
         ]
     if kind is QuestionKind.RANKING:
-        order = [i for i in initial if isinstance(i, int)] if isinstance(initial, tuple) else []
+        order = tuple(i for i in initial if isinstance(i, int)) if isinstance(initial, tuple) else ()
         blocks = []
         options = _options(question)
         for rank in range(len(question.options)):
