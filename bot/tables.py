@@ -8,6 +8,8 @@ from bot.results import (
     ChoiceResult,
     GridResult,
     HiddenResult,
+    LessonCell,
+    LessonEntry,
     LessonsResult,
     QuestionResult,
     RankingResult,
@@ -84,6 +86,19 @@ def cell_count(count: int | None, k: int) -> str:
     return str(count) if count is not None else f"<{k}"
 
 
+def grouped_entries(cell: LessonCell) -> list[tuple[LessonEntry, int]]:
+    """Identical lessons once, with how many filed them, in the already shuffled order."""
+    counts: dict[LessonEntry, int] = {}
+    for entry in cell.entries:
+        counts[entry] = counts.get(entry, 0) + 1
+    return list(counts.items())
+
+
+def lesson_line(entry: LessonEntry, count: int) -> str:
+    title = " ".join(entry.title.split()) + (f" ×{count}" if count > 1 else "")
+    return f"{title}: {' '.join(entry.description.split())}" if entry.description else title
+
+
 def lessons_body(q: LessonsResult) -> str:
     """The category × polarity table (respondents who filed at least one lesson there), then every entry,
     grouped by cell and shuffled by content."""
@@ -97,9 +112,7 @@ def lessons_body(q: LessonsResult) -> str:
         if cell.entries:
             polarity = POSITIVE_NAME if cell.positive else NEGATIVE_NAME
             lines = [f"{cell.category} — {polarity} ({len(cell.entries)} lessons, shuffled):"]
-            for entry in cell.entries:
-                title = " ".join(entry.title.split())
-                lines.append(f"- {title}: {' '.join(entry.description.split())}" if entry.description else f"- {title}")
+            lines += [f"- {lesson_line(entry, n)}" for entry, n in grouped_entries(cell)]
             parts.append("\n".join(lines))
     if not q.entry_count:
         parts.append("No lessons were filed.")

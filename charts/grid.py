@@ -95,7 +95,10 @@ def grid_chart(result: GridResult, style: Style, width: float) -> list[Block]:
         rects(ax, boxes, fills, GRID_SEGMENTS, edgecolors="white", linewidths=0.6)
         for x, yc, s, colour in inside:
             text(ax, x, yc, s, small, ha="center", va="center", color=palette.text_on(colour), gid="segment")
-        ax.plot([0, 0], [0, height], color=palette.MUTED, lw=0.9, ls=":", gid="neutral")
+        for lines, row_top in zip(labels, tops, strict=True):  # through the bars only, never a label
+            bar_top = row_top + len(lines) * line_h + 0.03
+            ax.plot([0, 0], [bar_top - 0.03, bar_top + bar_h + 0.03], color=palette.MUTED, lw=0.9, ls=":",
+                    gid="neutral")  # fmt: skip
         right = 100 + 200 * (width - track_w) / track_w  # the block's right edge, in data units
         for row, lines, row_top, nums in zip(result.rows, labels, tops, numbers, strict=True):
             bar_top = row_top + len(lines) * line_h + 0.03
