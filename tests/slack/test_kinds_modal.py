@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.domain import Participant, QuestionKind, QuestionSpec, SurveySpec, Target
 from tests.slack.harness import CHANNEL, MEMBERS, ORGANISER, SlackHarness, fill
+from tests.slack.markup import live_markup, texts_of
 
 ROWS = ("Sanctions", "Mediation", "Travel bans", "Asset freezes")
 CATEGORIES = ("process", "measures", "effect")
@@ -201,3 +202,36 @@ async def test_bad_grid_row_lesson_without_category_and_an_11th_lesson_are_refus
     assert await slack.core.repository.respondent_count(survey_id) == 0
     assert await slack.core.repository.answer_counts(gid, False) == []
     assert await slack.core.repository.answer_counts(lid, False) == []
+
+
+async def test_hostile_rows_labels_and_categories_reach_the_modal_inert(slack: SlackHarness) -> None:
+    hostile = "<!here> *boldx* `codex`"
+    spec = SurveySpec(
+        title="Hostile kinds",
+        questions=(
+            QuestionSpec(
+                QuestionKind.GRID,
+                f"Rate {hostile}",
+                rows=(f"<@U123> {hostile}", "plain"),
+                min_label="<https://evil.example|bad>",
+                max_label="_italx_",
+            ),
+            QuestionSpec(QuestionKind.LESSONS, f"Lessons {hostile}", categories=(hostile, "~strikex~")),
+        ),
+        targets=(Target("slack", CHANNEL),),
+        k=3,
+        roster=(Participant("slack", VOTER),),
+    )
+    survey = await slack.core.service.create_survey(slack.adapter.context.actor(ORGANISER), spec)
+    await slack.core.delivery.open(None, survey.id)
+    view = await open_modal(slack)
+    await press(slack, view, "canvass_lesson_add", survey.questions[1].id, {})
+    sent = [
+        text
+        for method in ("views.open", "views.update")
+        for c in slack.calls(method)
+        for text in texts_of(method, c.args)
+    ]
+    words = ("boldx", "codex", "italx", "strikex")
+    assert [p for text in sent for p in live_markup(text, words)] == []
+    assert any("&lt;!here&gt;" in text for text in sent)  # not vacuous: the question text is there, escaped
