@@ -107,3 +107,45 @@ async def test_grid_in_one_reply_and_lessons_until_done(homeserver: Homeserver, 
     finally:
         await bot.stop()
         await asyncio.gather(organiser.close(), ann.close())
+
+
+async def test_lessons_continue_after_a_restart_and_undo_removes_the_last(
+    homeserver: Homeserver, tmp_path: Path
+) -> None:
+    bot_account = await homeserver.register("kindsrst-" + tmp_path.name[-6:])
+    me = bot_account.user_id
+    organiser, ann = await people(homeserver, "kindsrst", 2)
+    config = bot_config(homeserver, bot_account, tmp_path / "data")
+    bot = await start_bot(config)
+    try:
+        room = await organiser.create_room([me, ann.user_id])
+        await ann.client.join(room)
+        await wait_bot_joined(organiser, room, me)
+        survey_id = survey_id_in(await command(organiser, room, me, SURVEY, "Opened"))
+        dm, _ = await ann.wait_for(lambda r, e: r != room and e.sender == me and "Rate each measure" in body(e))
+
+        async def reply(message: str, expect: str) -> str:
+            mark = ann.mark()
+            await ann.say(dm, message)
+            _, event = await ann.wait_bot_text(me, expect, after=mark, room=dm, timeout=60)
+            return body(event)
+
+        await reply("skip", "What did you learn?")
+        await reply("add 2 - Bans came late", "Lesson 1 saved")
+        await bot.stop()
+        bot = await start_bot(config)
+        # After the restart the next message is still read as a lesson of the same question.
+        await reply("effect + Talks reopened", "Lesson 2 saved")
+        await reply("undo", "Removed lesson 2; 1 lesson saved")
+        refusal = await reply("undo", "Removed lesson 1")
+        assert "no lessons saved" in refusal
+        refusal = await reply("done", "Nothing was changed")  # the question is required
+        assert "Add at least one lesson" in refusal
+        await reply("measures + Clear mandate", "Lesson 1 saved")
+        await reply("done", "1 lesson saved for question 2 of 2")
+        survey = await bot.core.service.get(survey_id)
+        draft = await bot.core.service.load_draft(Participant("matrix", ann.user_id), survey_id)
+        assert draft == {survey.questions[1].id: (Lesson(1, True, "Clear mandate"),)}
+    finally:
+        await bot.stop()
+        await asyncio.gather(organiser.close(), ann.close())
