@@ -9,7 +9,19 @@ import copy
 import json
 from typing import Any
 
-from bot.domain import Participant, QuestionKind, QuestionSpec, SurveySpec, Target
+from adapters.slack import kinds_modal
+from adapters.slack.modals import answer_modal, paginate, room_of
+from bot.domain import (
+    Participant,
+    Question,
+    QuestionKind,
+    QuestionSpec,
+    ResultsMode,
+    Status,
+    Survey,
+    SurveySpec,
+    Target,
+)
 from tests.slack.harness import CHANNEL, MEMBERS, ORGANISER, SlackHarness, fill
 from tests.slack.markup import live_markup, texts_of
 
@@ -235,3 +247,27 @@ async def test_hostile_rows_labels_and_categories_reach_the_modal_inert(slack: S
     words = ("boldx", "codex", "italx", "strikex")
     assert [p for text in sent for p in live_markup(text, words)] == []
     assert any("&lt;!here&gt;" in text for text in sent)  # not vacuous: the question text is there, escaped
+
+
+def test_every_page_fits_slacks_block_limit_with_lessons_at_their_most() -> None:
+    questions = [
+        Question("g", 0, QuestionKind.GRID, "Grid", rows=tuple(f"row {i}" for i in range(20))),
+        Question("l", 1, QuestionKind.LESSONS, "Lessons", categories=CATEGORIES),
+        Question("m", 2, QuestionKind.LESSONS, "Many lessons", categories=CATEGORIES, max_entries=50),
+        *(Question(f"s{i}", 3 + i, QuestionKind.SINGLE, f"Single {i}", options=("a", "b")) for i in range(40)),
+    ]
+    survey = Survey("sv1", "Big", Status.OPEN, tuple(questions), (), ResultsMode.AFTER_CLOSE, 3, None, None, "UTC", "x")
+    pages = paginate(survey.questions)
+    assert len(pages) > 1
+    for number, page in enumerate(pages):
+        forms = {
+            q.id: kinds_modal.LessonsForm(
+                tuple(kinds_modal.Entry(i) for i in range(kinds_modal.capacity(q, room_of(100))))
+            )
+            for q in page
+            if q.kind is QuestionKind.LESSONS
+        }
+        view = answer_modal(survey, number, {}, "", answered_before=True, status="x", forms=forms)
+        assert len(view["blocks"]) <= 100, (number, len(view["blocks"]))
+    many = questions[2]
+    assert kinds_modal.capacity(many, room_of(100)) == 18  # what one page holds; the README says so
