@@ -54,7 +54,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             return  # a button of another page or survey: stale, nothing to do
         forms = kinds_modal.view_forms(page, view)
         form = forms[question.id]
-        assert isinstance(form, kinds_modal.LessonsForm)
+        if not isinstance(form, kinds_modal.LessonsForm):
+            return
         most = kinds_modal.capacity(question, room_of(limit))
         forms[question.id] = _changed(form, most, question.max_entries, add, key)
         # The other questions on the page keep what is chosen now (as far as it is valid on its own).
