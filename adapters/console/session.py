@@ -21,9 +21,10 @@ HELP = """\
 /canvass COMMAND              organiser commands (/canvass help)
 /survey FILE                  create a survey from a TOML file
 /vote ID ANSWER...            answer a one-question poll (option numbers, a rating, or text)
-/answer ID N ANSWER...        answer question N of a survey (kept as a draft); a grid: 4 3 - 5
-/answer ID N add LESSON       add a lesson: category + title | description (- for negative)
-/answer ID N remove M         remove lesson M from your draft
+/answer ID N ANSWER...        answer question N of a survey (kept as a draft)
+   grid:                      a rating per row, e.g. 4 3 - 5 (- skips an optional row)
+   lessons:                   add CATEGORY + TITLE | DESCRIPTION (- instead of + for room for improvement),
+                              or remove M
 /draft ID                     show your saved draft
 /submit ID                    submit your draft answers
 /quit                         leave"""
@@ -33,6 +34,7 @@ HELP = """\
 USAGE = {
     line.split()[0]: "usage: {} — {}".format(*(part.strip() for part in line.split("  ", 1)))
     for line in HELP.splitlines()
+    if line.startswith("/")
 }
 
 
