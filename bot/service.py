@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import anonymity, results_codec
+from bot import anonymity, own_ballot, results_codec
 from bot.answering import Answering, Receipt, not_open_message
 from bot.domain import (
     Actor,
@@ -264,6 +264,11 @@ class Canvass:
 
     async def has_responded(self, participant: Participant, survey_id: str) -> bool:
         return await self.answering.has_responded(participant, survey_id)
+
+    async def own_answers(self, participant: Participant, survey_id: str) -> dict[str, Answer]:
+        """Their own submitted answers, for a prefill; only for the participant's own authenticated
+        answer-opening request (see bot/own_ballot.py). Refuses once the survey is closed."""
+        return await own_ballot.own_answers(self.answering, participant, survey_id)
 
     async def non_respondents(self, survey_id: str) -> list[Participant]:
         return await self.answering.non_respondents(survey_id)

@@ -1,0 +1,58 @@
+"""Answers in words, for the participant's own eyes: option labels, scale values with their end labels,
+rankings as ordered labels. Never the zero-based indexes or tuples a ballot stores."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.domain import Answer, Question, QuestionKind, Survey
+
+
+def _label(question: Question, index: object) -> str:
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(question.options):
+        return question.options[index]
+    return str(index)  # out of range (a question edited since): still readable, never a crash
+
+
+def _scale(question: Question, value: int) -> str:
+    ends = []
+    if question.min_label:
+        ends.append(f"{question.scale_min} = {question.min_label}")
+    if question.max_label:
+        ends.append(f"{question.scale_max} = {question.max_label}")
+    if ends:
+        return f"{value} (of {' … '.join(ends)})"
+    return f"{value} (of {question.scale_min} to {question.scale_max})"
+
+
+def answer_in_words(question: Question, answer: Answer) -> str:
+    kind = question.kind
+    if kind is QuestionKind.SINGLE and isinstance(answer, int):
+        return _label(question, answer)
+    if kind is QuestionKind.SCALE and isinstance(answer, int):
+        return _scale(question, answer)
+    if kind is QuestionKind.MULTI and isinstance(answer, tuple):
+        return ", ".join(_label(question, i) for i in answer)
+    if kind is QuestionKind.RANKING and isinstance(answer, tuple):
+        return "  ".join(f"{rank}. {_label(question, i)}" for rank, i in enumerate(answer, start=1))
+    if isinstance(answer, str):
+        return answer
+    # A kind this module does not know yet (or a shape it did not expect): readable, never a repr.
+    if isinstance(answer, tuple | list):
+        return ", ".join(_label(question, i) if question.options else str(i) for i in answer)
+    if isinstance(answer, Mapping):
+        return "; ".join(f"{k}: {v}" for k, v in answer.items())
+    return str(answer)
+
+
+def answers_in_words(survey: Survey, answers: Mapping[str, Answer]) -> list[tuple[Question, str | None]]:
+    """Every question of the survey in order, with its answer in words; None where it was skipped."""
+    return [(q, answer_in_words(q, answers[q.id]) if q.id in answers else None) for q in survey.questions]
+
+
+def words_lines(survey: Survey, answers: Mapping[str, Answer], skipped: str = "— (skipped)") -> list[str]:
+    """Plain lines "1. Question — answer", as the console and confirmations show them."""
+    return [
+        f"{q.position + 1}. {q.text}\n   → {words if words is not None else skipped}"
+        for q, words in answers_in_words(survey, answers)
+    ]
