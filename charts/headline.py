@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.ranking_places import first_place
 from bot.results import ChoiceResult, HiddenResult, QuestionResult, RankingResult, ScaleResult, SurveyResults
 from bot.textfmt import hidden_text
 from charts.guard import as_visible
@@ -38,8 +39,10 @@ def headline(results: SurveyResults, question: QuestionResult) -> str:
             f"Median {number(q.median)}, mean {number(q.mean)} on {q.scale_min}–{q.scale_max} · n = {q.respondents}"
         )
     if isinstance(q, RankingResult):
-        first = q.items[0].label if q.items else "—"
-        return f"Ranked first overall: {first} · n = {q.respondents}"
+        top = first_place(q)
+        first = " and ".join(top) if top else "—"
+        joint = "Joint first overall" if len(top) > 1 else "Ranked first overall"
+        return f"{joint}: {first} · n = {q.respondents}"
     terms = ", ".join(t.term for t in q.top_terms[:3])
     tail = f" · top terms: {terms}" if terms else ""
     return f"{len(q.answers)} answers{tail}"

@@ -9,6 +9,7 @@ from typing import Any
 from adapters.matrix.answers import how_to_reply
 from bot.anonymity import FREE_TEXT_TRUTH, survey_notice
 from bot.domain import Question, QuestionKind, Survey
+from bot.ranking_places import place_labels
 from bot.results import ChoiceResult, HiddenResult, QuestionResult, RankingResult, ScaleResult, SurveyResults
 from bot.tables import question_table, survey_table
 from bot.timeparse import format_local
@@ -121,10 +122,10 @@ def question_html(result: QuestionResult) -> str:
         return title + n + summary + _table(("value", "n", "%"), rows)
     if isinstance(result, RankingResult):
         ranked = [
-            (f"{i + 1}. {it.label}", str(it.borda), f"{it.mean_borda:.2f}", f"{it.first_percent:.0f}%")
-            for i, it in enumerate(result.items)
+            (place, it.label, str(it.borda), f"{it.mean_borda:.2f}", f"{it.first_percent:.0f}%")
+            for place, it in zip(place_labels(result), result.items, strict=True)
         ]
-        return title + n + _table(("option (by Borda score)", "Borda", "mean", "ranked 1st"), ranked)
+        return title + n + _table(("place", "option (by Borda score)", "Borda", "mean", "ranked 1st"), ranked)
     terms = (
         ", ".join(f"{t.term} ({t.respondents})" for t in result.top_terms)
         or "none shared by 2 or more people"
