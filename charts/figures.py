@@ -48,7 +48,7 @@ def ranking_rows(result: RankingResult) -> list[Row]:
     best = max(result.max_borda_per_respondent * result.respondents, 1)
     return [
         Row(
-            f"{label}. {item.label}",
+            f"{label}: {item.label}",
             100 * item.borda / best,
             f"{item.borda} pts · 1st: {item.first_count} ({pct(item.first_percent)})",
             lead=place == 1 and item.borda > 0,  # every option tied at the top is marked

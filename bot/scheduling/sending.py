@@ -14,16 +14,32 @@ from bot.delivery import Messengers
 from bot.domain import Survey
 from bot.ratelimit import RateLimiter
 from bot.service import Canvass
-from bot.timeparse import format_local
+from bot.timeparse import format_local, zone
 
 log = logging.getLogger(__name__)
 
 KeepAlive = Callable[[], Awaitable[bool]]  # renews the claim; False once it is lost
 
 
+_DEADLINE_WORDS = ("deadline", "closes", "close ", "closing", "due ", "until ", "before ")
+
+
+def mentions_deadline(survey: Survey, message: str) -> bool:
+    """Whether an organiser's custom text already gives the deadline, so that it is not said twice."""
+    if survey.closes_at is None:
+        return False
+    lowered = message.lower()
+    local = survey.closes_at.astimezone(zone(survey.timezone))
+    named = (f"{local:%H:%M}", f"{local.day} {local:%b}".lower(), f"{local:%A}".lower(), f"{local:%Y-%m-%d}")
+    return any(word in lowered for word in (*_DEADLINE_WORDS, *named))
+
+
 def direct_text(survey: Survey, message: str) -> str:
-    about = f"“{survey.title}” [{survey.id}]"
+    """A reminder in a DM. The title names the survey: participants never see its internal id."""
+    about = f"“{survey.title}”"
     closes = f" It closes {format_local(survey.closes_at, survey.timezone)}." if survey.closes_at else ""
+    if message and mentions_deadline(survey, message):
+        closes = ""
     return (
         f"{message} — {about}.{closes}"
         if message

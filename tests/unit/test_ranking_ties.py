@@ -42,7 +42,7 @@ def test_text_tables_for_slack_and_matrix_show_the_tie() -> None:
 
 def test_charts_mark_every_leader_and_label_the_tie() -> None:
     rows = ranking_rows(TIED)
-    assert [r.label for r in rows] == ["joint 1st. Alpha", "joint 1st. Beta", "3rd. Gamma"]
+    assert [r.label for r in rows] == ["joint 1st: Alpha", "joint 1st: Beta", "3rd: Gamma"]
     assert [r.lead for r in rows] == [True, True, False]
     results = samples.survey([TIED], respondents=4, k=2)
     assert "Joint first overall: Alpha and Beta" in headline(results, TIED)
