@@ -68,6 +68,9 @@ class MatrixConfig:
     sync_timeline_limit: int = 0  # events per room per sync; 0: the homeserver's default (gaps are backfilled)
     standby_retry_seconds: float = 15.0  # a replica without the sync lock tries again this often
     redact_after_seconds: float = 60.0  # a DM that shows a participant's answers (review) is redacted then
+    copy_seconds: float = 900.0  # a participant's own copy (text and encrypted PDF) is redacted then
+    # Users never counted as invited from a room's members (bots, bridges), as ids or globs: "@_discord_*"
+    not_invited: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -61,23 +61,34 @@ def announcement(survey: Survey) -> dict[str, Any]:
     return notice_content("\n".join(lines), "".join(html))
 
 
-def invitation(survey: Survey) -> dict[str, Any]:
-    """The first DM of a survey: the one place (with the review) that carries the anonymity notice.
-    No internal id: participants know a survey by its title."""
-    what = "poll" if survey.is_poll else f"survey of {len(survey.questions)} questions"
+def invitation(survey: Survey, ordinal: str = "", reminder: str = "") -> dict[str, Any]:
+    """The first DM of a survey (or a reminder that restarts its flow): the deadline, the number of
+    questions and the anonymity notice. No internal id: participants know a survey by its title, and by
+    an ordinal ("Survey 2 of 2") while they have more than one open."""
+    n = len(survey.questions)
+    what = "poll" if survey.is_poll else f"survey of {n} question{'s' if n != 1 else ''}"
     closes = f" It closes {format_local(survey.closes_at, survey.timezone)}." if survey.closes_at else ""
+    if reminder:
+        head = reminder  # already names the survey and, unless the organiser's text has it, the deadline
+    else:
+        head = f"Hello! Please answer the {what} “{survey.title}”.{closes}"
+    if ordinal:
+        number = ordinal.split()[1]
+        head = f"{ordinal}: {head} (You have more than one open: reply survey {number} to come back to this one.)"
     extra = "" if survey.is_poll else f"\nI will ask one question at a time. Any time: {CONTROLS}."
-    body = f"Hello! Please answer the {what} “{survey.title}”.{closes}{extra}\n{survey_notice(survey)}"
+    body = f"{head}{extra}\n{survey_notice(survey)}"
     return notice_content(body, escape(body).replace("\n", "<br>"))
 
 
-def question_prompt(survey: Survey, question: Question, lead: str = "") -> str:
+def question_prompt(survey: Survey, question: Question, lead: str = "", ordinal: str = "") -> str:
     """One message per question: for a poll, this is the poll's fallback body, with the text reply."""
     where = (
         ""
         if survey.is_poll
         else f"Question {question.position + 1} of {len(survey.questions)} ({kind_label(question)}). "
     )
+    if ordinal:
+        where = f"{ordinal}, “{survey.title}”. {where}"
     lines = [f"{lead} {where}{question.text}".strip()]
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING):
         lines += [f"{i + 1}. {o}" for i, o in enumerate(question.options)]

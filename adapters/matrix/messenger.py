@@ -9,12 +9,14 @@ import json
 import logging
 import struct
 from collections.abc import Sequence
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from nio import UploadResponse
 
 from adapters.matrix.formatting import announcement, notice_content, results_table
-from bot.domain import Participant, Survey, Target
+from bot.domain import Participant, Status, Survey, Target
+from bot.errors import NotFound
 from bot.ports import RenderedChart, StateStore
 from bot.results import SurveyResults
 
@@ -98,12 +100,29 @@ class MatrixMessenger:
     async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         await self.adapter.ready()
         room_id = await self.adapter.dms.room_for(participant.user_id)
+        if survey_id is not None and await self._restart_flow(participant, text, survey_id):
+            return
         # A reminder tells who was invited (and who has not answered yet): redacted at close.
         sent = await self.adapter.conversations.say(room_id, participant.user_id, text, survey_id)
         if not self.adapter.sender.held_for_join(room_id, participant.user_id):
             # Reminders are retried by the scheduler when this raises, so wait for the real send
             # (unless it waits for the person to join an encrypted DM, which may take days).
             await sent
+
+    async def _restart_flow(self, participant: Participant, text: str, survey_id: str) -> bool:
+        """A reminder to someone who has not submitted starts the flow again: the reminder (with the
+        invitation's notice) and the next question, so a reply answers it. False: send it as a note."""
+        service = self.adapter.core.service
+        try:
+            survey = await service.get(survey_id)
+            if survey.status is not Status.OPEN or (
+                not survey.is_poll and await service.has_responded(participant, survey_id)
+            ):
+                return False
+        except NotFound:
+            return False
+        await self.adapter.conversations.invite(participant.user_id, survey, reminder=text)
+        return True
 
     async def channel_members(self, target: Target) -> list[Participant]:
         await self.adapter.ready()
@@ -114,4 +133,15 @@ class MatrixMessenger:
         if members is None:
             log.warning("matrix: could not list the members of a room: %s", getattr(response, "message", response))
             return []
-        return [Participant(PLATFORM, m.user_id) for m in members if m.user_id != client.user_id]
+        skip = list(self.adapter.config.not_invited)
+        # Bots are not people who can answer: the bot itself, and users the operator lists (bridges,
+        # appservice users, other bots; the homeserver does not tell a client which users are bots).
+        return [
+            Participant(PLATFORM, m.user_id)
+            for m in members
+            if m.user_id != client.user_id and not is_bot(m.user_id, skip)
+        ]
+
+
+def is_bot(user_id: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatchcase(user_id, pattern) for pattern in patterns)

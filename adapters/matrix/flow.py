@@ -1,0 +1,32 @@
+"""Where a DM conversation goes next: pure helpers of adapters/matrix/conversation.py."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.domain import Answer, Question, Survey
+
+ALL_ANSWERED = "All questions have an answer: reply review to check them, or submit to send them."
+
+
+class At(Protocol):
+    index: int
+
+
+def first_unanswered(
+    survey: Survey, draft: dict[str, Answer] | dict[str, object], start: int, required_only: bool = False
+) -> Question | None:
+    for q in survey.questions[start:]:
+        if q.id not in draft and (q.required or not required_only):
+            return q
+    return None
+
+
+def next_step(survey: Survey, answered: dict[str, Answer], place: At | None) -> str:
+    """What the participant should do next, given what is answered and where the flow stands."""
+    if place is not None and survey.questions[place.index].id not in answered:
+        return f"Question {place.index + 1} is still waiting for your answer."
+    missing = first_unanswered(survey, answered, 0)
+    if missing is None:
+        return ALL_ANSWERED
+    return f"Question {missing.position + 1} has no answer yet: reply back or skip to get there, or submit."
