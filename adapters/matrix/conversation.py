@@ -313,8 +313,7 @@ class Conversations:
         following = first_unanswered(survey, answered, question.position + 1, required_only=required)
         if following is None:
             self._places[room_id] = Place(survey.id, question.position)
-            missing = first_unanswered(survey, answered, 0)
-            text = f"{lead} {ALL_ANSWERED if missing is None else next_step(survey, answered, None)}"
+            text = f"{lead} {next_step(survey, answered, None)}"
             await self._step(Step(survey.id, room_id, n), user_id, text)
             return
         await self._ask(room_id, user_id, survey, following, lead=lead)

@@ -123,7 +123,7 @@ class Copies:
             raise RuntimeError(f"upload failed: {getattr(upload, 'message', upload)}")
         content: dict[str, Any] = {
             "msgtype": "m.file",
-            "body": FILENAME,
+            "body": "Your contribution as a PDF",  # no dot: inert() would break a file name in body
             "filename": FILENAME,
             "info": {"mimetype": "application/pdf", "size": len(pdf)},
         }

@@ -7,6 +7,10 @@ from typing import Protocol
 from bot.domain import Answer, Question, Survey
 
 ALL_ANSWERED = "All questions have an answer: reply review to check them, or submit to send them."
+ALL_REQUIRED = (
+    "Every question that needs an answer has one (an optional one you skipped stays skipped): reply review "
+    "to check them, or submit to send them."
+)
 
 
 class At(Protocol):
@@ -26,7 +30,9 @@ def next_step(survey: Survey, answered: dict[str, Answer], place: At | None) -> 
     """What the participant should do next, given what is answered and where the flow stands."""
     if place is not None and survey.questions[place.index].id not in answered:
         return f"Question {place.index + 1} is still waiting for your answer."
-    missing = first_unanswered(survey, answered, 0)
-    if missing is None:
+    if first_unanswered(survey, answered, 0) is None:
         return ALL_ANSWERED
+    missing = first_unanswered(survey, answered, 0, required_only=True)
+    if missing is None:  # a skipped optional question is no reason to hold back a submit
+        return ALL_REQUIRED
     return f"Question {missing.position + 1} has no answer yet: reply back or skip to get there, or submit."
