@@ -18,6 +18,15 @@ DM_HINT = "I have sent you a private message: answer there, where only you and I
 CONTROLS = "skip · back · review · save · submit"
 
 
+# Marks the announcements and results in shared rooms: a vote or reaction there gets the "not counted"
+# note, one on any other message (a command's reply, someone else's) none (issue 16).
+PUBLIC_MARK = "org.canvass.public"
+
+
+def public(content: dict[str, Any]) -> dict[str, Any]:
+    return {**content, PUBLIC_MARK: True}
+
+
 def notice_content(body: str, html: str | None = None, msgtype: str = "m.notice") -> dict[str, Any]:
     content: dict[str, Any] = {"msgtype": msgtype, "body": body}
     if html is not None:
@@ -38,8 +47,9 @@ def kind_label(question: Question) -> str:
 
 def announcement(survey: Survey) -> dict[str, Any]:
     what = "Poll" if survey.is_poll else "Survey"
-    lines = [f"📋 {what}: {survey.title} [{survey.id}]"]
-    html = [f"<p>📋 <strong>{what}: {escape(survey.title)}</strong> [<code>{survey.id}</code>]</p>"]
+    # No internal id: participants read this too; organisers get it in the reply to their command.
+    lines = [f"📋 {what}: {survey.title}"]
+    html = [f"<p>📋 <strong>{what}: {escape(survey.title)}</strong></p>"]
     if survey.description:
         lines.append(survey.description)
         html.append(f"<p>{escape(survey.description)}</p>")
@@ -58,7 +68,7 @@ def announcement(survey: Survey) -> dict[str, Any]:
         html.append(f"<p>{escape(closes)}</p>")
     lines += [survey_notice(survey), DM_HINT]
     html += [f"<p>{escape(survey_notice(survey))}</p>", f"<p><strong>{escape(DM_HINT)}</strong></p>"]
-    return notice_content("\n".join(lines), "".join(html))
+    return public(notice_content("\n".join(lines), "".join(html)))
 
 
 def invitation(survey: Survey, ordinal: str = "", reminder: str = "") -> dict[str, Any]:
@@ -133,10 +143,10 @@ def question_html(result: QuestionResult) -> str:
         return title + n + summary + _table(("value", "n", "%"), rows)
     if isinstance(result, RankingResult):
         ranked = [
-            (place, it.label, str(it.borda), f"{it.mean_borda:.2f}", f"{it.first_percent:.0f}%")
+            (f"{place}: {it.label}", str(it.borda), f"{it.mean_borda:.2f}", f"{it.first_percent:.0f}%")
             for place, it in zip(place_labels(result), result.items, strict=True)
         ]
-        return title + n + _table(("place", "option (by Borda score)", "Borda", "mean", "ranked 1st"), ranked)
+        return title + n + _table(("option (by Borda score)", "Borda", "mean", "ranked 1st"), ranked)
     terms = (
         ", ".join(f"{t.term} ({t.respondents})" for t in result.top_terms)
         or "none shared by 2 or more people"
@@ -154,7 +164,7 @@ def results_table(results: SurveyResults) -> dict[str, Any]:
     )
     notes = "".join(f"<p><em>{escape(note)}</em></p>" for note in results.notes)  # e.g. late answers not shown
     html = head + notes + "".join(question_html(q) for q in results.questions)
-    return notice_content(survey_table(results), html)
+    return public(notice_content(survey_table(results), html))
 
 
 def chart_caption(result: QuestionResult) -> str:

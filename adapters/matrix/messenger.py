@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from nio import UploadResponse
 
-from adapters.matrix.formatting import announcement, notice_content, results_table
+from adapters.matrix.formatting import announcement, notice_content, public, results_table
 from bot.domain import Participant, Status, Survey, Target
 from bot.errors import NotFound
 from bot.ports import RenderedChart, StateStore
@@ -80,7 +80,7 @@ class MatrixMessenger:
                 "info": info,
                 "filename": f"{results.survey_id}-q{i}.png",
             }
-            images.append(await sender.send(target.channel, content))
+            images.append(await sender.send(target.channel, public(content)))
         table = await sender.send(target.channel, results_table(results))
         key = f"{LIVE_KEY}{results.survey_id}.{target.channel}"
         previous = await self.state.get_state(key)

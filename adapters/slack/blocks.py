@@ -190,7 +190,7 @@ def poll_message(survey: Survey, progress: Progress, live: SurveyResults | None)
     if survey.status is Status.OPEN:
         blocks.extend(_answer_blocks(survey))
         blocks.append(context("Your answer goes only to Canvass; nobody in the channel sees it."))
-    blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
+    blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)}"))  # no internal id (issue 16)
     blocks.append(context(esc(survey_notice(survey))))
     if live is not None and not live.hidden:
         blocks.append(section("*Live results*"))
@@ -214,7 +214,7 @@ def survey_announcement(survey: Survey, progress: Progress) -> tuple[str, list[B
         blocks.append(
             context("Each participant got a direct message with a Start button. Answers are private.")
         )
-    blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
+    blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)}"))  # no internal id (issue 16)
     blocks.append(context(esc(survey_notice(survey))))
     return esc(f"Survey: {survey.title}"), blocks
 

@@ -50,7 +50,7 @@ def direct_text(survey: Survey, message: str) -> str:
 def channel_text(survey: Survey, message: str, progress: str) -> str:
     closes = f", closes {format_local(survey.closes_at, survey.timezone)}" if survey.closes_at else ""
     head = message or "Reminder: please answer"
-    return f"{head} — “{survey.title}” [{survey.id}]{closes}. So far: {progress}."
+    return f"{head} — “{survey.title}”{closes}. So far: {progress}."  # participants read it: no internal id
 
 
 class Sender:

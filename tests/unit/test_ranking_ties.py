@@ -36,7 +36,7 @@ def test_text_tables_for_slack_and_matrix_show_the_tie() -> None:
     assert table.count("joint 1st") == 2 and "3rd" in table
     assert "2nd" not in table
     html = question_html(TIED)
-    assert html.count("joint 1st") == 2 and "<td>3rd</td>" in html
+    assert html.count("joint 1st") == 2 and "<td>3rd: Gamma</td>" in html
     assert "joint" not in question_table(CLEAR)
 
 
