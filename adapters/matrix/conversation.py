@@ -139,7 +139,7 @@ class Conversations:
         """The invitation and the first question; a reminder (its text) restarts the flow the same way."""
         room_id = await self.dms.room_for(user_id)
         participant = Participant(PLATFORM, user_id)
-        await self.open.refresh(user_id)
+        await self.open.refresh(user_id, opened=survey.id)
         draft = {} if survey.is_poll else await self.service.load_draft(participant, survey.id)
         first = first_unanswered(survey, draft, 0) or survey.questions[0]
         await self._ask(room_id, user_id, survey, first, intro=True, reminder=reminder)

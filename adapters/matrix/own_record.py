@@ -5,11 +5,14 @@ Every message built here that shows answers is redacted after `redact_after_seco
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from bot.answer_words import answer_in_words, answers_in_words
 from bot.domain import Answer, Participant, Status, Survey
 from bot.service import Canvass
+
+CACHE_SECONDS = 5.0
 
 
 def as_answer(value: object) -> Answer:
@@ -66,23 +69,49 @@ def submitted_note(survey: Survey) -> str:
 
 class OpenSurveys:
     """Which open surveys each person is asked to answer, in opening order, for the ordinal. Read at an
-    invitation, a reminder or a restart, then held in memory: a prompt needs no database read."""
+    invitation, a reminder or a restart, then held in memory: a prompt needs no database read. The
+    open surveys and their rosters are cached for a few seconds, so that inviting a room of hundreds
+    reads each roster once, not once per person."""
 
-    def __init__(self, service: Canvass) -> None:
+    def __init__(self, service: Canvass, ttl: float = CACHE_SECONDS) -> None:
         self.service = service
+        self.ttl = ttl
         self._open: dict[str, list[str]] = {}  # user -> survey ids
+        self._surveys: tuple[float, list[Survey]] | None = None
+        self._rosters: dict[str, tuple[float, frozenset[Participant]]] = {}
 
-    async def refresh(self, user_id: str) -> list[str]:
+    async def _open_surveys(self) -> list[Survey]:
+        now = time.monotonic()
+        if self._surveys is None or self._surveys[0] < now:
+            surveys = sorted(
+                await self.service.list_surveys([Status.OPEN]),
+                key=lambda s: (s.opens_at.timestamp() if s.opens_at else 0.0, s.id),
+            )
+            self._surveys = (now + self.ttl, surveys)
+        return self._surveys[1]
+
+    async def _roster(self, survey_id: str) -> frozenset[Participant]:
+        now = time.monotonic()
+        cached = self._rosters.get(survey_id)
+        if cached is None or cached[0] < now:
+            cached = (now + self.ttl, frozenset(await self.service.roster(survey_id)))
+            self._rosters[survey_id] = cached
+        return cached[1]
+
+    async def refresh(self, user_id: str, opened: str | None = None) -> list[str]:
+        """`opened`: a survey just opened, which the cache may not hold yet."""
+        if opened is not None and opened not in {s.id for s in await self._open_surveys()}:
+            self._surveys = None
         participant = Participant("matrix", user_id)
-        surveys = sorted(
-            await self.service.list_surveys([Status.OPEN]),
-            key=lambda s: (s.opens_at.timestamp() if s.opens_at else 0.0, s.id),
-        )
-        mine = [s.id for s in surveys if participant in await self.service.roster(s.id)]
+        if opened is not None and participant not in await self._roster(opened):
+            self._rosters.pop(opened, None)  # added to the roster since it was cached
+        mine = [s.id for s in await self._open_surveys() if participant in await self._roster(s.id)]
         self._open[user_id] = mine
         return mine
 
     def closed(self, survey_id: str) -> None:
+        self._surveys = None
+        self._rosters.pop(survey_id, None)
         for ids in self._open.values():
             if survey_id in ids:
                 ids.remove(survey_id)
