@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shlex
 import tempfile
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -154,7 +155,7 @@ class ConsoleSession:
         if not draft and await self.service.has_responded(self._me(), survey.id):
             draft, what = await self.service.own_answers(self._me(), survey.id), "submitted answers"
         lines = [f"(only you see this) Your {what} for “{survey.title}”:"]
-        lines += [f"  {line}" for line in words_lines(survey, draft, skipped="— (no answer)")]
+        lines += [textwrap.indent(line, "  ") for line in words_lines(survey, draft, skipped="(no answer yet)")]
         self.write("\n".join(lines))
 
     async def _submit(self, survey_id: str) -> None:
@@ -165,7 +166,7 @@ class ConsoleSession:
     def _confirm(self, survey: Survey, receipt: Receipt) -> None:
         what = "changed" if receipt.changed else "recorded"
         lines = [f"(only you see this) Your answer to “{survey.title}” is {what}, anonymously:"]
-        lines += [f"  {line}" for line in words_lines(survey, receipt.answers)]
+        lines += [textwrap.indent(line, "  ") for line in words_lines(survey, receipt.answers)]
         lines.append("Type /copy now for your own copy (text and PDF); Canvass keeps none.")
         self._just_submitted = (survey, receipt)
         self.write("\n".join(lines))

@@ -127,10 +127,17 @@ class SlackMessenger:
 
     # -- replies to one person --------------------------------------------------------------------
 
-    async def ephemeral(self, channel: str, user_id: str, text: str) -> None:
+    async def ephemeral(
+        self, channel: str, user_id: str, text: str, blocks: Sequence[dict[str, Any]] | None = None
+    ) -> None:
         """Only `user_id` sees it; in a DM or App Home (no channel) it goes to the bot's DM with them.
         Ephemeral messages are not stored, so this is where a person may see their own answer; the
         text is plain and escaped here."""
+        extra: dict[str, Any] = {"blocks": list(blocks)} if blocks else {}
         await self.client.chat_postEphemeral(
-            channel=channel or await self.dm_channel(user_id), user=user_id, text=mrkdwn(text), **SAFE_MESSAGE
+            channel=channel or await self.dm_channel(user_id),
+            user=user_id,
+            text=mrkdwn(text),
+            **extra,
+            **SAFE_MESSAGE,
         )

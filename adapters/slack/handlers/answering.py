@@ -13,9 +13,10 @@ from slack_bolt.async_app import AsyncApp
 
 from adapters.slack import ids
 from adapters.slack.context import SlackContext, channel_of, safe, user_id_of
-from adapters.slack.handlers.voting import confirmation
+from adapters.slack.handlers.copy import confirmation_message, offer
 from adapters.slack.modals import AnswerMeta, answer_modal, first_block_of, info_modal, paginate
 from adapters.slack.parsing import answers_from_state, valid_subset
+from bot.answering import Receipt
 from bot.domain import Answer, Question, Status, Survey
 from bot.errors import CanvassError, InvalidInput
 
@@ -55,6 +56,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 raise CanvassError(f"“{survey.title}” is {survey.status}; answers are not accepted now.")
             draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
             answered = await ctx.service.has_responded(participant, survey.id)
+            # Change one answer, keep the rest: a resubmission starts from their current answers, read
+            # through their own slots in this, their own signed request (bot/own_ballot.py).
+            if answered and not draft:
+                draft = await ctx.service.own_answers(participant, survey.id)
         except CanvassError as error:
             await ctx.client.views_open(trigger_id=trigger_id, view=info_modal("Canvass", str(error)))
             return
@@ -73,9 +78,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         )
         ctx.background.spawn(work, "open-answer")
 
-    async def after_submit(user: str, survey: Survey, origin: str, changed: bool) -> None:
+    async def after_submit(user: str, survey: Survey, origin: str, receipt: Receipt) -> None:
         ctx.live.mark(survey.id)
-        await ctx.messenger.ephemeral(origin, user, confirmation(survey.title, changed))
+        text, body = confirmation_message(survey, receipt, offer(ctx, user, survey, receipt))
+        await ctx.messenger.ephemeral(origin, user, text, body)
 
     @safe
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
@@ -98,13 +104,13 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             answers = _merged(draft, page, raw)
             if meta.page < len(pages) - 1:
                 await ctx.service.save_draft(participant, survey.id, answers)
-                following = answer_modal(
-                    survey,
-                    meta.page + 1,
-                    await ctx.service.load_draft(participant, survey.id),
-                    meta.origin,
-                    block_limit=limit,
-                )
+                shown: dict[str, Answer] = dict(await ctx.service.load_draft(participant, survey.id))
+                if await ctx.service.has_responded(participant, survey.id):
+                    # The next page's questions start from their current answers unless the draft has them.
+                    own = await ctx.service.own_answers(participant, survey.id)
+                    nxt = {q.id for q in pages[meta.page + 1]}
+                    shown.update({qid: a for qid, a in own.items() if qid in nxt and qid not in draft})
+                following = answer_modal(survey, meta.page + 1, shown, meta.origin, block_limit=limit)
                 action = "push" if meta.page + 1 < PUSHABLE_PAGES else "update"
                 await ack(response_action=action, view=following)
                 return
@@ -116,7 +122,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             await ack(response_action="update", view=info_modal("Not recorded", str(error)))
             return
         await ack(response_action="clear")
-        ctx.background.spawn(after_submit(user, survey, meta.origin, receipt.changed), "confirm")
+        ctx.background.spawn(after_submit(user, survey, meta.origin, receipt), "confirm")
 
     async def save_draft(user: str, view: dict[str, Any], closing: bool) -> None:
         try:
