@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.anonymity import survey_notice
 from bot.domain import Participant, QuestionKind, Survey, Target
+from bot.invitation_text import reminder_text
 from bot.ports import RenderedChart
 from bot.results import SurveyResults
 from bot.tables import survey_table
@@ -67,6 +68,10 @@ class ConsoleMessenger:
 
     async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         self._emit(f"DM {participant.user_id}", text)
+
+    async def remind_participant(self, participant: Participant, survey: Survey, message: str) -> None:
+        # The console's "button" is the command to type; the id appears only inside it.
+        self._emit(f"DM {participant.user_id}", f"{reminder_text(survey, message)} Answer: /answer {survey.id} N VALUE")
 
     async def channel_members(self, target: Target) -> list[Participant]:
         return [Participant(PLATFORM, name) for name in self.members]

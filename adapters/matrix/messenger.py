@@ -15,6 +15,7 @@ from nio import UploadResponse
 
 from adapters.matrix.formatting import announcement, notice_content, results_table
 from bot.domain import Participant, Survey, Target
+from bot.invitation_text import reminder_text
 from bot.ports import RenderedChart, StateStore
 from bot.results import SurveyResults
 
@@ -104,6 +105,10 @@ class MatrixMessenger:
             # Reminders are retried by the scheduler when this raises, so wait for the real send
             # (unless it waits for the person to join an encrypted DM, which may take days).
             await sent
+
+    async def remind_participant(self, participant: Participant, survey: Survey, message: str) -> None:
+        # Matrix has no buttons: the text says how to answer in the DM (helper mpart may add more).
+        await self.send_direct(participant, reminder_text(survey, message), survey.id)
 
     async def channel_members(self, target: Target) -> list[Participant]:
         await self.adapter.ready()
