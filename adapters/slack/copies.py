@@ -52,8 +52,12 @@ class CopyDesk:
             self._pdfs.pop(next(iter(self._pdfs)))
 
     def offer(self, user: str, submission: Submission) -> str:
-        """Hold a submission for its author's click; returns the button's token."""
+        """Hold a submission for its author's click; returns the button's token. An earlier offer of the
+        same person for the same survey is dropped: it no longer is what they submitted."""
         self._expire()
+        self._offers = {
+            t: v for t, v in self._offers.items() if not (v[1] == user and v[2].survey.id == submission.survey.id)
+        }
         token = secrets.token_urlsafe(24)
         self._offers[token] = (self._now() + OFFER_SECONDS, user, submission)
         return token

@@ -12,12 +12,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack import ids
+from adapters.slack.blocks import esc, section
 from adapters.slack.context import SlackContext, channel_of, safe, user_id_of
 from adapters.slack.handlers.copy import confirmation_message, offer
 from adapters.slack.modals import AnswerMeta, answer_modal, first_block_of, info_modal, paginate
 from adapters.slack.parsing import answers_from_state, valid_subset
 from bot.answering import Receipt
-from bot.domain import Answer, Question, Status, Survey
+from bot.domain import Answer, Question, ResultsMode, Status, Survey
 from bot.errors import CanvassError, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,25 @@ def _merged(
     return merged
 
 
+def closed_modal(survey: Survey) -> dict[str, Any]:
+    """What a Start/Answer button opens once its survey is not open, e.g. on an invitation a client still
+    shows after close (the DM itself is deleted at close, adapters/slack/dm_trail.py): closed, and where
+    the results are when the results mode lets participants see them."""
+    title = f"“{esc(survey.title)}”"
+    if survey.status is not Status.CLOSED:
+        text = f"{title} is {survey.status}; answers are not accepted yet."
+    else:
+        if survey.results_mode is ResultsMode.ORGANISERS:
+            where = "Its results go to the organisers only."
+        else:
+            channels = [f"<#{t.channel}>" for t in survey.targets if t.platform == "slack" and t.channel.isalnum()]
+            where = f"Its results are posted in {', '.join(channels)}." if channels else "Its results are posted."
+        text = f"{title} is closed; answers are no longer accepted. {where}"
+    view = info_modal("Canvass", "")
+    view["blocks"] = [section(text)]
+    return view
+
+
 def register(app: AsyncApp, ctx: SlackContext) -> None:
     limit = ctx.modal_block_limit
 
@@ -53,7 +73,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         try:
             survey = await ctx.service.get(survey_id)
             if survey.status is not Status.OPEN:
-                raise CanvassError(f"“{survey.title}” is {survey.status}; answers are not accepted now.")
+                await ctx.client.views_open(trigger_id=trigger_id, view=closed_modal(survey))
+                return
             draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
             answered = await ctx.service.has_responded(participant, survey.id)
             # Change one answer, keep the rest: a resubmission starts from their current answers, read
