@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 
 from adapters.slack import ids
+from adapters.slack.modals import paginate
 from bot.contribution import NOT_STORED
 from bot.domain import Participant, QuestionKind, QuestionSpec, SurveySpec, Target
 from charts.renderer import MatplotlibChartRenderer
@@ -187,3 +188,38 @@ async def test_after_close_the_invitation_is_gone_and_a_stale_button_says_closed
     view = await modal(slack, PEOPLE[3], invitation)  # a client that still shows it
     shown = json.dumps(view)
     assert "is closed" in shown and f"results are posted in <#{CHANNEL}>" in shown and ids.OPEN_ANSWER not in shown
+
+
+async def _through_pages(
+    slack: SlackHarness, user: str, view: dict[str, Any], answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Submit each page as Slack would (the prefilled values stay unless `answers` changes them); the seen
+    initial values of every page's inputs."""
+    seen: dict[str, Any] = {}
+    while True:
+        seen.update({b["block_id"]: initial(view, b["block_id"]) for b in view["blocks"] if b.get("type") == "input"})
+        status, body = await slack.submit_view(user, view, answers)
+        assert status == 200
+        reply = json.loads(body) if body else {}
+        if reply.get("response_action") not in ("push", "update") or "view" not in reply:
+            return seen
+        view = dict(reply["view"], id=f"VPAGE{len(seen)}")
+
+
+async def test_a_paged_modal_is_prefilled_on_every_page(start_slack: Start) -> None:
+    slack = await start_slack(modal_block_limit=9)  # the ranking question needs a page of its own
+    survey_id = await open_survey(slack)
+    survey = await slack.core.service.get(survey_id)
+    assert len(paginate(survey.questions, 9)) >= 2
+    q = [f"q|{question.id}" for question in survey.questions]
+    user = PEOPLE[1]
+    invitation = dm_to(slack, user)
+    answers = {q[0]: ["1"], q[1]: "5", f"{q[2]}|0": "0", f"{q[2]}|1": "1", f"{q[2]}|2": "2", q[4]: WHY}
+    first = await _through_pages(slack, user, await modal(slack, user, invitation), answers)
+    assert len(first) == len(answers) + 1  # every input seen, over several pages; question 4 skipped
+    assert "recorded" in slack.calls("chat.postEphemeral")[-1].args["text"]
+    seen = await _through_pages(slack, user, await modal(slack, user, invitation), {})
+    assert seen == {**answers, q[3]: None}  # every page starts from the current answers; skipped stays skipped
+    assert "changed" in slack.calls("chat.postEphemeral")[-1].args["text"]
+    own = await slack.core.service.own_answers(Participant("slack", user), survey_id)
+    assert survey.questions[3].id not in own and own[survey.questions[4].id] == WHY
