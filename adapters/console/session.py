@@ -8,7 +8,7 @@ from __future__ import annotations
 import shlex
 import tempfile
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from adapters.console.messenger import PLATFORM, ConsoleMessenger
@@ -17,10 +17,11 @@ from bot.answering import Receipt
 from bot.command_handler import CommandHandler
 from bot.commands import SurveyFromToml
 from bot.contribution import contribution_text
-from bot.domain import Actor, Participant, QuestionKind, Survey, Target
+from bot.domain import Actor, Answer, Participant, QuestionKind, Survey, Target
 from bot.errors import CanvassError, InvalidInput
 from bot.ports import ChartRenderer
 from bot.service import Canvass
+from bot.validation import validate_answer
 
 HELP = """\
 /as NAME                      act as NAME (joins the channel)
@@ -49,6 +50,8 @@ class ConsoleSession:
         self.renderer = renderer
         # The submission just made, for /copy: in memory only, and dropped by the next line typed.
         self._just_submitted: tuple[Survey, Receipt] | None = None
+        # Changes to a submitted survey, before /submit: in memory, never a draft row (see _answer).
+        self._edits: dict[tuple[str, str], dict[str, Answer]] = {}
         self.commands = commands
         self.messenger = messenger
         self.write = write
@@ -134,15 +137,26 @@ class ConsoleSession:
         position = int(words[1]) - 1
         if not 0 <= position < len(survey.questions):
             raise InvalidInput(f"there is no question {words[1]}; choose 1 to {len(survey.questions)}")
-        draft = await self._current(survey)
-        draft[survey.questions[position].id] = _raw_answer(survey, position, words[2])
-        saved = await self.service.save_draft(self._me(), survey.id, draft)
+        edit = await self._current(survey)
+        edit[survey.questions[position].id] = _raw_answer(survey, position, words[2])
+        key = (self.user, survey.id)
+        if key in self._edits or await self.service.has_responded(self._me(), survey.id):
+            # After a submission, no draft row: it would hold all their answers side by side, which the
+            # ballots never do. The edit waits in this session's memory until /submit.
+            survey_now = await self.service.answerable(survey.id)  # refuse at once if it has closed
+            self._edits[key] = {qid: validate_answer(survey_now.question(qid), raw) for qid, raw in edit.items()}
+            self.write(f"(only you see this) Changed; your other answers stay. /submit {survey.id} to send it.")
+            return
+        saved = await self.service.save_draft(self._me(), survey.id, edit)
         self.write(f"(only you see this) Saved draft: {saved} of {len(survey.questions)} answered. /submit {survey.id}")
 
     async def _current(self, survey: Survey) -> dict[str, object]:
-        """Where an edit starts: the saved draft, or else (once they have submitted) their current answers,
-        read through their own slots, so that changing one answer keeps the rest and a skipped one stays
-        skipped. This is the participant's own request (the console's current user)."""
+        """Where an edit starts: an edit in progress, the saved draft, or else (once they have submitted)
+        their current answers, read through their own slots, so that changing one answer keeps the rest and a
+        skipped one stays skipped. This is the participant's own request (the console's current user)."""
+        pending = self._edits.get((self.user, survey.id))
+        if pending is not None:
+            return dict(pending)
         draft: dict[str, object] = dict(await self.service.load_draft(self._me(), survey.id))
         if not draft and await self.service.has_responded(self._me(), survey.id):
             draft = dict(await self.service.own_answers(self._me(), survey.id))
@@ -150,9 +164,13 @@ class ConsoleSession:
 
     async def _show_draft(self, survey_id: str) -> None:
         survey = await self.service.get(survey_id)
-        draft = await self.service.load_draft(self._me(), survey.id)
+        pending = self._edits.get((self.user, survey.id))
+        draft: Mapping[str, Answer] = await self.service.load_draft(self._me(), survey.id)
         what = "draft"
-        if not draft and await self.service.has_responded(self._me(), survey.id):
+        if pending is not None:
+            await self.service.answerable(survey.id)
+            draft, what = pending, "answers as you are changing them (not sent until /submit)"
+        elif not draft and await self.service.has_responded(self._me(), survey.id):
             draft, what = await self.service.own_answers(self._me(), survey.id), "submitted answers"
         lines = [f"(only you see this) Your {what} for “{survey.title}”:"]
         lines += [textwrap.indent(line, "  ") for line in words_lines(survey, draft, skipped="(no answer yet)")]
@@ -161,6 +179,7 @@ class ConsoleSession:
     async def _submit(self, survey_id: str) -> None:
         survey = await self.service.get(survey_id)
         receipt = await self.service.submit(self._me(), survey.id, await self._current(survey))
+        self._edits.pop((self.user, survey.id), None)
         self._confirm(survey, receipt)
 
     def _confirm(self, survey: Survey, receipt: Receipt) -> None:

@@ -18,6 +18,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.background import Background
 from adapters.slack.copies import CopyDesk
+from adapters.slack.edits import PendingEdits
 from adapters.slack.escape import mrkdwn
 from adapters.slack.live import LiveUpdater
 from adapters.slack.messenger import PLATFORM, SlackMessenger
@@ -105,6 +106,7 @@ class SlackContext:
     confirm_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CONFIRMATIONS_IN_FLIGHT))
     # A participant's copy (adapters/slack/copies.py): held in memory, linked only in HTTP mode.
     copies: CopyDesk = field(default_factory=CopyDesk)
+    edits: PendingEdits = field(default_factory=PendingEdits)  # a resubmission across modal pages
     renderer: ChartRenderer | None = None
     mode: str = "socket"
     public_url: str = ""  # where Slack reaches this server (HTTP mode); empty: no download links

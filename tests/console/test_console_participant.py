@@ -87,14 +87,17 @@ async def test_words_change_one_keep_the_rest_and_a_copy_without_trace(
     # Change one answer, keep the rest: the edit starts from the submitted answers.
     mine = await terminal.type(f"/draft {survey}")
     assert "Your submitted answers" in mine and "→ Option A, Option D" in mine and CANARY in mine
-    await terminal.type(f"/answer {survey} 2 2")
+    assert "your other answers stay" in await terminal.type(f"/answer {survey} 2 2")
+    pending = await terminal.type(f"/draft {survey}")
+    assert "not sent until /submit" in pending and "→ 2 (of 1 = poor" in pending and CANARY in pending
+    url = f"sqlite:///{tmp_path / 'canvass.db'}"
+    assert not dump_all(url)["drafts"]  # the edit is not a draft row joining this person's answers
     changed = await terminal.type(f"/submit {survey}")
     assert "is changed" in changed and "→ 2 (of 1 = poor … 5 = excellent)" in changed
     assert "→ Option A, Option D" in changed and "→ 1. Z  2. X  3. Y" in changed and CANARY in changed
     assert "4. Anything else?\n     → (skipped)" in changed  # stayed skipped, not filled, not lost
 
     # The copy, right after submitting.
-    url = f"sqlite:///{tmp_path / 'canvass.db'}"
     before = dump_all(url)
     copy = await terminal.type("/copy")
     assert "Your contribution to “Lessons learnt”" in copy and "Europe/Brussels" in copy

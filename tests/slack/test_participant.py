@@ -190,12 +190,16 @@ async def test_after_close_the_invitation_is_gone_and_a_stale_button_says_closed
     assert "is closed" in shown and f"results are posted in <#{CHANNEL}>" in shown and ids.OPEN_ANSWER not in shown
 
 
+pages_passed: list[list[Any]] = []  # the drafts table after each "Next"
+
+
 async def _through_pages(
     slack: SlackHarness, user: str, view: dict[str, Any], answers: dict[str, Any]
 ) -> dict[str, Any]:
     """Submit each page as Slack would (the prefilled values stay unless `answers` changes them); the seen
     initial values of every page's inputs."""
     seen: dict[str, Any] = {}
+    pages_passed.clear()
     while True:
         seen.update({b["block_id"]: initial(view, b["block_id"]) for b in view["blocks"] if b.get("type") == "input"})
         status, body = await slack.submit_view(user, view, answers)
@@ -203,6 +207,7 @@ async def _through_pages(
         reply = json.loads(body) if body else {}
         if reply.get("response_action") not in ("push", "update") or "view" not in reply:
             return seen
+        pages_passed.append(dump_all(slack.core.config.database_url)["drafts"])
         view = dict(reply["view"], id=f"VPAGE{len(seen)}")
 
 
@@ -217,9 +222,14 @@ async def test_a_paged_modal_is_prefilled_on_every_page(start_slack: Start) -> N
     answers = {q[0]: ["1"], q[1]: "5", f"{q[2]}|0": "0", f"{q[2]}|1": "1", f"{q[2]}|2": "2", q[4]: WHY}
     first = await _through_pages(slack, user, await modal(slack, user, invitation), answers)
     assert len(first) == len(answers) + 1  # every input seen, over several pages; question 4 skipped
+    assert all(pages_passed)  # before a first submission, pages passed are a draft (to resume later)
     assert "recorded" in slack.calls("chat.postEphemeral")[-1].args["text"]
-    seen = await _through_pages(slack, user, await modal(slack, user, invitation), {})
+    second = await modal(slack, user, invitation)
+    assert ids.SAVE_DRAFT not in json.dumps(second) and not second["notify_on_close"]
+    seen = await _through_pages(slack, user, second, {})
     assert seen == {**answers, q[3]: None}  # every page starts from the current answers; skipped stays skipped
+    # The pages passed waited in memory, never as a draft row joining the answers of one person.
+    assert pages_passed and not any(pages_passed)
     assert "changed" in slack.calls("chat.postEphemeral")[-1].args["text"]
     own = await slack.core.service.own_answers(Participant("slack", user), survey_id)
     assert survey.questions[3].id not in own and own[survey.questions[4].id] == WHY

@@ -7,19 +7,21 @@ view_submission work is a few milliseconds of database time, well inside Slack's
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack import ids
+from adapters.slack import edits, ids
 from adapters.slack.blocks import esc, section
 from adapters.slack.context import SlackContext, channel_of, safe, user_id_of
 from adapters.slack.handlers.copy import confirmation_message, offer
 from adapters.slack.modals import AnswerMeta, answer_modal, first_block_of, info_modal, paginate
 from adapters.slack.parsing import answers_from_state, valid_subset
 from bot.answering import Receipt
-from bot.domain import Answer, Question, ResultsMode, Status, Survey
+from bot.domain import Question, ResultsMode, Status, Survey
 from bot.errors import CanvassError, InvalidInput
+from bot.validation import validate_answer
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,19 @@ def _error_block(page: tuple[Question, ...], field: str | None) -> str:
     return first_block_of(page[0])
 
 
+def validated(survey: Survey, raw: dict[str, object]) -> dict[str, object]:
+    """A page's answers checked now, so a mistake is shown on its own page (as saving a draft does)."""
+    valid: dict[str, object] = {}
+    for qid, value in raw.items():
+        try:
+            valid[qid] = validate_answer(survey.question(qid), value)
+        except InvalidInput as error:
+            raise InvalidInput(error.reason, field=qid) from None
+    return valid
+
+
 def _merged(
-    draft: dict[str, Answer], page: tuple[Question, ...], raw: dict[str, object]
+    draft: Mapping[str, object], page: tuple[Question, ...], raw: dict[str, object]
 ) -> dict[str, object]:
     """The draft with this page's questions replaced by what the modal shows now."""
     merged: dict[str, object] = {qid: a for qid, a in draft.items() if qid not in {q.id for q in page}}
@@ -75,12 +88,14 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             if survey.status is not Status.OPEN:
                 await ctx.client.views_open(trigger_id=trigger_id, view=closed_modal(survey))
                 return
-            draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
             answered = await ctx.service.has_responded(participant, survey.id)
-            # Change one answer, keep the rest: a resubmission starts from their current answers, read
-            # through their own slots in this, their own signed request (bot/own_ballot.py).
-            if answered and not draft:
+            if answered:
+                # Change one answer, keep the rest: a resubmission starts from their current answers,
+                # read through their own slots in this, their own signed request (bot/own_ballot.py).
                 draft = await ctx.service.own_answers(participant, survey.id)
+                ctx.edits.drop(user, survey.id)  # a fresh start: an abandoned edit is forgotten
+            else:
+                draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
         except CanvassError as error:
             await ctx.client.views_open(trigger_id=trigger_id, view=info_modal("Canvass", str(error)))
             return
@@ -121,21 +136,29 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         raw = answers_from_state(page, _values(view))
         participant = ctx.participant(user)
         try:
-            draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
-            answers = _merged(draft, page, raw)
+            answered = await ctx.service.has_responded(participant, survey.id)
+            if answered:  # an edit of a submission: no draft rows (adapters/slack/edits.py)
+                own = await ctx.service.own_answers(participant, survey.id)
+                base: dict[str, object] = ctx.edits.get(user, survey.id) or dict(own)
+                answers = _merged(base, page, validated(survey, raw))
+            else:
+                draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
+                answers = _merged(draft, page, raw)
             if meta.page < len(pages) - 1:
-                await ctx.service.save_draft(participant, survey.id, answers)
-                shown: dict[str, Answer] = dict(await ctx.service.load_draft(participant, survey.id))
-                if await ctx.service.has_responded(participant, survey.id):
-                    # The next page's questions start from their current answers unless the draft has them.
-                    own = await ctx.service.own_answers(participant, survey.id)
-                    nxt = {q.id for q in pages[meta.page + 1]}
-                    shown.update({qid: a for qid, a in own.items() if qid in nxt and qid not in draft})
-                following = answer_modal(survey, meta.page + 1, shown, meta.origin, block_limit=limit)
+                if answered:
+                    ctx.edits.put(user, survey.id, answers)
+                    shown = edits.shown(own, answers)
+                else:
+                    await ctx.service.save_draft(participant, survey.id, answers)
+                    shown = dict(await ctx.service.load_draft(participant, survey.id))
+                following = answer_modal(
+                    survey, meta.page + 1, shown, meta.origin, block_limit=limit, answered_before=answered
+                )
                 action = "push" if meta.page + 1 < PUSHABLE_PAGES else "update"
                 await ack(response_action=action, view=following)
                 return
             receipt = await ctx.service.submit(participant, survey.id, answers)
+            ctx.edits.drop(user, survey.id)
         except InvalidInput as error:
             await ack(response_action="errors", errors={_error_block(page, error.field): error.reason[:150]})
             return
@@ -159,6 +182,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         valid = valid_subset(survey, raw)
         participant = ctx.participant(user)
         try:
+            if await ctx.service.has_responded(participant, survey.id):
+                return  # after a submission there are no drafts (adapters/slack/edits.py); the modal says so
             draft = await ctx.service.load_draft(participant, survey.id)
             if closing and not valid:
                 return  # closing an untouched page keeps the draft as it was
