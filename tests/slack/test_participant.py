@@ -233,3 +233,23 @@ async def test_a_paged_modal_is_prefilled_on_every_page(start_slack: Start) -> N
     assert "changed" in slack.calls("chat.postEphemeral")[-1].args["text"]
     own = await slack.core.service.own_answers(Participant("slack", user), survey_id)
     assert survey.questions[3].id not in own and own[survey.questions[4].id] == WHY
+
+
+async def test_without_a_public_url_or_in_socket_mode_the_copy_is_the_text_alone(start_slack: Start) -> None:
+    renderer = MatplotlibChartRenderer(max_workers=1)
+    slack = await start_slack(renderer=renderer)
+    survey_id = await open_survey(slack)
+    survey = await slack.core.service.get(survey_id)
+    q = [f"q|{question.id}" for question in survey.questions]
+    answers = {q[0]: ["1"], q[1]: "3", f"{q[2]}|0": "0", f"{q[2]}|1": "1", f"{q[2]}|2": "2", q[4]: WHY}
+    for mode, reason in (("http", "has not set [slack] public_url"), ("socket", "exports can read DMs")):
+        slack.adapter.context.mode = mode
+        user = PEOPLE[0] if mode == "http" else PEOPLE[1]
+        await slack.submit_view(user, await modal(slack, user, dm_to(slack, user)), answers)
+        confirmation = slack.calls("chat.postEphemeral")[-1]
+        token = next(e["value"] for b in confirmation.args["blocks"] if b["type"] == "actions" for e in b["elements"])
+        await get_copy(slack, user, token)
+        shown = block_texts(slack.calls("views.open")[-1].args["view"]["blocks"])
+        assert reason in shown and WHY in shown and "Download the PDF" not in shown
+    assert not slack.calls("files.getUploadURLExternal")  # no DM upload, ever
+    renderer.close()
