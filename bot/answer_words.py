@@ -50,7 +50,7 @@ def answers_in_words(survey: Survey, answers: Mapping[str, Answer]) -> list[tupl
     return [(q, answer_in_words(q, answers[q.id]) if q.id in answers else None) for q in survey.questions]
 
 
-def words_lines(survey: Survey, answers: Mapping[str, Answer], skipped: str = "— (skipped)") -> list[str]:
+def words_lines(survey: Survey, answers: Mapping[str, Answer], skipped: str = "(skipped)") -> list[str]:
     """Plain lines "1. Question — answer", as the console and confirmations show them."""
     return [
         f"{q.position + 1}. {q.text}\n   → {words if words is not None else skipped}"

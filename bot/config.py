@@ -49,6 +49,7 @@ class SlackConfig:
     api_url: str = ""  # Web API base URL; empty means Slack's own
     update_interval_seconds: float = 5.0
     api_timeout_seconds: float = 30.0  # one Web API attempt; a timed-out attempt is retried with backoff
+    public_url: str = ""  # HTTP mode: the base URL Slack reaches (for a participant's one-time PDF link)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,7 @@ from bot.answer_words import answers_in_words
 from bot.domain import Answer, Survey
 from bot.timeparse import format_local
 
-NOT_STORED = (
-    "This copy is made for you alone and is not stored by Canvass: once you close it or delete the file, "
-    "it exists only where you saved it."
-)
+NOT_STORED = "This copy is made for you alone and is not stored by Canvass: it exists only where you keep it."
 SKIPPED = "(skipped)"
 
 

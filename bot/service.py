@@ -32,6 +32,7 @@ from bot.events import (
     SurveyOpened,
 )
 from bot.ids import new_survey_id, question_id
+from bot.invited import RosterRule
 from bot.live import LIVE_REFRESH_SECONDS, LiveResults
 from bot.ports import Clock, SurveyReminders, SurveyRepository
 from bot.results import SurveyResults
@@ -80,6 +81,7 @@ class Canvass:
         self.live = LiveResults(repository, clock, self.events)
         self.answering = Answering(repository, clock, master_secret, self.live.refresh_soon)
         self._reminders: SurveyReminders | None = None
+        self.roster_rule = RosterRule(None, organisers)  # given the state store by the composition root
 
     @property
     def _open_cache(self) -> dict[str, tuple[Survey, bytes]]:
@@ -153,6 +155,7 @@ class Canvass:
             await self._repo.set_roster(survey_id, spec.roster)
         if spec.reminders and self._reminders is not None:
             await self._reminders.save(survey, spec.reminders, now)
+        await self.roster_rule.remember(survey_id, spec.include_organisers)
         await self.events.publish(SurveyCreated(survey_id))
         return await self._repo.get_survey(survey_id)
 

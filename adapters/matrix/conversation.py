@@ -21,6 +21,7 @@ from adapters.matrix import polls
 from adapters.matrix.answers import parse_reply
 from adapters.matrix.copies import Copies
 from adapters.matrix.dm import DirectRooms
+from adapters.matrix.edits import Drafts
 from adapters.matrix.flow import ALL_ANSWERED, first_unanswered, next_step
 from adapters.matrix.formatting import CONTROLS, invitation, notice_content, question_prompt
 from adapters.matrix.own_record import OpenSurveys, review_text, submitted_note, submitted_text
@@ -47,7 +48,6 @@ class Place:
     survey_id: str
     index: int
     submitted: bool = False  # the survey is submitted (and no new answer given since)
-    changing: bool = False  # reopened after a submission: the draft is their ballot, skipped optionals stay out
 
 
 class Conversations:
@@ -69,6 +69,7 @@ class Conversations:
         self.progress = Progress(trail.state)
         self.copies = copies
         self.open = OpenSurveys(service)
+        self.drafts = Drafts(service)
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -83,7 +84,6 @@ class Conversations:
     def _tracker(
         self, room_id: str, survey_id: str | None, redact_after: float | None = None, step: Step | None = None
     ) -> OnSent | None:
-        """Put the sent event on the survey's trail (redacted at close, or after `redact_after`)."""
         if survey_id is None:
             return None
 
@@ -113,9 +113,7 @@ class Conversations:
         intro: bool = False,
         reminder: str = "",
     ) -> None:
-        before = self._places.get(room_id)
-        changing = before is not None and before.survey_id == survey.id and before.changing
-        self._places[room_id] = Place(survey.id, question.position, changing=changing)
+        self._places[room_id] = Place(survey.id, question.position)
         step = Step(survey.id, room_id, question.position, intro=intro)
         await self.progress.at(step)
         ordinal = self.open.ordinal(user_id, survey.id)
@@ -140,13 +138,14 @@ class Conversations:
         room_id = await self.dms.room_for(user_id)
         participant = Participant(PLATFORM, user_id)
         await self.open.refresh(user_id, opened=survey.id)
-        draft = {} if survey.is_poll else await self.service.load_draft(participant, survey.id)
+        draft = {} if survey.is_poll else await self.drafts.load(room_id, participant, survey)
         first = first_unanswered(survey, draft, 0) or survey.questions[0]
         await self._ask(room_id, user_id, survey, first, intro=True, reminder=reminder)
 
     def closed(self, survey_id: str) -> None:
         self.progress.closed(survey_id)
         self.open.closed(survey_id)
+        self.drafts.closed(survey_id)
         if self.copies is not None:
             self.copies.forget_survey(survey_id)
 
@@ -281,7 +280,7 @@ class Conversations:
         )
         for survey in surveys:
             if participant in await self.service.roster(survey.id):
-                draft = {} if survey.is_poll else await self.service.load_draft(participant, survey.id)
+                draft = {} if survey.is_poll else await self.drafts.load(room_id, participant, survey)
                 first = first_unanswered(survey, draft, 0)
                 submitted = (
                     not survey.is_poll and not draft and await self.service.has_responded(participant, survey.id)
@@ -297,10 +296,10 @@ class Conversations:
             receipt = await self.service.submit(participant, survey.id, {question.id: raw})
             await self._confirm(room_id, user_id, survey, receipt.changed, receipt)
             return
-        draft: dict[str, object] = dict(await self.service.load_draft(participant, survey.id))
+        draft = await self.drafts.load(room_id, participant, survey)
         draft[question.id] = raw
-        await self.service.save_draft(participant, survey.id, draft)
-        answered = await self.service.load_draft(participant, survey.id)
+        await self.drafts.save(room_id, participant, survey, draft)
+        answered = await self.drafts.load(room_id, participant, survey)
         n = len(survey.questions)
         lead = f"Saved for question {question.position + 1} of {n}."
         place = self._places.get(room_id)
@@ -309,7 +308,7 @@ class Conversations:
             await self.say(room_id, user_id, f"{lead} {next_step(survey, answered, place)}", survey.id)
             return
         # Changing a submission: the rest is answered, and a skipped optional question stays skipped.
-        required = place is not None and place.changing
+        required = self.drafts.editing(room_id, survey.id)
         following = first_unanswered(survey, answered, question.position + 1, required_only=required)
         if following is None:
             self._places[room_id] = Place(survey.id, question.position)
@@ -324,7 +323,7 @@ class Conversations:
         if word == "help":
             await self.say(room_id, user_id, f"Answer the question I asked last. Any time: {CONTROLS}.", survey.id)
         elif word in ("resume", "continue"):
-            draft = await self.service.load_draft(participant, survey.id) if not survey.is_poll else {}
+            draft = await self.drafts.load(room_id, participant, survey) if not survey.is_poll else {}
             await self._ask(
                 room_id, user_id, survey, first_unanswered(survey, draft, 0) or survey.questions[place.index]
             )
@@ -333,14 +332,17 @@ class Conversations:
         elif word == "back":
             await self._ask(room_id, user_id, survey, survey.questions[max(place.index - 1, 0)])
         elif word == "review":
-            draft = await self.service.load_draft(participant, survey.id)
+            draft = await self.drafts.load(room_id, participant, survey)
             head = f"Your answers so far to “{survey.title}”, not submitted yet"
             text = review_text(survey, draft, self.review_seconds, head)
             text += f"\nReply submit to send them, or back / skip to move around.\n{survey_notice(survey)}"
             await self.say(room_id, user_id, text, survey.id, redact_after=self.review_seconds)
         elif word == "save":
-            draft = await self.service.load_draft(participant, survey.id)
-            await self.service.save_draft(participant, survey.id, draft)
+            if self.drafts.editing(room_id, survey.id):
+                await self.say(room_id, user_id, "Your submitted answers stand; changes wait until submit.", survey.id)
+                return
+            draft = await self.drafts.load(room_id, participant, survey)
+            await self.drafts.save(room_id, participant, survey, draft)
             self._places.pop(room_id, None)
             await self.say(
                 room_id,
@@ -359,8 +361,9 @@ class Conversations:
                 return
             await self.copies.deliver(room_id, user_id, survey, confirmed=word == "copy yes")
         elif word == "submit":
-            draft = await self.service.load_draft(participant, survey.id)
+            draft = await self.drafts.load(room_id, participant, survey)
             receipt = await self.service.submit(participant, survey.id, draft)
+            self.drafts.drop(room_id)
             self._places[room_id] = Place(survey.id, 0, submitted=True)
             await self._confirm(room_id, user_id, survey, receipt.changed, receipt)
 
@@ -369,10 +372,10 @@ class Conversations:
         from them) becomes the draft, so they change one answer and submit again; skipped stays skipped."""
         participant = Participant(PLATFORM, user_id)
         if place.submitted:
-            mine = await self.service.own_answers(participant, survey.id)
-            await self.service.save_draft(participant, survey.id, dict(mine))
-        draft = await self.service.load_draft(participant, survey.id)
-        self._places[room_id] = Place(survey.id, 0, changing=True)
+            # In memory, not a draft row: a row would hold their answers side by side (edits.py).
+            self.drafts.start_edit(room_id, survey.id, await self.service.own_answers(participant, survey.id))
+        draft = await self.drafts.load(room_id, participant, survey)
+        self._places[room_id] = Place(survey.id, 0)
         head = f"Your current answers to “{survey.title}”"
         text = review_text(survey, draft, self.review_seconds, head)
         await self.say(room_id, user_id, text, survey.id, redact_after=self.review_seconds)
@@ -388,7 +391,7 @@ class Conversations:
             raise InvalidInput(f"You have {count} open survey{'s' if count != 1 else ''} to answer.")
         survey = await self.service.get(survey_id)
         participant = Participant(PLATFORM, user_id)
-        draft = {} if survey.is_poll else await self.service.load_draft(participant, survey.id)
+        draft = {} if survey.is_poll else await self.drafts.load(room_id, participant, survey)
         if not survey.is_poll and not draft and await self.service.has_responded(participant, survey.id):
             self._places[room_id] = Place(survey.id, 0, submitted=True)
             await self.say(room_id, user_id, submitted_note(survey), survey.id)

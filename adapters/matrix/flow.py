@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
-from bot.domain import Answer, Question, Survey
+from bot.domain import Question, Survey
 
 ALL_ANSWERED = "All questions have an answer: reply review to check them, or submit to send them."
 ALL_REQUIRED = (
@@ -18,7 +19,7 @@ class At(Protocol):
 
 
 def first_unanswered(
-    survey: Survey, draft: dict[str, Answer] | dict[str, object], start: int, required_only: bool = False
+    survey: Survey, draft: Mapping[str, object], start: int, required_only: bool = False
 ) -> Question | None:
     for q in survey.questions[start:]:
         if q.id not in draft and (q.required or not required_only):
@@ -26,7 +27,7 @@ def first_unanswered(
     return None
 
 
-def next_step(survey: Survey, answered: dict[str, Answer], place: At | None) -> str:
+def next_step(survey: Survey, answered: Mapping[str, object], place: At | None) -> str:
     """What the participant should do next, given what is answered and where the flow stands."""
     if place is not None and survey.questions[place.index].id not in answered:
         return f"Question {place.index + 1} is still waiting for your answer."

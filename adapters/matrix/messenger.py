@@ -17,6 +17,7 @@ from nio import UploadResponse
 from adapters.matrix.formatting import announcement, notice_content, public, results_table
 from bot.domain import Participant, Status, Survey, Target
 from bot.errors import NotFound
+from bot.invitation_text import reminder_text
 from bot.ports import RenderedChart, StateStore
 from bot.results import SurveyResults
 
@@ -100,8 +101,6 @@ class MatrixMessenger:
     async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         await self.adapter.ready()
         room_id = await self.adapter.dms.room_for(participant.user_id)
-        if survey_id is not None and await self._restart_flow(participant, text, survey_id):
-            return
         # A reminder tells who was invited (and who has not answered yet): redacted at close.
         sent = await self.adapter.conversations.say(room_id, participant.user_id, text, survey_id)
         if not self.adapter.sender.held_for_join(room_id, participant.user_id):
@@ -109,9 +108,17 @@ class MatrixMessenger:
             # (unless it waits for the person to join an encrypted DM, which may take days).
             await sent
 
+    async def remind_participant(self, participant: Participant, survey: Survey, message: str) -> None:
+        """Matrix has no buttons: a reminder to someone who has not submitted starts the flow again
+        instead (the reminder with the invitation's notice, then the next question, so a reply answers
+        it). Otherwise, or once the survey is closed, it goes as a plain note."""
+        text = reminder_text(survey, message)
+        if await self._restart_flow(participant, text, survey.id):
+            return
+        await self.send_direct(participant, text, survey.id)
+
     async def _restart_flow(self, participant: Participant, text: str, survey_id: str) -> bool:
-        """A reminder to someone who has not submitted starts the flow again: the reminder (with the
-        invitation's notice) and the next question, so a reply answers it. False: send it as a note."""
+        await self.adapter.ready()
         service = self.adapter.core.service
         try:
             survey = await service.get(survey_id)

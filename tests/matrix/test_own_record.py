@@ -18,7 +18,6 @@ from nio.crypto import decrypt_attachment
 from adapters.matrix.copies import FILENAME
 from bot.contribution import NOT_STORED
 from bot.domain import Participant
-from bot.scheduling.sending import direct_text
 from tests.matrix.bot import FakeRenderer, bot_config, start_bot
 from tests.matrix.helpers import command, redacted, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
@@ -140,6 +139,8 @@ async def test_words_copy_and_change(homeserver: Homeserver, tmp_path: Path) -> 
         mark = ann.mark()
         await ann.say(dm, "3")
         await bot_says(ann, me, dm, "optional one you skipped stays skipped", mark)
+        # The edit waits in memory: no draft row holds her answers side by side (edits.py).
+        assert await bot.core.service.load_draft(Participant("matrix", ann.user_id), survey_id) == {}
         mark = ann.mark()
         await ann.say(dm, "submit")
         again = body(await bot_says(ann, me, dm, "replaced your earlier submission", mark))
@@ -199,7 +200,7 @@ async def test_two_open_surveys_reminder_and_closed_note(homeserver: Homeserver,
         # A reminder of Beta, as the scheduler sends it, starts Beta's flow: a reply answers it.
         beta = await bot.core.service.get(second)
         mark = ann.mark()
-        await bot.adapter.messenger.send_direct(Participant("matrix", ann.user_id), direct_text(beta, ""), second)
+        await bot.adapter.messenger.remind_participant(Participant("matrix", ann.user_id), beta, "")
         await bot_says(ann, me, dm, "Reminder: you have not answered “Beta” yet", mark)
         await bot_says(ann, me, dm, "Survey 2 of 2, “Beta”. Question 1 of 2", mark)
         mark = ann.mark()
