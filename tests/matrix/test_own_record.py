@@ -173,13 +173,17 @@ text = "Why, for {title}"
 async def test_two_open_surveys_reminder_and_closed_note(homeserver: Homeserver, tmp_path: Path) -> None:
     bot_account = await homeserver.register("twobot-" + tmp_path.name[-6:])
     me = bot_account.user_id
-    organiser, ann = await people(homeserver, "two", 2)
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"))
+    organiser, ann, bridge = await people(homeserver, "two", 3)
+    config = bot_config(homeserver, bot_account, tmp_path / "data", not_invited=["@nobody:*", bridge.user_id])
+    bot = await start_bot(config)
     try:
-        room = await organiser.create_room([me, ann.user_id])
+        room = await organiser.create_room([me, ann.user_id, bridge.user_id])
         await ann.client.join(room)
+        await bridge.client.join(room)
         await wait_bot_joined(organiser, room, me)
         first = survey_id_in(await command(organiser, room, me, poll_survey("Alpha", "Alpha ok"), "Opened"))
+        # Who is invited: Ann; not the bot, nor a listed bridge bot, nor the organiser who created it.
+        assert await bot.core.service.roster(first) == [Participant("matrix", ann.user_id)]
         dm, invite_a = await ann.wait_for(lambda r, e: r != room and e.sender == me and "“Alpha”" in body(e))
         assert "Survey 1 of" not in body(invite_a), "one open survey needs no ordinal"
         start = ann.events.index((dm, invite_a))
@@ -220,4 +224,4 @@ async def test_two_open_surveys_reminder_and_closed_note(homeserver: Homeserver,
         assert not leaked, leaked
     finally:
         await bot.stop()
-        await asyncio.gather(organiser.close(), ann.close())
+        await asyncio.gather(organiser.close(), ann.close(), bridge.close())
