@@ -1,7 +1,7 @@
 """The private conversation in each DM: one question after another, with skip, back, review, save,
-submit, change and copy. Answers go straight into the core's draft (keyed by an HMAC slot), so a save
-survives a restart; where the flow stands is kept durably by `progress`, so that a restart sends the
-prompt it lost and reads the next reply in context.
+submit, change and copy. Answers go into the core's draft (keyed by an HMAC slot; an edit of a submission
+waits in memory instead, edits.py), so a save survives a restart; where the flow stands is kept durably
+by `progress`, so that a restart sends the prompt it lost and reads the next reply in context.
 
 One bot message per question (for a poll, the poll itself, with the text reply in its fallback body);
 the anonymity notice goes in the invitation and the review only: a survey answered straight through
@@ -354,7 +354,7 @@ class Conversations:
         elif word == "change":
             await self._change(room_id, user_id, survey, place)
         elif word in ("copy", "copy yes"):
-            if self.copies is None or not place.submitted:
+            if self.copies is None or not (place.submitted or survey.is_poll):
                 await self.say(
                     room_id, user_id, "A copy is made right after you submit: reply submit first.", survey.id
                 )
