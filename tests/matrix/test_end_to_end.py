@@ -24,6 +24,7 @@ from tests.matrix.people import POLL_START, Person, body, content, event_type, j
 SURVEY = """!canvass survey
 title = "Offsite planning"
 min_respondents = 3
+include_organisers = true  # the organiser answers too (bot/invited.py)
 
 [[questions]]
 kind = "single"
