@@ -19,7 +19,7 @@ from adapters.matrix.copies import FILENAME
 from bot.contribution import NOT_STORED
 from bot.domain import Participant
 from tests.matrix.bot import FakeRenderer, bot_config, start_bot
-from tests.matrix.helpers import command, redacted, survey_id_in, wait_bot_joined
+from tests.matrix.helpers import command, redacted, room_history, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, Person, body, content, event_type, people
 
@@ -62,7 +62,7 @@ async def test_words_copy_and_change(homeserver: Homeserver, tmp_path: Path) -> 
     (organiser,) = await people(homeserver, "own-org", 1)
     (ann,) = await people(homeserver, "own", 1, store_root=tmp_path / "stores")
     config = bot_config(
-        homeserver, bot_account, tmp_path / "data", encryption=True, redact_after_seconds=2.0, copy_seconds=4.0
+        homeserver, bot_account, tmp_path / "data", encryption=True, redact_after_seconds=2.0, copy_seconds=6.0
     )
     bot = await start_bot(config, renderer=FakeRenderer())
     try:
@@ -117,6 +117,11 @@ async def test_words_copy_and_change(homeserver: Homeserver, tmp_path: Path) -> 
         assert download.body[:4] != b"%PDF" and pdf[:4] == b"%PDF"
         words = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
         assert "Workshop kit" in words and "Saw" in words
+        # A restart before they are due does not save them: the trail is durable (bot_state).
+        await bot.stop()
+        history = {e["event_id"]: e for e in await room_history(ann, dm)}
+        assert history[text.event_id]["content"], "redacted before the restart: the restart proves nothing"
+        bot = await start_bot(config, renderer=FakeRenderer())
         assert await redacted(ann, dm, text.event_id, timeout=30) and await redacted(ann, dm, file_event.event_id)
 
         # Canary: nothing of the copy is left in bot_state or in the database files (WAL included).
