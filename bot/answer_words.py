@@ -15,14 +15,11 @@ def _label(question: Question, index: object) -> str:
 
 
 def _scale(question: Question, value: int) -> str:
-    ends = []
-    if question.min_label:
-        ends.append(f"{question.scale_min} = {question.min_label}")
-    if question.max_label:
-        ends.append(f"{question.scale_max} = {question.max_label}")
-    if ends:
-        return f"{value} (of {' … '.join(ends)})"
-    return f"{value} (of {question.scale_min} to {question.scale_max})"
+    if not (question.min_label or question.max_label):
+        return f"{value} (of {question.scale_min} to {question.scale_max})"
+    low = f"{question.scale_min} = {question.min_label}" if question.min_label else str(question.scale_min)
+    high = f"{question.scale_max} = {question.max_label}" if question.max_label else str(question.scale_max)
+    return f"{value} (of {low} … {high})"
 
 
 def answer_in_words(question: Question, answer: Answer) -> str:

@@ -44,6 +44,9 @@ async def test_answers_in_words_and_the_copy(service: Canvass) -> None:
     assert answer_in_words(nps, 9) == "9 (of 0 to 10)"
     assert answer_in_words(rank, (2, 0, 1)) == "1. Z  2. X  3. Y"
     assert answer_in_words(say, "as is") == "as is"
+    # A shape this module does not know (a future kind's answer) still reads as words, never a repr.
+    assert answer_in_words(single, (0, 1)) == "Red, Green"
+    assert answer_in_words(say, {"row 1": 4, "row 2": 2}) == "row 1: 4; row 2: 2"  # type: ignore[arg-type]
     words = answers_in_words(survey, {single.id: 0, say.id: "hi"})
     assert [w for _, w in words] == ["Red", None, None, None, None, "hi"]
     receipt = await _submitted(service, survey.id)

@@ -164,7 +164,7 @@ async def test_after_close_the_bots_token_reads_no_answer_in_any_dm(homeserver: 
 
         await command(organiser, room, me, f"!canvass close {survey_id}", "Closed")
         histories = await wait_until_clean(homeserver, bot)
-        assert len(histories) == 3  # the organiser created it, so is not invited (bot/invited.py)
+        assert len(histories) == 3  # the organiser created it: not invited by default (bot/invited.py)
         assert leftovers(histories) == []
         everything = json.dumps(histories)
         assert not [s for s in SECRETS if s in everything]

@@ -26,6 +26,10 @@ from bot.validation import validate_answer
 log = logging.getLogger(__name__)
 
 PUSHABLE_PAGES = 3  # Slack keeps at most 3 views in a stack; later pages replace the top one
+AFTER_SUBMIT = (
+    "You have submitted already, so no draft is kept: your submitted answers stay as they are. "
+    "Press Start again to change them and submit."
+)
 
 
 def _values(view: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +143,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             answered = await ctx.service.has_responded(participant, survey.id)
             if answered:  # an edit of a submission: no draft rows (adapters/slack/edits.py)
                 own = await ctx.service.own_answers(participant, survey.id)
-                base: dict[str, object] = ctx.edits.get(user, survey.id) or dict(own)
+                pending = ctx.edits.get(user, survey.id)
+                base: dict[str, object] = dict(own) if pending is None else pending
                 answers = _merged(base, page, validated(survey, raw))
             else:
                 draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
@@ -183,7 +188,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         participant = ctx.participant(user)
         try:
             if await ctx.service.has_responded(participant, survey.id):
-                return  # after a submission there are no drafts (adapters/slack/edits.py); the modal says so
+                # After a submission there are no drafts (adapters/slack/edits.py). A form opened before it
+                # still has the button: say why nothing was saved.
+                if not closing:
+                    await ctx.client.views_update(view_id=view["id"], view=info_modal("Not saved", AFTER_SUBMIT))
+                return
             draft = await ctx.service.load_draft(participant, survey.id)
             if closing and not valid:
                 return  # closing an untouched page keeps the draft as it was
