@@ -180,7 +180,7 @@ async def test_two_open_surveys_reminder_and_closed_note(homeserver: Homeserver,
     me = bot_account.user_id
     organiser, ann, bridge = await people(homeserver, "two", 3)
     config = bot_config(homeserver, bot_account, tmp_path / "data", not_invited=["@nobody:*", bridge.user_id])
-    bot = await start_bot(config)
+    bot = await start_bot(config, renderer=FakeRenderer())
     try:
         room = await organiser.create_room([me, ann.user_id, bridge.user_id])
         await ann.client.join(room)
@@ -215,6 +215,25 @@ async def test_two_open_surveys_reminder_and_closed_note(homeserver: Homeserver,
         mark = ann.mark()
         await ann.say(dm, "2")
         await bot_says(ann, me, dm, "Saved for question 1 of 2", mark)
+
+        # The copy in a DM without encryption: a warning first, and the copy only after `copy yes`.
+        mark = ann.mark()
+        await ann.say(dm, "because")
+        await ann.say(dm, "submit")
+        await bot_says(ann, me, dm, "are submitted", mark)
+        mark = ann.mark()
+        await ann.say(dm, "copy")
+        await bot_says(ann, me, dm, "not end-to-end encrypted, so the homeserver can read your copy", mark)
+        await asyncio.sleep(1.0)
+        await ann.sync(timeout_ms=500)
+        assert not [e for r, e in ann.events[mark:] if r == dm and CANARY in body(e)], "sent before a yes"
+        mark = ann.mark()
+        await ann.say(dm, "copy yes")
+        assert "which the homeserver can read" in body(await bot_says(ann, me, dm, CANARY, mark))
+        _, plain_file = await ann.wait_for(
+            lambda r, e: r == dm and e.sender == me and content(e).get("msgtype") == "m.file", after=mark, timeout=60
+        )
+        assert "url" in content(plain_file) and "file" not in content(plain_file)
 
         # Closing Alpha: a short note in the DM, with where the results are.
         mark = ann.mark()
