@@ -23,6 +23,7 @@ from tests.matrix.people import POLL_START, Person, body, content, event_type, j
 SURVEY = """!canvass survey
 title = "Offsite planning"
 min_respondents = 3
+include_organisers = true
 
 [[questions]]
 kind = "single"
