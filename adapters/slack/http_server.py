@@ -59,7 +59,8 @@ class SlackHttpServer:
             [
                 web.post(EVENTS_PATH, self.events),
                 web.get("/healthz", self.healthz),
-                web.get(COPY_PATH + "{token}", self.copy),
+                # No HEAD: a probe must not use up the one download.
+                web.get(COPY_PATH + "{token}", self.copy, allow_head=False),
             ]
         )
         self.shutdown_timeout = shutdown_timeout

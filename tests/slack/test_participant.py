@@ -127,6 +127,8 @@ async def test_change_one_answer_keep_the_rest_in_words_and_a_copy_without_trace
     link = re.search(r"<(http[^|>]+)\|Download the PDF>", text)
     assert link, text
     async with aiohttp.ClientSession() as http:
+        async with http.head(link.group(1)) as response:
+            assert response.status == 405  # a probe does not use up the one download
         async with http.get(link.group(1)) as response:
             assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
             assert (await response.read()).startswith(b"%PDF-")
