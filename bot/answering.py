@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot import anonymity
 from bot.domain import Answer, Participant, ResultsMode, Status, Survey
@@ -26,6 +27,8 @@ class Receipt:
     answers: Mapping[str, Answer]
     changed: bool  # they had answered before and this replaces it
     title: str = ""  # the survey's title, so a confirmation needs no second read
+    # When it was accepted, from the clock at submit: only for the participant's own copy, never stored.
+    submitted_at: datetime | None = None
 
 
 def not_open_message(survey: Survey) -> str:
@@ -49,6 +52,10 @@ class Answering:
         # Open surveys' definitions and keys, so a vote costs one transaction. Whether the survey is
         # still open is re-checked inside that transaction, so a close elsewhere is never missed.
         self.open_cache: dict[str, tuple[Survey, bytes]] = {}
+
+    @property
+    def repository(self) -> SurveyRepository:
+        return self._repo
 
     async def open_survey(self, survey_id: str) -> tuple[Survey, bytes]:
         """The survey and its key, or a clear refusal if it is not accepting answers now."""
@@ -116,7 +123,9 @@ class Answering:
         # is decided in the database (storage/live_store.py).
         if live and outcome.live_since is not None and outcome.live_since >= survey.k:
             self._on_live_step(survey)
-        return Receipt(survey.id, valid, changed=not outcome.new_respondent, title=survey.title)
+        return Receipt(
+            survey.id, valid, changed=not outcome.new_respondent, title=survey.title, submitted_at=self._clock.now()
+        )
 
     async def save_draft(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> int:
         """Save partial answers to resume later; they count for nothing until submitted."""

@@ -55,7 +55,8 @@ class Delivery:
             messenger = self.messengers.get(target.platform)
             if messenger is not None:
                 members.extend(await messenger.channel_members(target))
-        return members
+        # Who counts as invited: people who can answer, not those running it (bot/invited.py).
+        return await self.service.roster_rule.members(survey, members)
 
     async def open(self, actor: Actor | None, survey_id: str) -> Survey:
         """Open now: take the roster (unless given), then announce in the channels and invite by DM."""

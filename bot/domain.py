@@ -181,3 +181,4 @@ class SurveySpec:
     description: str = ""
     roster: tuple[Participant, ...] | None = None
     reminders: tuple[ReminderSpec, ...] = field(default_factory=tuple)
+    include_organisers: bool = False  # a roster taken from a channel counts its organisers too (bot/invited.py)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import anonymity, results_codec
+from bot import anonymity, own_ballot, results_codec
 from bot.answering import Answering, Receipt, not_open_message
 from bot.domain import (
     Actor,
@@ -32,6 +32,7 @@ from bot.events import (
     SurveyOpened,
 )
 from bot.ids import new_survey_id, question_id
+from bot.invited import RosterRule
 from bot.live import LIVE_REFRESH_SECONDS, LiveResults
 from bot.ports import Clock, SurveyReminders, SurveyRepository
 from bot.results import SurveyResults
@@ -80,6 +81,7 @@ class Canvass:
         self.live = LiveResults(repository, clock, self.events)
         self.answering = Answering(repository, clock, master_secret, self.live.refresh_soon)
         self._reminders: SurveyReminders | None = None
+        self.roster_rule = RosterRule(None, organisers)  # given the state store by the composition root
 
     @property
     def _open_cache(self) -> dict[str, tuple[Survey, bytes]]:
@@ -159,6 +161,7 @@ class Canvass:
             await self._repo.set_roster(survey_id, spec.roster)
         if spec.reminders and self._reminders is not None:
             await self._reminders.save(survey, spec.reminders, now)
+        await self.roster_rule.remember(survey_id, spec.include_organisers)
         await self.events.publish(SurveyCreated(survey_id))
         return await self._repo.get_survey(survey_id)
 
@@ -270,6 +273,11 @@ class Canvass:
 
     async def has_responded(self, participant: Participant, survey_id: str) -> bool:
         return await self.answering.has_responded(participant, survey_id)
+
+    async def own_answers(self, participant: Participant, survey_id: str) -> dict[str, Answer]:
+        """Their own submitted answers, for a prefill; only for the participant's own authenticated
+        answer-opening request (see bot/own_ballot.py). Refuses once the survey is closed."""
+        return await own_ballot.own_answers(self.answering, participant, survey_id)
 
     async def non_respondents(self, survey_id: str) -> list[Participant]:
         return await self.answering.non_respondents(survey_id)

@@ -26,7 +26,7 @@ __all__ = ["CheckedSurvey", "Problem", "SurveyFileError", "check_survey", "load_
 
 SURVEY_KEYS = {
     "title", "description", "timezone", "opens_at", "closes_at", "results", "min_respondents",
-    "targets", "roster", "questions", "reminders",
+    "targets", "roster", "questions", "reminders", "include_organisers",
 }  # fmt: skip
 QUESTION_KEYS = {
     "kind", "text", "options", "max_selections", "min", "max", "min_label", "max_label", "required",
@@ -224,6 +224,7 @@ def _read(data: dict[str, Any], default_zone: str, default_k: int, now: datetime
         timezone=zone_name,
         roster=tuple(p for p in roster if p is not None) if raw_roster is not None else None,
         reminders=tuple(r for r in reminders if r is not None),
+        include_organisers=_get(data, "include_organisers", bool, "", found, False),
     )
     found.extend(survey_problems(spec, questions=False))
     if not raw_questions:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.ranking_places import place_labels
 from bot.results import (
     NEGATIVE_NAME,
     POSITIVE_NAME,
@@ -133,9 +134,9 @@ def question_table(q: QuestionResult, results: SurveyResults | None = None) -> s
         return title + _table(["Value", "Count", "Percent"], rows) + "\n\n" + _scale_stats(q)
     if isinstance(q, RankingResult):
         return title + _table(
-            ["Rank", "Option", "Borda", "Ranked 1st", "Percent"],
-            [[str(i), it.label, str(it.borda), str(it.first_count), pct(it.first_percent)]
-             for i, it in enumerate(q.items, start=1)],
+            ["Place", "Option", "Borda", "Ranked 1st", "Percent"],
+            [[place, it.label, str(it.borda), str(it.first_count), pct(it.first_percent)]
+             for place, it in zip(place_labels(q), q.items, strict=True)],
         )  # fmt: skip
     if isinstance(q, GridResult):
         return title + grid_body(q)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.ranking_places import place_labels
 from bot.results import (
     ChoiceResult,
     GridResult,
@@ -48,8 +49,9 @@ def alt_text(results: SurveyResults, question: VisibleResult) -> str:
         )
     if isinstance(q, RankingResult):
         parts = "; ".join(
-            f"{i}. {it.label}: {it.borda} Borda points, ranked first by {it.first_count} ({pct(it.first_percent)})"
-            for i, it in enumerate(q.items, start=1)
+            f"{place}: {it.label}: {it.borda} Borda points, ranked first by {it.first_count} "
+            f"({pct(it.first_percent)})"
+            for place, it in zip(place_labels(q), q.items, strict=True)
         )
         return f"Ranking bar chart, by Borda score. {head} {parts}."
     if isinstance(q, GridResult):

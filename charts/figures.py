@@ -5,6 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from bot.domain import QuestionKind
+from bot.ranking_places import place_labels, places
 from bot.results import (
     ChoiceResult,
     GridResult,
@@ -51,12 +52,12 @@ def ranking_rows(result: RankingResult) -> list[Row]:
     best = max(result.max_borda_per_respondent * result.respondents, 1)
     return [
         Row(
-            f"{i}. {item.label}",
+            f"{label}: {item.label}",
             100 * item.borda / best,
             f"{item.borda} pts · 1st: {item.first_count} ({pct(item.first_percent)})",
-            lead=i == 1 and item.borda > 0,
+            lead=place == 1 and item.borda > 0,  # every option tied at the top is marked
         )
-        for i, item in enumerate(result.items, start=1)
+        for label, place, item in zip(place_labels(result), places(result), result.items, strict=True)
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.ranking_places import first_place
 from bot.results import (
     ChoiceResult,
     GridResult,
@@ -45,8 +46,10 @@ def headline(results: SurveyResults, question: QuestionResult) -> str:
             return f"NPS {nps_split(q).score:+.0f} · median {number(q.median)} · n = {q.respondents}"
         return f"Median {number(q.median)}, mean {number(q.mean)} on {q.scale_min}–{q.scale_max} · n = {q.respondents}"
     if isinstance(q, RankingResult):
-        first = q.items[0].label if q.items else "—"
-        return f"Ranked first overall: {first} · n = {q.respondents}"
+        top = first_place(q)
+        first = " and ".join(top) if top else "—"
+        joint = "Joint first overall" if len(top) > 1 else "Ranked first overall"
+        return f"{joint}: {first} · n = {q.respondents}"
     if isinstance(q, GridResult):
         shown = [r for r in q.rows if r.median is not None]
         if not shown:

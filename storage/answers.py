@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import Status
@@ -49,6 +49,22 @@ class Answering(RepositoryBase):
                 select(drafts.c.payload).where(drafts.c.survey_id == survey_id, drafts.c.slot == draft_slot)
             )
             return payload
+
+    async def own_ballots(self, survey_id: str, keys: Sequence[tuple[str, bytes]]) -> dict[str, str]:
+        """The answers stored under these (question_id, slot) pairs, while the survey is open: one
+        participant's own ballot, read for a prefill. Nothing is written; after close slots are gone."""
+        if not keys:
+            return {}
+        async with self.reader.connect() as conn:
+            status = await conn.scalar(select(surveys.c.status).where(surveys.c.id == survey_id))
+            if status != str(Status.OPEN):
+                return {}
+            rows = await conn.execute(
+                select(ballots.c.question_id, ballots.c.answer).where(
+                    tuple_(ballots.c.question_id, ballots.c.slot).in_(list(keys))
+                )
+            )
+            return {str(qid): str(answer) for qid, answer in rows}
 
     async def responded_slots(self, survey_id: str) -> set[bytes]:
         async with self.reader.connect() as conn:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.anonymity import survey_notice
 from bot.domain import Participant, QuestionKind, Survey, Target
+from bot.invitation_text import deadline_phrase, mentions_deadline, question_count, reminder_text
 from bot.ports import RenderedChart
 from bot.results import SurveyResults
 from bot.tables import survey_table
@@ -45,10 +46,11 @@ class ConsoleMessenger:
 
     async def invite_participant(self, participant: Participant, survey: Survey) -> None:
         if not survey.is_poll:
+            closes = "" if mentions_deadline(survey.description, survey) else f" It {deadline_phrase(survey)}."
             self._emit(
                 f"DM {participant.user_id}",
-                f"You are invited to answer “{survey.title}” [{survey.id}]: /answer {survey.id} N VALUE, then "
-                f"/submit {survey.id}. {survey_notice(survey)}",
+                f"You are invited to answer “{survey.title}” ({question_count(survey)}).{closes} "
+                f"Answer: /answer {survey.id} N VALUE, then /submit {survey.id}. {survey_notice(survey)}",
             )
 
     async def post_results(self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]) -> None:
@@ -69,6 +71,10 @@ class ConsoleMessenger:
 
     async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         self._emit(f"DM {participant.user_id}", text)
+
+    async def remind_participant(self, participant: Participant, survey: Survey, message: str) -> None:
+        # The console's "button" is the command to type; the id appears only inside it.
+        self._emit(f"DM {participant.user_id}", f"{reminder_text(survey, message)} Answer: /answer {survey.id} N VALUE")
 
     async def channel_members(self, target: Target) -> list[Participant]:
         return [Participant(PLATFORM, name) for name in self.members]

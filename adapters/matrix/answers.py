@@ -54,22 +54,3 @@ def parse_reply(question: Question, text: str) -> object:
             raise InvalidInput(f"choose one option: {how_to_reply(question)}.")
         return numbers[0] - 1
     return [n - 1 for n in numbers]
-
-
-def describe(question: Question, answer: object) -> str:
-    """The participant's own answer in words, for their own DM only."""
-    if question.kind in kinds_prompts.KINDS:
-        return kinds_prompts.describe(question, answer)
-    if question.kind is QuestionKind.TEXT:
-        text = str(answer)
-        return f"“{text[:200]}{'…' if len(text) > 200 else ''}”"
-    if question.kind is QuestionKind.SCALE:
-        return str(answer)
-    indexes = (
-        [answer] if isinstance(answer, int) else list(answer) if isinstance(answer, (list, tuple)) else []
-    )
-    return ", ".join(
-        f"{i + 1}. {question.options[i]}"
-        for i in indexes
-        if isinstance(i, int) and 0 <= i < len(question.options)
-    )

@@ -10,6 +10,7 @@ from adapters.matrix import kinds_prompts
 from adapters.matrix.answers import how_to_reply
 from bot.anonymity import FREE_TEXT_TRUTH, survey_notice
 from bot.domain import Question, QuestionKind, Survey
+from bot.ranking_places import place_labels
 from bot.results import (
     ChoiceResult,
     GridResult,
@@ -25,6 +26,15 @@ from bot.timeparse import format_local
 
 DM_HINT = "I have sent you a private message: answer there, where only you and I can see it."
 CONTROLS = "skip · back · review · save · submit"
+
+
+# Marks the announcements and results in shared rooms: a vote or reaction there gets the "not counted"
+# note, one on any other message (a command's reply, someone else's) none (issue 16).
+PUBLIC_MARK = "org.canvass.public"
+
+
+def public(content: dict[str, Any]) -> dict[str, Any]:
+    return {**content, PUBLIC_MARK: True}
 
 
 def notice_content(body: str, html: str | None = None, msgtype: str = "m.notice") -> dict[str, Any]:
@@ -49,8 +59,9 @@ def kind_label(question: Question) -> str:
 
 def announcement(survey: Survey) -> dict[str, Any]:
     what = "Poll" if survey.is_poll else "Survey"
-    lines = [f"📋 {what}: {survey.title} [{survey.id}]"]
-    html = [f"<p>📋 <strong>{what}: {escape(survey.title)}</strong> [<code>{survey.id}</code>]</p>"]
+    # No internal id: participants read this too; organisers get it in the reply to their command.
+    lines = [f"📋 {what}: {survey.title}"]
+    html = [f"<p>📋 <strong>{what}: {escape(survey.title)}</strong></p>"]
     if survey.description:
         lines.append(survey.description)
         html.append(f"<p>{escape(survey.description)}</p>")
@@ -68,26 +79,37 @@ def announcement(survey: Survey) -> dict[str, Any]:
         html.append(f"<p>{escape(closes)}</p>")
     lines += [survey_notice(survey), DM_HINT]
     html += [f"<p>{escape(survey_notice(survey))}</p>", f"<p><strong>{escape(DM_HINT)}</strong></p>"]
-    return notice_content("\n".join(lines), "".join(html))
+    return public(notice_content("\n".join(lines), "".join(html)))
 
 
-def invitation(survey: Survey) -> dict[str, Any]:
-    """The first DM of a survey: the one place (with the review) that carries the anonymity notice.
-    No internal id: participants know a survey by its title."""
-    what = "poll" if survey.is_poll else f"survey of {len(survey.questions)} questions"
+def invitation(survey: Survey, ordinal: str = "", reminder: str = "") -> dict[str, Any]:
+    """The first DM of a survey (or a reminder that restarts its flow): the deadline, the number of
+    questions and the anonymity notice. No internal id: participants know a survey by its title, and by
+    an ordinal ("Survey 2 of 2") while they have more than one open."""
+    n = len(survey.questions)
+    what = "poll" if survey.is_poll else f"survey of {n} question{'s' if n != 1 else ''}"
     closes = f" It closes {format_local(survey.closes_at, survey.timezone)}." if survey.closes_at else ""
+    if reminder:
+        head = reminder  # already names the survey and, unless the organiser's text has it, the deadline
+    else:
+        head = f"Hello! Please answer the {what} “{survey.title}”.{closes}"
+    if ordinal:
+        number = ordinal.split()[1]
+        head = f"{ordinal}: {head} (You have more than one open: reply survey {number} to come back to this one.)"
     extra = "" if survey.is_poll else f"\nI will ask one question at a time. Any time: {CONTROLS}."
-    body = f"Hello! Please answer the {what} “{survey.title}”.{closes}{extra}\n{survey_notice(survey)}"
+    body = f"{head}{extra}\n{survey_notice(survey)}"
     return notice_content(body, escape(body).replace("\n", "<br>"))
 
 
-def question_prompt(survey: Survey, question: Question, lead: str = "") -> str:
+def question_prompt(survey: Survey, question: Question, lead: str = "", ordinal: str = "") -> str:
     """One message per question: for a poll, this is the poll's fallback body, with the text reply."""
     where = (
         ""
         if survey.is_poll
         else f"Question {question.position + 1} of {len(survey.questions)} ({kind_label(question)}). "
     )
+    if ordinal:
+        where = f"{ordinal}, “{survey.title}”. {where}"
     lines = [f"{lead} {where}{question.text}".strip()]
     if question.kind in kinds_prompts.KINDS:
         lines += kinds_prompts.prompt_lines(question)
@@ -139,8 +161,8 @@ def question_html(result: QuestionResult) -> str:
         return title + n + summary + _table(("value", "n", "%"), rows)
     if isinstance(result, RankingResult):
         ranked = [
-            (f"{i + 1}. {it.label}", str(it.borda), f"{it.mean_borda:.2f}", f"{it.first_percent:.0f}%")
-            for i, it in enumerate(result.items)
+            (f"{place}: {it.label}", str(it.borda), f"{it.mean_borda:.2f}", f"{it.first_percent:.0f}%")
+            for place, it in zip(place_labels(result), result.items, strict=True)
         ]
         return title + n + _table(("option (by Borda score)", "Borda", "mean", "ranked 1st"), ranked)
     if isinstance(result, (GridResult, LessonsResult)):
@@ -161,7 +183,7 @@ def results_table(results: SurveyResults) -> dict[str, Any]:
     )
     notes = "".join(f"<p><em>{escape(note)}</em></p>" for note in results.notes)  # e.g. late answers not shown
     html = head + notes + "".join(question_html(q) for q in results.questions)
-    return notice_content(survey_table(results), html)
+    return public(notice_content(survey_table(results), html))
 
 
 def chart_caption(result: QuestionResult) -> str:

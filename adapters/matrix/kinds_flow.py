@@ -29,8 +29,8 @@ class LessonsFlow:
 
     async def on_text(self, room_id: str, user_id: str, survey: Survey, question: Question, text: str) -> None:
         participant = Participant(PLATFORM, user_id)
-        service = self.conv.service
-        draft: dict[str, object] = dict(await service.load_draft(participant, survey.id))
+        # Through the conversation's drafts: while a submission is being changed the edit stays in memory.
+        draft: dict[str, object] = dict(await self.conv.drafts.load(room_id, participant, survey))
         saved = draft.get(question.id)
         lessons = [e for e in saved if isinstance(e, Lesson)] if isinstance(saved, tuple) else []
         word = text.strip().lower()
@@ -47,7 +47,7 @@ class LessonsFlow:
             if not lessons:
                 raise InvalidInput("There is no lesson to remove.")
             lessons.pop()
-            await self._save(participant, survey, question, draft, lessons)
+            await self._save(room_id, participant, survey, question, draft, lessons)
             await self.conv.say(
                 room_id, user_id, f"↩ Removed lesson {len(lessons) + 1}; {_count(lessons)} saved{where}.", survey.id
             )
@@ -64,7 +64,7 @@ class LessonsFlow:
         if body[:4].lower() == "add ":
             body = body[4:]
         lessons.append(parse_lesson_reply(question, body))
-        await self._save(participant, survey, question, draft, lessons)
+        await self._save(room_id, participant, survey, question, draft, lessons)
         left = question.max_entries - len(lessons)
         more = "Send the next one" if left else "That is the most this question takes"
         await self.conv.say(
@@ -76,6 +76,7 @@ class LessonsFlow:
 
     async def _save(
         self,
+        room_id: str,
         participant: Participant,
         survey: Survey,
         question: Question,
@@ -86,7 +87,7 @@ class LessonsFlow:
             draft[question.id] = tuple(lessons)
         else:
             draft.pop(question.id, None)  # no lessons is "not answered", which a required question allows in a draft
-        await self.conv.service.save_draft(participant, survey.id, draft)
+        await self.conv.drafts.save(room_id, participant, survey, draft)
 
     async def _done(
         self,
@@ -106,9 +107,9 @@ class LessonsFlow:
             receipt = await self.conv.service.submit(participant, survey.id, {question.id: tuple(lessons)})
             # A poll's submission leaves its draft alone: empty it, so no lesson waits there until close.
             await self.conv.service.save_draft(participant, survey.id, {})
-            await self.conv.confirm(room_id, user_id, survey, receipt.changed)
+            await self.conv.confirm(room_id, user_id, survey, receipt.changed, receipt)
             return
-        answered = await self.conv.service.load_draft(participant, survey.id)
+        answered = await self.conv.drafts.load(room_id, participant, survey)
         lead = f"{_count(lessons).capitalize()} saved for question {question.position + 1} of {len(survey.questions)}."
         await self.conv.advance(room_id, user_id, survey, question, answered, lead)
 

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from bot.domain import Target
 from bot.presenting import PresentView
+from bot.ranking_places import place_labels
 from bot.results import (
     ChoiceResult,
     GridResult,
@@ -86,8 +87,11 @@ def _scale(result: ScaleResult) -> str:
 def _ranking(result: RankingResult) -> str:
     top = result.max_borda_per_respondent or 1
     rows = "".join(
-        _row(item.label, f"score {item.mean_borda:.1f} · first {_pct(item.first_percent)}", item.mean_borda / top)
-        for item in result.items
+        _row(
+            f"{place}: {item.label}", f"score {item.mean_borda:.1f} · first {_pct(item.first_percent)}",
+            item.mean_borda / top,
+        )
+        for place, item in zip(place_labels(result), result.items, strict=True)
     )
     return f'<ol class="chart{_density(len(result.items))}" aria-label="Options by Borda score, best first">{rows}</ol>'
 

@@ -17,6 +17,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from adapters.slack.copies import COPY_PATH, CopyDesk
 from adapters.slack.metrics import SlackMetrics
 from adapters.slack.payload_check import problem
 from adapters.slack.signature import is_valid
@@ -45,8 +46,10 @@ class SlackHttpServer:
         host: str,
         port: int,
         shutdown_timeout: float = 10.0,
+        copies: CopyDesk | None = None,
     ) -> None:
         self.app = app
+        self.copies = copies
         self.signing_secret = signing_secret
         self.metrics = metrics
         self.host = host
@@ -56,6 +59,8 @@ class SlackHttpServer:
             [
                 web.post(EVENTS_PATH, self.events),
                 web.get("/healthz", self.healthz),
+                # No HEAD: a probe must not use up the one download.
+                web.get(COPY_PATH + "{token}", self.copy, allow_head=False),
             ]
         )
         self.shutdown_timeout = shutdown_timeout
@@ -117,6 +122,16 @@ class SlackHttpServer:
         if time.monotonic() - started > 2.5:
             log.warning("a Slack %s request took %.1fs to ack", kind, time.monotonic() - started)
         return await to_aiohttp_response(response)
+
+    async def copy(self, request: web.Request) -> web.Response:
+        """A participant's one-time PDF (adapters/slack/copies.py): the random token is the only key, it
+        works once, and the response tells browsers and proxies to keep nothing."""
+        pdf = self.copies.download(request.match_info["token"]) if self.copies is not None else None
+        headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+        if pdf is None:
+            return web.Response(status=404, text="This link has been used or has expired.", headers=headers)
+        headers["Content-Disposition"] = 'attachment; filename="canvass-contribution.pdf"'
+        return web.Response(body=pdf, content_type="application/pdf", headers=headers)
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})

@@ -13,10 +13,12 @@ HOME_CLOSE = "canvass_home_close"
 HOME_RESULTS = "canvass_home_results"
 HOME_REMIND = "canvass_home_remind"
 BUILDER_ADD = "canvass_builder_add"
+GET_COPY = "canvass_get_copy"  # on the ephemeral confirmation: value is a one-time token (adapters/slack/copies.py)
 
 ANSWER_VIEW = "canvass_answer"
 BUILDER_VIEW = "canvass_builder"
 INFO_VIEW = "canvass_info"
+COPY_VIEW = "canvass_copy"
 
 ANSWER_ACTION = "answer"  # the action id of every answer element inside the modal
 QUESTION_BLOCK = "q"  # block ids: "q|QID", "q|QID|RANK" (ranking) or "q|QID|ROW" (grid), "q|QID|L<key>|FIELD" (lessons)

@@ -204,13 +204,16 @@ def answer_modal(
     blocks.append(context(esc(survey_notice(survey))))
     if answered_before:
         blocks.append(
-            context("You have answered already: submitting again replaces your answers (until close).")
+            context(
+                "You have answered already: these are your current answers. Change any and submit to replace "
+                "them (until close); closing keeps them as they are."
+            )
         )
     for question in pages[page]:
         blocks.extend(
             question_blocks(question, draft.get(question.id), (forms or {}).get(question.id), room_of(block_limit))
         )
-    if not survey.is_poll:
+    if not survey.is_poll and not answered_before:  # no drafts after a submission (adapters/slack/edits.py)
         blocks.append(
             {
                 "type": "actions",
@@ -234,7 +237,7 @@ def answer_modal(
         "title": plain(title, 24),
         "submit": plain("Submit" if last else "Next"),
         "close": plain("Cancel"),
-        "notify_on_close": not survey.is_poll,  # closing saves a draft
+        "notify_on_close": not survey.is_poll and not answered_before,  # closing saves a draft
         "blocks": blocks,
     }
 

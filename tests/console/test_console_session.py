@@ -81,7 +81,7 @@ async def test_survey_with_draft_and_submit(terminal: Terminal, tmp_path: Path) 
     assert "[DM ana] You are invited" in created
     await terminal.type("/as ana")
     assert "1 of 2 answered" in await terminal.type(f"/answer {survey} 1 4")
-    assert "Q1: 4" in await terminal.type(f"/draft {survey}")
+    assert "1. Ready?\n     → 4 (of 1 to 5)" in await terminal.type(f"/draft {survey}")
     refused = await terminal.type(f"/submit {survey}")
     assert "Please answer question 2" in refused
     await terminal.type(f"/answer {survey} 2 Because we prepared")

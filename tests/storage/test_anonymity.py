@@ -206,8 +206,11 @@ def test_only_four_calls_take_a_person_and_none_returns_their_ballot() -> None:
         "save_draft": int,
         "load_draft": dict[str, Answer],  # the person's own unsubmitted draft, never a ballot
         "has_responded": bool,
+        # Issue 11: one's own current answers, back to oneself only, for a prefill while the survey is open.
+        # Only the participant's own answer-opening request calls it (tests/core/test_own_ballot.py).
+        "own_answers": dict[str, Answer],
     }
-    assert not [n for n in dir(SqlRepository) if "ballot" in n and not n.startswith("_")]
+    assert [n for n in dir(SqlRepository) if "ballot" in n and not n.startswith("_")] == ["own_ballots"]
 
 
 async def test_submitted_answers_are_not_readable_back_by_user(service: Canvass) -> None:

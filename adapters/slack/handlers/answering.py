@@ -7,21 +7,29 @@ view_submission work is a few milliseconds of database time, well inside Slack's
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack import ids, kinds_modal
+from adapters.slack import edits, ids, kinds_modal
+from adapters.slack.blocks import esc, section
 from adapters.slack.context import SlackContext, channel_of, safe, user_id_of
-from adapters.slack.handlers.voting import confirmation
+from adapters.slack.handlers.copy import confirmation_message, offer
 from adapters.slack.modals import AnswerMeta, answer_modal, first_block_of, info_modal, paginate
 from adapters.slack.parsing import answers_from_state, valid_subset
-from bot.domain import Answer, Question, Status, Survey
+from bot.answering import Receipt
+from bot.domain import Question, ResultsMode, Status, Survey
 from bot.errors import CanvassError, InvalidInput
+from bot.validation import validate_answer
 
 log = logging.getLogger(__name__)
 
 PUSHABLE_PAGES = 3  # Slack keeps at most 3 views in a stack; later pages replace the top one
+AFTER_SUBMIT = (
+    "You have submitted already, so no draft is kept: your submitted answers stay as they are. "
+    "Press Start again to change them and submit."
+)
 
 
 def _values(view: dict[str, Any]) -> dict[str, Any]:
@@ -35,13 +43,43 @@ def _error_block(page: tuple[Question, ...], error: InvalidInput, view: dict[str
     return first_block_of(question)
 
 
+def validated(survey: Survey, raw: dict[str, object]) -> dict[str, object]:
+    """A page's answers checked now, so a mistake is shown on its own page (as saving a draft does)."""
+    valid: dict[str, object] = {}
+    for qid, value in raw.items():
+        try:
+            valid[qid] = validate_answer(survey.question(qid), value)
+        except InvalidInput as error:
+            raise InvalidInput(error.reason, field=qid) from None
+    return valid
+
+
 def _merged(
-    draft: dict[str, Answer], page: tuple[Question, ...], raw: dict[str, object]
+    draft: Mapping[str, object], page: tuple[Question, ...], raw: dict[str, object]
 ) -> dict[str, object]:
     """The draft with this page's questions replaced by what the modal shows now."""
     merged: dict[str, object] = {qid: a for qid, a in draft.items() if qid not in {q.id for q in page}}
     merged.update(raw)
     return merged
+
+
+def closed_modal(survey: Survey) -> dict[str, Any]:
+    """What a Start/Answer button opens once its survey is not open, e.g. on an invitation a client still
+    shows after close (the DM itself is deleted at close, adapters/slack/dm_trail.py): closed, and where
+    the results are when the results mode lets participants see them."""
+    title = f"“{esc(survey.title)}”"
+    if survey.status is not Status.CLOSED:
+        text = f"{title} is {survey.status}; answers are not accepted yet."
+    else:
+        if survey.results_mode is ResultsMode.ORGANISERS:
+            where = "Its results go to the organisers only."
+        else:
+            channels = [f"<#{t.channel}>" for t in survey.targets if t.platform == "slack" and t.channel.isalnum()]
+            where = f"Its results are posted in {', '.join(channels)}." if channels else "Its results are posted."
+        text = f"{title} is closed; answers are no longer accepted. {where}"
+    view = info_modal("Canvass", "")
+    view["blocks"] = [section(text)]
+    return view
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
@@ -52,9 +90,16 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         try:
             survey = await ctx.service.get(survey_id)
             if survey.status is not Status.OPEN:
-                raise CanvassError(f"“{survey.title}” is {survey.status}; answers are not accepted now.")
-            draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
+                await ctx.client.views_open(trigger_id=trigger_id, view=closed_modal(survey))
+                return
             answered = await ctx.service.has_responded(participant, survey.id)
+            if answered:
+                # Change one answer, keep the rest: a resubmission starts from their current answers,
+                # read through their own slots in this, their own signed request (bot/own_ballot.py).
+                draft = await ctx.service.own_answers(participant, survey.id)
+                ctx.edits.drop(user, survey.id)  # a fresh start: an abandoned edit is forgotten
+            else:
+                draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
         except CanvassError as error:
             await ctx.client.views_open(trigger_id=trigger_id, view=info_modal("Canvass", str(error)))
             return
@@ -73,9 +118,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         )
         ctx.background.spawn(work, "open-answer")
 
-    async def after_submit(user: str, survey: Survey, origin: str, changed: bool) -> None:
+    async def after_submit(user: str, survey: Survey, origin: str, receipt: Receipt) -> None:
         ctx.live.mark(survey.id)
-        await ctx.messenger.ephemeral(origin, user, confirmation(survey.title, changed))
+        text, body = confirmation_message(survey, receipt, offer(ctx, user, survey, receipt))
+        await ctx.messenger.ephemeral(origin, user, text, body)
 
     @safe
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
@@ -94,21 +140,30 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         raw = answers_from_state(page, _values(view))
         participant = ctx.participant(user)
         try:
-            draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
-            answers = _merged(draft, page, raw)
+            answered = await ctx.service.has_responded(participant, survey.id)
+            if answered:  # an edit of a submission: no draft rows (adapters/slack/edits.py)
+                own = await ctx.service.own_answers(participant, survey.id)
+                pending = ctx.edits.get(user, survey.id)
+                base: dict[str, object] = dict(own) if pending is None else pending
+                answers = _merged(base, page, validated(survey, raw))
+            else:
+                draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
+                answers = _merged(draft, page, raw)
             if meta.page < len(pages) - 1:
-                await ctx.service.save_draft(participant, survey.id, answers)
+                if answered:
+                    ctx.edits.put(user, survey.id, answers)
+                    shown = edits.shown(own, answers)
+                else:
+                    await ctx.service.save_draft(participant, survey.id, answers)
+                    shown = dict(await ctx.service.load_draft(participant, survey.id))
                 following = answer_modal(
-                    survey,
-                    meta.page + 1,
-                    await ctx.service.load_draft(participant, survey.id),
-                    meta.origin,
-                    block_limit=limit,
+                    survey, meta.page + 1, shown, meta.origin, block_limit=limit, answered_before=answered
                 )
                 action = "push" if meta.page + 1 < PUSHABLE_PAGES else "update"
                 await ack(response_action=action, view=following)
                 return
             receipt = await ctx.service.submit(participant, survey.id, answers)
+            ctx.edits.drop(user, survey.id)
         except InvalidInput as error:
             await ack(response_action="errors", errors={_error_block(page, error, view): error.reason[:150]})
             return
@@ -116,7 +171,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             await ack(response_action="update", view=info_modal("Not recorded", str(error)))
             return
         await ack(response_action="clear")
-        ctx.background.spawn(after_submit(user, survey, meta.origin, receipt.changed), "confirm")
+        ctx.background.spawn(after_submit(user, survey, meta.origin, receipt), "confirm")
 
     async def save_draft(user: str, view: dict[str, Any], closing: bool) -> None:
         try:
@@ -132,6 +187,12 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         valid = valid_subset(survey, raw)
         participant = ctx.participant(user)
         try:
+            if await ctx.service.has_responded(participant, survey.id):
+                # After a submission there are no drafts (adapters/slack/edits.py). A form opened before it
+                # still has the button: say why nothing was saved.
+                if not closing:
+                    await ctx.client.views_update(view_id=view["id"], view=info_modal("Not saved", AFTER_SUBMIT))
+                return
             draft = await ctx.service.load_draft(participant, survey.id)
             if closing and not valid:
                 return  # closing an untouched page keeps the draft as it was
