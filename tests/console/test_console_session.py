@@ -196,8 +196,10 @@ async def test_grid_and_lessons_answered_at_the_console(terminal: Terminal, tmp_
     nowhere = await terminal.type(f"/answer {survey} 2 add nowhere + x")
     assert "⚠ the lesson: choose a category (process, effect)" in nowhere
     draft = await terminal.type(f"/draft {survey}")
-    assert "Q1: 4 - 2" in draft
-    assert "1. [process +] Early call worked | Set the tone" in draft and "2. [effect -] Hard to measure" in draft
+    # In words: each row with its rating, a skipped row said so; each lesson with its category and polarity.
+    assert "Sanctions: 4 (of 1 to 5)" in draft and "Mediation: (skipped)" in draft
+    assert "Lesson 1 (process; positive: practice to replicate): Early call worked" in draft
+    assert "Set the tone" in draft and "Lesson 2 (effect; negative: room for improvement): Hard to measure" in draft
     await terminal.type(f"/answer {survey} 2 remove 1")
     assert "Early call worked" not in await terminal.type(f"/draft {survey}")
     assert "recorded" in await terminal.type(f"/submit {survey}")
