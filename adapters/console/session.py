@@ -13,7 +13,7 @@ from bot.command_handler import CommandHandler
 from bot.commands import SurveyFromToml
 from bot.domain import Actor, Participant, QuestionKind, Survey, Target
 from bot.errors import CanvassError, InvalidInput
-from bot.service import Canvass
+from bot.service import Canvass, Receipt
 
 HELP = """\
 /as NAME                      act as NAME (joins the channel)
@@ -107,7 +107,7 @@ class ConsoleSession:
             raise InvalidInput(f"[{survey.id}] has several questions: use /answer {survey.id} N ... and /submit.")
         question = survey.questions[0]
         receipt = await self.service.submit(self._me(), survey.id, {question.id: _raw_answer(survey, 0, answer_text)})
-        self._confirm(survey, receipt.changed)
+        self._confirm(survey, receipt)
 
     async def _answer(self, rest: str) -> None:
         words = rest.strip().split(" ", 2)
@@ -120,12 +120,17 @@ class ConsoleSession:
         draft = dict(await self.service.load_draft(self._me(), survey.id))
         draft[survey.questions[position].id] = _raw_answer(survey, position, words[2])
         saved = await self.service.save_draft(self._me(), survey.id, draft)
-        self.write(f"(only you see this) Saved draft: {saved} of {len(survey.questions)} answered. /submit {survey.id}")
+        note = f"\n{saved.note}" if saved.note else ""
+        self.write(
+            f"(only you see this) Saved draft: {saved.count} of {len(survey.questions)} answered. "
+            f"/submit {survey.id}{note}"
+        )
 
     async def _show_draft(self, survey_id: str) -> None:
         survey = await self.service.get(survey_id)
-        draft = await self.service.load_draft(self._me(), survey.id)
-        lines = [f"(only you see this) Your draft for {survey.title}:"]
+        draft = await self.service.load_draft(self._me(), survey.id, opening=True)
+        whose = "Your delegation's draft" if survey.by_delegation else "Your draft"
+        lines = [f"(only you see this) {whose} for {survey.title}:"]
         for q in survey.questions:
             lines.append(f"  Q{q.position + 1}: {draft.get(q.id, '—')}")
         self.write("\n".join(lines))
@@ -134,10 +139,16 @@ class ConsoleSession:
         survey = await self.service.get(survey_id)
         draft = await self.service.load_draft(self._me(), survey.id)
         receipt = await self.service.submit(self._me(), survey.id, draft)
-        self._confirm(survey, receipt.changed)
+        self._confirm(survey, receipt)
 
-    def _confirm(self, survey: Survey, changed: bool) -> None:
-        what = "changed" if changed else "recorded"
+    def _confirm(self, survey: Survey, receipt: Receipt) -> None:
+        what = "changed" if receipt.changed else "recorded"
+        if receipt.delegation is not None:
+            self.write(
+                f"(only you see this) {receipt.delegation}'s answer to “{survey.title}” is {what}, anonymously "
+                "between delegations; your colleagues are told that you submitted it."
+            )
+            return
         self.write(f"(only you see this) Your answer to “{survey.title}” is {what}, anonymously.")
 
 
