@@ -9,6 +9,7 @@ between delegations; within one, members share the draft and are told who submit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -166,11 +167,22 @@ class DelegationNotices:
 
     def __init__(self, events: EventBus, messengers: MessengerLookup) -> None:
         self._messengers = messengers
+        self._sending: set[asyncio.Task[None]] = set()
         events.subscribe(self._on_event)
 
     async def _on_event(self, event: Event) -> None:
-        if not isinstance(event, DelegationSubmitted):
-            return
+        if isinstance(event, DelegationSubmitted):
+            # After the submit has returned: a slow platform must not hold up the submitter's answer.
+            task = asyncio.create_task(self._send(event))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def settle(self) -> None:
+        """Wait for the notices under way (tests, and a clean shutdown)."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+
+    async def _send(self, event: DelegationSubmitted) -> None:
         text = submitted_text(event)
         for colleague in event.colleagues:
             messenger = self._messengers.get(colleague.platform)

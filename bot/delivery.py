@@ -47,7 +47,7 @@ class Delivery:
         # from a process, such as the CLI, that has no chat connection).
         self.auto_post_results = auto_post_results
         service.events.subscribe(self._on_event)
-        DelegationNotices(service.events, messengers)  # "submitted by X" to a delegation's other members
+        self.notices = DelegationNotices(service.events, messengers)  # "submitted by X" to a delegation's others
 
     async def _capture_roster(self, survey: Survey) -> list[Participant] | None:
         if await self.service.roster(survey.id):

@@ -190,7 +190,11 @@ def answer_modal(
     blocks.append(context(esc(survey_notice(survey))))
     if answered_before:
         blocks.append(
-            context("You have answered already: submitting again replaces your answers (until close).")
+            context(
+                "Your delegation has answered already: submitting again replaces its answers (until close)."
+                if survey.by_delegation
+                else "You have answered already: submitting again replaces your answers (until close)."
+            )
         )
     for question in pages[page]:
         blocks.extend(question_blocks(question, draft.get(question.id)))

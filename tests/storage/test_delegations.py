@@ -62,7 +62,7 @@ async def opened(service: Canvass) -> str:
 
 async def test_two_members_share_one_draft_and_one_submission(service: Canvass, db_url: str) -> None:
     slack, matrix = Recorder("slack"), Recorder("matrix")
-    Delivery(service, Messengers([slack, matrix]))  # type: ignore[list-item]
+    delivery = Delivery(service, Messengers([slack, matrix]))  # type: ignore[list-item]
     survey_id = await opened(service)
     q1, q2 = [q.id for q in (await service.get(survey_id)).questions]
     assert (await service.get(survey_id)).invited_count == 4  # delegations, not members
@@ -85,6 +85,7 @@ async def test_two_members_share_one_draft_and_one_submission(service: Canvass, 
     assert receipt.delegation == NAMES[0] and not receipt.changed
     assert await service.has_responded(A1, survey_id) and await service.has_responded(A2, survey_id)
     assert not await service.has_responded(B1, survey_id)
+    await delivery.notices.settle()
     # The colleague is told privately, by whom, and that this is by design; the submitter and others are not.
     [(to, text)] = slack.direct
     assert to == A1 and A2.user_id in text and NAMES[0] in text and "told who submitted" in text
@@ -93,6 +94,7 @@ async def test_two_members_share_one_draft_and_one_submission(service: Canvass, 
     assert await service.load_draft(A1, survey_id) == {q1: 1, q2: 5}
     again = await service.submit(A1, survey_id, {q1: 0, q2: 5})
     assert again.changed
+    await delivery.notices.settle()
     assert [to for to, _ in matrix.direct] == [A2]
 
     # Reminders go to every member of each delegation that has not submitted.

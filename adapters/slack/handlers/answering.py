@@ -18,6 +18,7 @@ from adapters.slack.modals import AnswerMeta, answer_modal, first_block_of, info
 from adapters.slack.parsing import answers_from_state, valid_subset
 from bot.domain import Answer, Question, Status, Survey
 from bot.errors import CanvassError, InvalidInput
+from bot.service import Receipt
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             survey = await ctx.service.get(survey_id)
             if survey.status is not Status.OPEN:
                 raise CanvassError(f"“{survey.title}” is {survey.status}; answers are not accepted now.")
-            draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
+            draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id, opening=True)
             answered = await ctx.service.has_responded(participant, survey.id)
         except CanvassError as error:
             await ctx.client.views_open(trigger_id=trigger_id, view=info_modal("Canvass", str(error)))
@@ -73,9 +74,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         )
         ctx.background.spawn(work, "open-answer")
 
-    async def after_submit(user: str, survey: Survey, origin: str, changed: bool) -> None:
+    async def after_submit(user: str, survey: Survey, origin: str, receipt: Receipt) -> None:
         ctx.live.mark(survey.id)
-        await ctx.messenger.ephemeral(origin, user, confirmation(survey.title, changed))
+        text = confirmation(survey.title, receipt.changed, receipt.delegation)
+        await ctx.messenger.ephemeral(origin, user, text)
 
     @safe
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
@@ -116,7 +118,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             await ack(response_action="update", view=info_modal("Not recorded", str(error)))
             return
         await ack(response_action="clear")
-        ctx.background.spawn(after_submit(user, survey, meta.origin, receipt.changed), "confirm")
+        ctx.background.spawn(after_submit(user, survey, meta.origin, receipt), "confirm")
 
     async def save_draft(user: str, view: dict[str, Any], closing: bool) -> None:
         try:
@@ -135,7 +137,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             draft = await ctx.service.load_draft(participant, survey.id)
             if closing and not valid:
                 return  # closing an untouched page keeps the draft as it was
-            await ctx.service.save_draft(participant, survey.id, _merged(draft, page, dict(valid)))
+            note = (await ctx.service.save_draft(participant, survey.id, _merged(draft, page, dict(valid)))).note
             saved = await ctx.service.load_draft(participant, survey.id)
         except CanvassError as error:
             if not closing:
@@ -144,7 +146,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if closing:
             return
         skipped = " Incomplete answers were not saved." if len(valid) < len(raw) else ""
-        status = f"✓ Draft saved. Only you can see it; press Start again to resume.{skipped}"
+        who = "Your delegation's members can see and change it" if survey.by_delegation else "Only you can see it"
+        status = f"✓ Draft saved. {who}; press Start again to resume.{skipped}{' ' + note if note else ''}"
         rebuilt = answer_modal(survey, meta.page, saved, meta.origin, block_limit=limit, status=status)
         await ctx.client.views_update(view_id=view["id"], hash=view.get("hash"), view=rebuilt)
 

@@ -16,8 +16,13 @@ from bot.errors import CanvassError
 log = logging.getLogger(__name__)
 
 
-def confirmation(title: str, changed: bool) -> str:
+def confirmation(title: str, changed: bool, delegation: str | None = None) -> str:
     what = "changed" if changed else "recorded"
+    if delegation is not None:
+        return (
+            f"✓ {delegation}'s answer to “{title}” is {what}, anonymously between delegations. Your colleagues "
+            "are told privately that you submitted it; any of you can change it until close."
+        )
     return f"✓ Your answer to “{title}” is {what}, anonymously. Only you see this; change it until close."
 
 
