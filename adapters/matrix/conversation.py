@@ -119,7 +119,7 @@ class Conversations:
     async def invite(self, user_id: str, survey: Survey) -> None:
         room_id = await self.dms.room_for(user_id)
         participant = Participant(PLATFORM, user_id)
-        draft = {} if survey.is_poll else await self.service.load_draft(participant, survey.id)
+        draft = {} if survey.is_poll else await self.service.load_draft(participant, survey.id, opening=True)
         first = _first_unanswered(survey, draft, 0) or survey.questions[0]
         await self._ask(room_id, user_id, survey, first, intro=True)
 
@@ -150,8 +150,17 @@ class Conversations:
         else:
             await self._ask(step.room, partner, survey, survey.questions[step.index], intro=step.intro)
 
-    async def _confirm(self, room_id: str, user_id: str, survey: Survey, changed: bool) -> None:
-        if survey.is_poll:
+    async def _confirm(
+        self, room_id: str, user_id: str, survey: Survey, changed: bool, delegation: str | None = None
+    ) -> None:
+        if delegation is not None:
+            what = "replaced its earlier submission" if changed else "are submitted"
+            text = (
+                f"✅ Thank you: {delegation}'s answers {what}, anonymously between delegations. Your colleagues "
+                "are told privately that you submitted them. Reply change to answer again; a new submission "
+                "by any of you replaces this one."
+            )
+        elif survey.is_poll:
             what = "changed" if changed else "recorded"
             text = f"✅ Your answer is {what}, anonymously. Answer again to change it before the poll closes."
         else:
@@ -265,10 +274,10 @@ class Conversations:
             return
         draft: dict[str, object] = dict(await self.service.load_draft(participant, survey.id))
         draft[question.id] = raw
-        await self.service.save_draft(participant, survey.id, draft)
+        saved = await self.service.save_draft(participant, survey.id, draft)
         answered = await self.service.load_draft(participant, survey.id)
         n = len(survey.questions)
-        lead = f"Saved for question {question.position + 1} of {n}."
+        lead = f"Saved for question {question.position + 1} of {n}.{' ' + saved.note if saved.note else ''}"
         place = self._places.get(room_id)
         if place is not None and (place.survey_id, place.index) != (survey.id, question.position):
             # An earlier poll clicked again: the flow stays where it was; say what comes next.
@@ -289,7 +298,7 @@ class Conversations:
         if word == "help":
             await self.say(room_id, user_id, f"Answer the question I asked last. Any time: {CONTROLS}.", survey.id)
         elif word in ("resume", "continue"):
-            draft = await self.service.load_draft(participant, survey.id) if not survey.is_poll else {}
+            draft = await self.service.load_draft(participant, survey.id, True) if not survey.is_poll else {}
             await self._ask(
                 room_id, user_id, survey, _first_unanswered(survey, draft, 0) or survey.questions[place.index]
             )
@@ -298,10 +307,12 @@ class Conversations:
         elif word == "back":
             await self._ask(room_id, user_id, survey, survey.questions[max(place.index - 1, 0)])
         elif word == "review":
-            draft = await self.service.load_draft(participant, survey.id)
+            draft = await self.service.load_draft(participant, survey.id, opening=True)
             wait = f"{self.review_seconds:g} seconds"
+            whose = "Your delegation's draft for" if survey.by_delegation else "Your answers so far to"
+            who_sees = "your delegation's members see it" if survey.by_delegation else "only you see this"
             lines = [
-                f"Your answers so far to “{survey.title}” (only you see this; not submitted yet). "
+                f"{whose} “{survey.title}” ({who_sees}; not submitted yet). "
                 f"I delete this message in {wait}, so that your answers do not stay in this chat:"
             ]
             for q in survey.questions:
@@ -327,7 +338,7 @@ class Conversations:
             draft = await self.service.load_draft(participant, survey.id)
             receipt = await self.service.submit(participant, survey.id, draft)
             self._places[room_id] = Place(survey.id, 0, submitted=True)
-            await self._confirm(room_id, user_id, survey, receipt.changed)
+            await self._confirm(room_id, user_id, survey, receipt.changed, receipt.delegation)
 
 
 def _first_unanswered(survey: Survey, draft: dict[str, Answer] | dict[str, object], start: int) -> Question | None:
