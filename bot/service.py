@@ -184,7 +184,9 @@ class Canvass:
         if survey.closes_at and survey.closes_at <= now:
             raise InvalidInput("the closing time has passed; extend it before opening", "closes_at")
         # Who may answer, as marker slots, stored before the first vote can arrive (break 3).
-        await self._repo.set_eligible(survey.id, await self._marker_slots(survey))
+        key = await self._survey_key(survey.id)
+        respondents = await delegations.respondents(self._repo, survey, key)
+        await self._repo.set_eligible(survey.id, [anonymity.responded_slot(key, p) for p in respondents])
         if not await self._repo.transition(survey.id, (Status.DRAFT, Status.SCHEDULED), Status.OPEN):
             raise SurveyNotOpen(f"Survey {survey.id} was opened or closed meanwhile.")
         if survey.opens_at is None or survey.opens_at > now:
@@ -192,14 +194,14 @@ class Canvass:
         await self.events.publish(SurveyOpened(survey.id))
         return await self.get(survey.id)
 
-    async def _marker_slots(self, survey: Survey, people: Sequence[Participant] | None = None) -> list[bytes]:
-        """The marker slots of these people, or of every respondent (persons or delegations)."""
-        salt = await self._repo.key_salt(survey.id)
+    async def _survey_key(self, survey_id: str) -> bytes:
+        salt = await self._repo.key_salt(survey_id)
         if salt is None:
-            raise SurveyNotOpen(f"Survey {survey.id} is closed.")
-        key = anonymity.survey_key(self.answering.secret, salt)
-        if people is None:
-            people = await delegations.respondents(self._repo, survey, key)
+            raise SurveyNotOpen(f"Survey {survey_id} is closed.")
+        return anonymity.survey_key(self.answering.secret, salt)
+
+    async def _marker_slots(self, survey_id: str, people: Sequence[Participant]) -> list[bytes]:
+        key = await self._survey_key(survey_id)
         return [anonymity.responded_slot(key, p) for p in people]
 
     async def invite(self, actor: Actor | None, survey_id: str, people: Sequence[Participant]) -> list[Participant]:
@@ -217,7 +219,7 @@ class Canvass:
         before = set(await self._repo.roster(survey.id))
         people = [p for p in _unique(people) if p not in before]
         if survey.status is Status.OPEN:
-            slots = await self._marker_slots(survey, people)
+            slots = await self._marker_slots(survey.id, people)
             if await self._repo.add_to_roster(survey.id, list(zip(people, slots, strict=True))) is None:
                 raise SurveyNotOpen(f"Survey {survey.id} closed meanwhile; its roster is gone.")
         else:  # the eligibility set is taken from the whole roster at open
