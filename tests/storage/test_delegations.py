@@ -4,6 +4,7 @@ delegation, k and progress counting delegations, and nothing of them left after 
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import pytest
 
@@ -116,10 +117,24 @@ async def test_two_members_share_one_draft_and_one_submission(service: Canvass, 
 
 
 async def test_after_close_no_member_id_nor_delegation_name_is_left(
-    service: Canvass, repository: SqlRepository, db_url: str
+    service: Canvass, repository: SqlRepository, db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The member → delegation list and anything derived from a delegation's name are gone, from the rows
-    and from the database files' bytes (SQLite main file and WAL; PostgreSQL's database directory)."""
+    and from the database files' bytes (SQLite main file and WAL; PostgreSQL's database directory); and
+    no log line, the database's statements included, names either."""
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    try:
+        await _run_and_close(service, db_url)
+    finally:
+        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    logged = "\n".join(record.getMessage() for record in caplog.records).lower()
+    assert "delegation_members" in logged  # the statements really were captured
+    assert [n for n in forms() if n.lower() in logged] == []
+
+
+async def _run_and_close(service: Canvass, db_url: str) -> None:
+    delivery = Delivery(service, Messengers([Recorder("slack"), Recorder("matrix")]))  # type: ignore[list-item]
     survey_id = await opened(service)
     q1, q2 = [q.id for q in (await service.get(survey_id)).questions]
     for member, answer in ((A1, 0), (B1, 1), (C1, 1), (D1, 0)):
@@ -129,6 +144,7 @@ async def test_after_close_no_member_id_nor_delegation_name_is_left(
     assert set(before) == {"roster", "delegation_members"}  # ids and names in the lists alone
     assert NAMES[0].encode() in raw_bytes(db_url)  # the byte check sees names when they are there
 
+    await delivery.notices.settle()
     await service.close_survey(ORGANISER, survey_id)
 
     assert rows_mentioning(db_url, forms()) == {}
