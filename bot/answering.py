@@ -67,6 +67,7 @@ class Answering:
             salt = await self._repo.key_salt(survey.id) if survey.status is Status.OPEN else None
             if salt is None:
                 self.open_cache.pop(survey_id, None)
+                self.draft_versions.forget(survey_id)  # closed elsewhere (the CLI, a replica)
                 raise SurveyNotOpen(not_open_message(survey))
             cached = (survey, anonymity.survey_key(self.secret, salt))
             self.open_cache[survey_id] = cached
@@ -77,6 +78,7 @@ class Answering:
 
     async def _refused(self, survey_id: str) -> SurveyNotOpen:
         self.open_cache.pop(survey_id, None)
+        self.draft_versions.forget(survey_id)
         return SurveyNotOpen(not_open_message(await self._repo.get_survey(survey_id)))
 
     def _validate_answers(self, survey: Survey, answers: Mapping[str, object]) -> dict[str, Answer]:

@@ -90,6 +90,20 @@ async def test_a_delegation_shares_one_draft_and_one_submission(slack: SlackHarn
     assert initial_values(slack.opened_view())[single]["value"] == "0"
     assert await slack.core.service.has_responded(slack.adapter.context.participant(ANNA), survey.id)
 
+    # The organiser's reminder goes to every member of each delegation that has not submitted.
+    await slack.home_opened(ORGANISER, "EvHome")
+    home = dict(slack.last("views.publish", user_id=ORGANISER).args["view"], id="VHOME")
+    assert "fewer than 3 of 3 delegations answered" in json.dumps(home["blocks"], ensure_ascii=False)
+    before = len(slack.calls("chat.postMessage"))
+    await slack.block_action(
+        ORGANISER,
+        {"action_id": "canvass_home_remind", "block_id": f"manage|{survey.id}", "type": "button",
+         "value": survey.id, "action_ts": "3"},
+        view=home,
+    )  # fmt: skip
+    reminded = sorted(c.args["channel"] for c in slack.calls("chat.postMessage")[before:])
+    assert reminded == [f"D{BORA}", f"D{CLEO}"]
+
     for user, value in ((BORA, "2"), (CLEO, "3")):
         view = await open_from_dm(slack, user)
         await slack.submit_view(user, view, {scale: value, single: "1"})
