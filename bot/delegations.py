@@ -63,6 +63,16 @@ def delegation_problems(delegations: Sequence[Delegation]) -> Iterator[InvalidIn
             members.setdefault(member, i)
 
 
+def delegation_warnings(spec: SurveySpec) -> Iterator[InvalidInput]:
+    """Legal but surely not meant: fewer delegations than k can never show a result."""
+    if spec.delegations and len(spec.delegations) < spec.k:
+        yield InvalidInput(
+            f"only {len(spec.delegations)} delegations, but results need at least {spec.k} (k counts "
+            "delegations): nothing will ever be shown",
+            "min_respondents",
+        )
+
+
 def check_delegations(spec: SurveySpec) -> SurveySpec:
     """The spec with its delegations checked (InvalidInput on the first problem) and tidied: names
     stripped, members without repeats. For callers that did not read a file (the Slack builder)."""

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.delegations import delegation_problems
+from bot.delegations import delegation_problems, delegation_warnings
 from bot.domain import (
     Delegation,
     Participant,
@@ -282,7 +282,8 @@ def check_survey(text: str, default_zone: str, default_k: int, now: datetime, *,
         found.extend(schedule_problems(spec, now))
     if found.errors:
         raise SurveyFileError(sorted((problem(e) for e in found.errors), key=lambda p: p.line or 0))
-    return CheckedSurvey(spec, tuple(problem(w) for w in schedule_warnings(spec)))
+    warnings = [*schedule_warnings(spec), *delegation_warnings(spec)]
+    return CheckedSurvey(spec, tuple(problem(w) for w in warnings))
 
 
 def parse_survey(text: str, default_zone: str, default_k: int, now: datetime, *, first_line: int = 1,

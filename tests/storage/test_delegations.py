@@ -194,3 +194,13 @@ async def test_a_survey_of_persons_is_unchanged(service: Canvass) -> None:
     assert await service.load_draft(B1, survey.id) == {}
     assert (await service.progress(survey.id)).describe() == "fewer than 3 of 2 answered"
     assert Target("console", "general")  # the factory's channel
+
+
+def test_no_call_takes_a_delegation_by_name() -> None:
+    """A member reaches their delegation only through their own id: no public call of the service takes a
+    delegation (by name or otherwise), so a member of one cannot name another to read its draft."""
+    import inspect
+
+    for name, member in inspect.getmembers(Canvass, inspect.iscoroutinefunction):
+        if not name.startswith("_"):
+            assert not [p for p in inspect.signature(member).parameters if "delegation" in p], name

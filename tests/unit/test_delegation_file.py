@@ -42,7 +42,13 @@ members = ["matrix:@b:hs.example"]
 """
         + QUESTION
     )
-    spec = check_survey(text, "Europe/Brussels", 3, NOW).spec
+    checked = check_survey(text, "Europe/Brussels", 3, NOW)
+    spec = checked.spec
+    # Two delegations can never reach k = 3: said at validate, not discovered at close.
+    assert [str(w) for w in checked.warnings] == [
+        "min_respondents: only 2 delegations, but results need at least 3 (k counts delegations): "
+        "nothing will ever be shown"
+    ]
     assert spec.roster is None and spec.delegations is not None
     assert [(d.name, d.members) for d in spec.delegations] == [
         ("Belgium", (Participant("slack", "U123"), Participant("matrix", "@a:hs.example"))),
