@@ -71,8 +71,12 @@ def notice(k: int, free_text: bool = False) -> str:
     return f"{text}; {FREE_TEXT_TRUTH}." if free_text else f"{text}."
 
 
+# Kinds whose answers are published word for word: free text, and the titles and descriptions of lessons.
+VERBATIM_KINDS = frozenset({QuestionKind.TEXT, QuestionKind.LESSONS})
+
+
 def has_free_text(questions: Sequence[Question | QuestionSpec]) -> bool:
-    return any(q.kind is QuestionKind.TEXT for q in questions)
+    return any(q.kind in VERBATIM_KINDS for q in questions)
 
 
 DELEGATION_TRUTH = (
@@ -93,11 +97,11 @@ def survey_notice(survey: Survey) -> str:
 
 def free_text_preview(questions: Sequence[Question | QuestionSpec]) -> str | None:
     """What the organiser is told when creating a survey with text questions (break 13)."""
-    numbers = [str(i + 1) for i, q in enumerate(questions) if q.kind is QuestionKind.TEXT]
+    numbers = [str(i + 1) for i, q in enumerate(questions) if q.kind in VERBATIM_KINDS]
     if not numbers:
         return None
     which = f"question{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
     return (
-        f"Note: answers to {which} (free text) are published word for word with the results, and can "
+        f"Note: answers to {which} (free text or lessons) are published word for word with the results, and can "
         f"identify their author; participants are told so with each question."
     )

@@ -126,7 +126,13 @@ class Canvass:
             Question(
                 id=question_id(survey_id, i),
                 position=i,
-                **{**vars(q), "text": q.text.strip(), "options": tuple(o.strip() for o in q.options)},
+                **{
+                    **vars(q),
+                    "text": q.text.strip(),
+                    "options": tuple(o.strip() for o in q.options),
+                    "rows": tuple(r.strip() for r in q.rows),
+                    "categories": tuple(c.strip() for c in q.categories),
+                },
             )
             for i, q in enumerate(spec.questions)
         )

@@ -41,6 +41,7 @@ SURVEY_KEYS = {
 DELEGATION_KEYS = {"name", "members"}
 QUESTION_KEYS = {
     "kind", "text", "options", "max_selections", "min", "max", "min_label", "max_label", "required",
+    "rows", "categories", "max_entries",
 }  # fmt: skip
 REMINDER_KEYS = {"at", "before_close", "audience", "message", "daily"}
 _TOML_LINE = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
@@ -106,10 +107,9 @@ def _question(raw: Any, index: int, found: _Found) -> QuestionSpec | None:
         return None
     _unknown(raw, QUESTION_KEYS, where, found)
     kind_name = _get(raw, "kind", str, where, found)
-    options = _get(raw, "options", list, where, found, [])
-    for i, option in enumerate(options):
-        if not isinstance(option, str):
-            found.add("must be text", f"{where}options[{i}]")
+    options = _texts(raw, "options", where, found)
+    rows = _texts(raw, "rows", where, found)  # a grid's items
+    categories = _texts(raw, "categories", where, found)  # a lessons question's categories
     try:
         kind = QuestionKind(kind_name)
     except ValueError:
@@ -120,16 +120,28 @@ def _question(raw: Any, index: int, found: _Found) -> QuestionSpec | None:
     spec = QuestionSpec(
         kind=kind,
         text=_get(raw, "text", str, where, found, ""),
-        options=tuple(o for o in options if isinstance(o, str)),
+        options=options,
         max_selections=_get(raw, "max_selections", int, where, found, picks),
         scale_min=_get(raw, "min", int, where, found, 1),
         scale_max=_get(raw, "max", int, where, found, 5),
         min_label=_get(raw, "min_label", str, where, found, "Not at all likely" if is_nps else ""),
         max_label=_get(raw, "max_label", str, where, found, "Extremely likely" if is_nps else ""),
         required=_get(raw, "required", bool, where, found, True),
+        rows=rows,
+        categories=categories,
+        max_entries=_get(raw, "max_entries", int, where, found, 10),
     )
     found.extend(question_problems(spec, f"questions[{index}]"))
     return spec
+
+
+def _texts(raw: dict[str, Any], key: str, where: str, found: _Found) -> tuple[str, ...]:
+    """A list of labels (options, rows, categories); each one that is not text is reported at its line."""
+    values = _get(raw, key, list, where, found, [])
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            found.add("must be text", f"{where}{key}[{i}]")
+    return tuple(v for v in values if isinstance(v, str))
 
 
 def _reminder(raw: Any, index: int, tz: str, now: datetime, found: _Found) -> ReminderSpec | None:

@@ -9,8 +9,12 @@ import json
 from typing import Any
 
 from bot.results import (
+    NEGATIVE_NAME,
+    POSITIVE_NAME,
     ChoiceResult,
+    GridResult,
     HiddenResult,
+    LessonsResult,
     QuestionResult,
     RankingResult,
     ScaleResult,
@@ -85,4 +89,23 @@ def to_csv(results: SurveyResults) -> str:
                 row(group.text, group.count, "", "", "free-text answer (shuffled; count of identical answers)")
             for term in q.top_terms:
                 row(term.term, term.respondents, "", "", "respondents using the term")
+        elif isinstance(q, GridResult):
+            for r in q.rows:
+                if r.respondents is None:
+                    row(r.label, "", "", "", f"withheld: fewer than {q.k} ratings")
+                    continue
+                for b in r.distribution:
+                    row(f"{r.label} · {b.value}", b.count, f"{b.percent:.1f}", "", "percent of the row's ratings")
+                row(f"{r.label} · median", r.respondents, "", f"{r.median:g}", "count is the row's ratings")
+                row(f"{r.label} · mean", r.respondents, "", f"{r.mean:.2f}", "count is the row's ratings")
+        elif isinstance(q, LessonsResult):
+            for cell_ in q.cells:
+                polarity = POSITIVE_NAME if cell_.positive else NEGATIVE_NAME
+                count = cell_.respondents if cell_.respondents is not None else f"<{q.k}"
+                row(f"{cell_.category} · {polarity}", count, "", "", "respondents who filed at least one lesson")
+            for cell_ in q.cells:
+                polarity = "positive" if cell_.positive else "negative"
+                for entry in cell_.entries:
+                    lesson = f"{entry.title} — {entry.description}" if entry.description else entry.title
+                    row(lesson, "", "", "", cell(f"lesson: {cell_.category} · {polarity} (shuffled within the group)"))
     return out.getvalue()

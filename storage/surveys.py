@@ -60,6 +60,9 @@ class SurveyRows(RepositoryBase):
                         "min_label": q.min_label,
                         "max_label": q.max_label,
                         "required": q.required,
+                        "grid_rows": json.dumps(list(q.rows), ensure_ascii=False),
+                        "categories": json.dumps(list(q.categories), ensure_ascii=False),
+                        "max_entries": q.max_entries,
                     }
                     for q in survey.questions
                 ],
@@ -105,6 +108,9 @@ class SurveyRows(RepositoryBase):
                     min_label=q.min_label,
                     max_label=q.max_label,
                     required=q.required,
+                    rows=tuple(json.loads(q.grid_rows)),
+                    categories=tuple(json.loads(q.categories)),
+                    max_entries=q.max_entries,
                 )
             )
         targets_by: dict[str, list[Target]] = {i: [] for i in ids}

@@ -62,6 +62,9 @@ class QuestionRow(SQLModel, table=True):
     min_label: str = ""
     max_label: str = ""
     required: bool = True
+    grid_rows: str = "[]"  # JSON list: a grid's items
+    categories: str = "[]"  # JSON list: a lessons question's categories
+    max_entries: int = 10
 
 
 class TargetRow(SQLModel, table=True):

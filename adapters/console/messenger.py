@@ -35,7 +35,9 @@ class ConsoleMessenger:
             lines.append(survey.description)
         for q in survey.questions:
             lines.append(f"Q{q.position + 1}. {q.text} ({_how_to_answer(survey, q.position)})")
-            lines.extend(f"   {i + 1}. {option}" for i, option in enumerate(q.options))
+            lines.extend(f"   {i + 1}. {option}" for i, option in enumerate(q.options + q.rows))
+            if q.categories:
+                lines.append("   categories: " + ", ".join(f"{i + 1} {c}" for i, c in enumerate(q.categories)))
         if survey.closes_at:
             lines.append(f"Closes {format_local(survey.closes_at, survey.timezone)}.")
         lines.append(survey_notice(survey))
@@ -82,4 +84,10 @@ def _how_to_answer(survey: Survey, position: int) -> str:
         + (f", {q.scale_min} = {q.min_label}, {q.scale_max} = {q.max_label}" if q.min_label else ""),
         QuestionKind.RANKING: f"{verb} followed by every option number, best first",
         QuestionKind.TEXT: f"{verb} your text",
+        QuestionKind.GRID: f"{verb} one rating {q.scale_min}..{q.scale_max} per row, in order"
+        + (", - to skip a row" if not q.required else ""),
+        QuestionKind.LESSONS: (
+            f"{verb} CATEGORY + TITLE | DESCRIPTION" if survey.is_poll else f"{verb} add CATEGORY + TITLE | DESCRIPTION"
+        )
+        + f" (- for room for improvement; up to {q.max_entries})",
     }[q.kind]

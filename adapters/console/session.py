@@ -11,8 +11,9 @@ from collections.abc import Callable
 from adapters.console.messenger import PLATFORM, ConsoleMessenger
 from bot.command_handler import CommandHandler
 from bot.commands import SurveyFromToml
-from bot.domain import Actor, Participant, QuestionKind, Survey, Target
+from bot.domain import Actor, Answer, Lesson, Participant, Question, QuestionKind, Survey, Target
 from bot.errors import CanvassError, InvalidInput
+from bot.kinds_text import lesson_reply_help, parse_grid_reply, parse_lesson_reply
 from bot.service import Canvass, Receipt
 
 HELP = """\
@@ -21,6 +22,9 @@ HELP = """\
 /survey FILE                  create a survey from a TOML file
 /vote ID ANSWER...            answer a one-question poll (option numbers, a rating, or text)
 /answer ID N ANSWER...        answer question N of a survey (kept as a draft)
+   grid:                      a rating per row, e.g. 4 3 - 5 (- skips an optional row)
+   lessons:                   add CATEGORY + TITLE | DESCRIPTION (- instead of + for room for improvement),
+                              or remove M
 /draft ID                     show your saved draft
 /submit ID                    submit your draft answers
 /quit                         leave"""
@@ -30,6 +34,7 @@ HELP = """\
 USAGE = {
     line.split()[0]: "usage: {} — {}".format(*(part.strip() for part in line.split("  ", 1)))
     for line in HELP.splitlines()
+    if line.startswith("/")
 }
 
 
@@ -117,8 +122,12 @@ class ConsoleSession:
         position = int(words[1]) - 1
         if not 0 <= position < len(survey.questions):
             raise InvalidInput(f"there is no question {words[1]}; choose 1 to {len(survey.questions)}")
-        draft = dict(await self.service.load_draft(self._me(), survey.id))
-        draft[survey.questions[position].id] = _raw_answer(survey, position, words[2])
+        draft: dict[str, object] = dict(await self.service.load_draft(self._me(), survey.id))
+        question = survey.questions[position]
+        if question.kind is QuestionKind.LESSONS:
+            draft[question.id] = _lessons_edit(question, draft.get(question.id, ()), words[2])
+        else:
+            draft[question.id] = _raw_answer(survey, position, words[2])
         saved = await self.service.save_draft(self._me(), survey.id, draft)
         note = f"\n{saved.note}" if saved.note else ""
         self.write(
@@ -132,7 +141,7 @@ class ConsoleSession:
         whose = "Your delegation's draft" if survey.by_delegation else "Your draft"
         lines = [f"(only you see this) {whose} for {survey.title}:"]
         for q in survey.questions:
-            lines.append(f"  Q{q.position + 1}: {draft.get(q.id, '—')}")
+            lines.append(f"  Q{q.position + 1}: {shown_answer(q, draft.get(q.id))}")
         self.write("\n".join(lines))
 
     async def _submit(self, survey_id: str) -> None:
@@ -152,11 +161,47 @@ class ConsoleSession:
         self.write(f"(only you see this) Your answer to “{survey.title}” is {what}, anonymously.")
 
 
+def shown_answer(question: Question, answer: Answer | None) -> str:
+    """A participant's own draft, for their eyes only."""
+    if answer is None:
+        return "—"
+    if question.kind is QuestionKind.GRID and isinstance(answer, tuple):
+        return " ".join("-" if v is None else str(v) for v in answer)
+    if question.kind is QuestionKind.LESSONS and isinstance(answer, tuple):
+        lessons = [e for e in answer if isinstance(e, Lesson)]
+        if not lessons:
+            return "no lessons"
+        return "".join(
+            f"\n    {i}. [{question.categories[e.category]} {'+' if e.positive else '-'}] {e.title}"
+            + (f" | {e.description}" if e.description else "")
+            for i, e in enumerate(lessons, start=1)
+        )
+    return str(answer)
+
+
+def _lessons_edit(question: Question, current: object, text: str) -> list[Lesson]:
+    """`add LESSON` or `remove M` on the draft's list; the core checks the limit when it is saved."""
+    lessons = [e for e in current if isinstance(e, Lesson)] if isinstance(current, tuple | list) else []
+    verb, _, rest = text.strip().partition(" ")
+    if verb == "add":
+        return [*lessons, parse_lesson_reply(question, rest)]
+    if verb == "remove" and rest.strip().isdigit() and 1 <= int(rest) <= len(lessons):
+        return [e for i, e in enumerate(lessons, start=1) if i != int(rest)]
+    if verb == "remove":
+        raise InvalidInput(f"there is no lesson {rest.strip() or '?'}; you have {len(lessons)}")
+    raise InvalidInput("type add LESSON or remove M. " + lesson_reply_help(question))
+
+
 def _raw_answer(survey: Survey, position: int, text: str) -> object:
     """Console users type 1-based option numbers; the core takes 0-based indexes."""
     question = survey.questions[position]
     if question.kind is QuestionKind.TEXT:
         return text
+    if question.kind is QuestionKind.GRID:
+        return parse_grid_reply(question, text)
+    if question.kind is QuestionKind.LESSONS:
+        # A one-question lessons poll: /vote ID LESSON files that one lesson.
+        return [parse_lesson_reply(question, text.removeprefix("add "))]
     try:
         words = shlex.split(text)
     except ValueError as error:

@@ -23,11 +23,12 @@ from adapters.matrix import polls
 from adapters.matrix.answers import describe, parse_reply
 from adapters.matrix.dm import DirectRooms
 from adapters.matrix.formatting import CONTROLS, invitation, notice_content, question_prompt
+from adapters.matrix.kinds_flow import LessonsFlow
 from adapters.matrix.progress import DONE, Progress, Step
 from adapters.matrix.rooms import OnSent, RoomSender
 from adapters.matrix.trail import Trail
 from bot.anonymity import survey_notice
-from bot.domain import Answer, Participant, Question, Status, Survey
+from bot.domain import Answer, Participant, Question, QuestionKind, Status, Survey
 from bot.errors import CanvassError, InvalidInput
 from bot.service import Canvass
 
@@ -61,6 +62,7 @@ class Conversations:
         self.review_seconds = review_seconds
         self._places: dict[str, Place] = {}  # DM room -> where its flow stands (cache of `progress`)
         self.progress = Progress(trail.state)
+        self.lessons = LessonsFlow(self)
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -140,7 +142,7 @@ class Conversations:
         n = len(survey.questions)
         if step.index == DONE:
             self._places[step.room] = Place(survey.id, 0, submitted=True)
-            await self._confirm(step.room, partner, survey, changed=False)
+            await self.confirm(step.room, partner, survey, changed=False)
             return
         self._places[step.room] = Place(survey.id, min(step.index, n - 1))
         if step.sent:
@@ -150,7 +152,7 @@ class Conversations:
         else:
             await self._ask(step.room, partner, survey, survey.questions[step.index], intro=step.intro)
 
-    async def _confirm(
+    async def confirm(
         self, room_id: str, user_id: str, survey: Survey, changed: bool, delegation: str | None = None
     ) -> None:
         if delegation is not None:
@@ -236,6 +238,9 @@ class Conversations:
             await self._keyword(room_id, user_id, survey, place, word)
             return survey.id
         question = survey.questions[place.index]
+        if question.kind is QuestionKind.LESSONS:
+            await self.lessons.on_text(room_id, user_id, survey, question, text)  # one lesson per message
+            return survey.id
         await self._record(room_id, user_id, survey, question, parse_reply(question, text))
         return survey.id
 
@@ -270,19 +275,26 @@ class Conversations:
         participant = Participant(PLATFORM, user_id)
         if survey.is_poll:
             receipt = await self.service.submit(participant, survey.id, {question.id: raw})
-            await self._confirm(room_id, user_id, survey, receipt.changed)
+            await self.confirm(room_id, user_id, survey, receipt.changed, receipt.delegation)
             return
         draft: dict[str, object] = dict(await self.service.load_draft(participant, survey.id))
         draft[question.id] = raw
         saved = await self.service.save_draft(participant, survey.id, draft)
         answered = await self.service.load_draft(participant, survey.id)
-        n = len(survey.questions)
-        lead = f"Saved for question {question.position + 1} of {n}.{' ' + saved.note if saved.note else ''}"
+        lead = f"Saved for question {question.position + 1} of {len(survey.questions)}."
+        lead += f" {saved.note}" if saved.note else ""
         place = self._places.get(room_id)
         if place is not None and (place.survey_id, place.index) != (survey.id, question.position):
             # An earlier poll clicked again: the flow stays where it was; say what comes next.
             await self.say(room_id, user_id, f"{lead} {_next_step(survey, answered, place)}", survey.id)
             return
+        await self.advance(room_id, user_id, survey, question, answered, lead)
+
+    async def advance(
+        self, room_id: str, user_id: str, survey: Survey, question: Question, answered: dict[str, Answer], lead: str
+    ) -> None:
+        """On from `question`: the next unanswered question, or "all answered"."""
+        n = len(survey.questions)
         following = _first_unanswered(survey, answered, question.position + 1)
         if following is None:
             self._places[room_id] = Place(survey.id, question.position)
@@ -338,7 +350,7 @@ class Conversations:
             draft = await self.service.load_draft(participant, survey.id)
             receipt = await self.service.submit(participant, survey.id, draft)
             self._places[room_id] = Place(survey.id, 0, submitted=True)
-            await self._confirm(room_id, user_id, survey, receipt.changed, receipt.delegation)
+            await self.confirm(room_id, user_id, survey, receipt.changed, receipt.delegation)
 
 
 def _first_unanswered(survey: Survey, draft: dict[str, Answer] | dict[str, object], start: int) -> Question | None:

@@ -6,11 +6,21 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from adapters.matrix import kinds_prompts
 from adapters.matrix.answers import how_to_reply
 from bot.anonymity import FREE_TEXT_TRUTH, survey_notice
 from bot.domain import Question, QuestionKind, Survey
-from bot.results import ChoiceResult, HiddenResult, QuestionResult, RankingResult, ScaleResult, SurveyResults
-from bot.tables import question_table, survey_table
+from bot.results import (
+    ChoiceResult,
+    GridResult,
+    HiddenResult,
+    LessonsResult,
+    QuestionResult,
+    RankingResult,
+    ScaleResult,
+    SurveyResults,
+)
+from bot.tables import grid_body, lessons_body, question_table, survey_table
 from bot.timeparse import format_local
 
 DM_HINT = "I have sent you a private message: answer there, where only you and I can see it."
@@ -26,6 +36,8 @@ def notice_content(body: str, html: str | None = None, msgtype: str = "m.notice"
 
 
 def kind_label(question: Question) -> str:
+    if question.kind in kinds_prompts.KINDS:
+        return kinds_prompts.kind_label(question)
     return {
         QuestionKind.SINGLE: "one choice",
         QuestionKind.MULTI: f"up to {question.max_selections} choices",
@@ -45,11 +57,10 @@ def announcement(survey: Survey) -> dict[str, Any]:
     items = []
     for q in survey.questions:
         lines.append(f"{q.position + 1}. {q.text} ({kind_label(q)})")
-        opts = "".join(f"<li>{escape(o)}</li>" for o in q.options)
-        items.append(
-            f"<li>{escape(q.text)} <em>({kind_label(q)})</em>{f'<ul>{opts}</ul>' if opts else ''}</li>"
-        )
-        lines.extend(f"   - {o}" for o in q.options)
+        listed = q.options or q.rows  # a grid's rows are listed like options
+        opts = "".join(f"<li>{escape(o)}</li>" for o in listed)
+        items.append(f"<li>{escape(q.text)} <em>({kind_label(q)})</em>{f'<ul>{opts}</ul>' if opts else ''}</li>")
+        lines.extend(f"   - {o}" for o in listed)
     html.append(f"<ol>{''.join(items)}</ol>")
     if survey.closes_at:
         closes = f"Closes {format_local(survey.closes_at, survey.timezone)}."
@@ -78,12 +89,19 @@ def question_prompt(survey: Survey, question: Question, lead: str = "") -> str:
         else f"Question {question.position + 1} of {len(survey.questions)} ({kind_label(question)}). "
     )
     lines = [f"{lead} {where}{question.text}".strip()]
+    if question.kind in kinds_prompts.KINDS:
+        lines += kinds_prompts.prompt_lines(question)
+        if not survey.is_poll:
+            lines.append(f"Any time: {CONTROLS}.")
+        if question.kind is QuestionKind.LESSONS:
+            lines.append(FREE_TEXT_TRUTH[0].upper() + FREE_TEXT_TRUTH[1:] + ".")
+        if not question.required and not survey.is_poll:
+            lines.append("This question is optional: reply skip to leave it out.")
+        return "\n".join(lines)
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING):
         lines += [f"{i + 1}. {o}" for i, o in enumerate(question.options)]
     if question.kind is QuestionKind.SCALE and (question.min_label or question.max_label):
-        lines.append(
-            f"{question.scale_min} = {question.min_label}, {question.scale_max} = {question.max_label}"
-        )
+        lines.append(f"{question.scale_min} = {question.min_label}, {question.scale_max} = {question.max_label}")
     hint = how_to_reply(question)
     if question.kind in (QuestionKind.SINGLE, QuestionKind.SCALE):
         hint = "click an option, or " + hint
@@ -125,10 +143,11 @@ def question_html(result: QuestionResult) -> str:
             for i, it in enumerate(result.items)
         ]
         return title + n + _table(("option (by Borda score)", "Borda", "mean", "ranked 1st"), ranked)
-    terms = (
-        ", ".join(f"{t.term} ({t.respondents})" for t in result.top_terms)
-        or "none shared by 2 or more people"
-    )
+    if isinstance(result, (GridResult, LessonsResult)):
+        # The plain-text table (bot/tables.py), escaped whole: rows, cells, and every lesson in full.
+        body = grid_body(result) if isinstance(result, GridResult) else lessons_body(result)
+        return f"{title}{n}<pre>{escape(body)}</pre>"
+    terms = ", ".join(f"{t.term} ({t.respondents})" for t in result.top_terms) or "none shared by 2 or more people"
     answers = "".join(f"<li>{escape(a)}</li>" for a in result.answers)
     return f"{title}{n}<p>Top terms: {escape(terms)}</p><p>Answers (shuffled):</p><ul>{answers}</ul>"
 

@@ -223,3 +223,44 @@ async def test_a_delegation_edits_one_draft_and_submits_once(terminal: Terminal,
     assert (tmp_path / "canvass.db").exists() and db.endswith("canvass.db")
     assert rows_mentioning(db, needles) == {}
     assert holding(raw_bytes(db), needles) == []
+
+
+TOOLBOX = """title = "Toolbox"
+roster = ["console:ana", "console:ben", "console:cy"]
+[[questions]]
+kind = "grid"
+text = "Rate each"
+rows = ["Sanctions", "Mediation", "Démarches"]
+required = false
+[[questions]]
+kind = "lessons"
+text = "Lessons"
+categories = ["process", "effect"]
+max_entries = 2
+"""
+
+
+async def test_grid_and_lessons_answered_at_the_console(terminal: Terminal, tmp_path: Path) -> None:
+    survey_file = tmp_path / "toolbox.toml"
+    survey_file.write_text(TOOLBOX, encoding="utf-8")
+    created = await terminal.type(f"/survey {survey_file}")
+    survey = survey_id_from(created)
+    assert "   categories: 1 process, 2 effect" in created and "   1. Sanctions" in created
+    assert "one rating 1..5 per row" in created and "add CATEGORY + TITLE" in created
+    await terminal.type(f"/canvass open {survey}")
+    await terminal.type("/as ana")
+    assert "⚠ row 2 ‘Mediation’: the rating must be from 1 to 5 (got 9)" in await terminal.type(
+        f"/answer {survey} 1 4 9 2"
+    )
+    await terminal.type(f"/answer {survey} 1 4 - 2")
+    await terminal.type(f"/answer {survey} 2 add process + Early call worked | Set the tone")
+    await terminal.type(f"/answer {survey} 2 add 2 - Hard to measure")
+    assert "Question 2: at most 2 lessons (got 3)" in await terminal.type(f"/answer {survey} 2 add 1 + Third")
+    nowhere = await terminal.type(f"/answer {survey} 2 add nowhere + x")
+    assert "⚠ the lesson: choose a category (process, effect)" in nowhere
+    draft = await terminal.type(f"/draft {survey}")
+    assert "Q1: 4 - 2" in draft
+    assert "1. [process +] Early call worked | Set the tone" in draft and "2. [effect -] Hard to measure" in draft
+    await terminal.type(f"/answer {survey} 2 remove 1")
+    assert "Early call worked" not in await terminal.type(f"/draft {survey}")
+    assert "recorded" in await terminal.type(f"/submit {survey}")

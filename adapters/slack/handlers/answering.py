@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack import ids
+from adapters.slack import ids, kinds_modal
 from adapters.slack.context import SlackContext, channel_of, safe, user_id_of
 from adapters.slack.handlers.voting import confirmation
 from adapters.slack.modals import AnswerMeta, answer_modal, first_block_of, info_modal, paginate
@@ -29,11 +29,11 @@ def _values(view: dict[str, Any]) -> dict[str, Any]:
     return ((view.get("state") or {}).get("values")) or {}
 
 
-def _error_block(page: tuple[Question, ...], field: str | None) -> str:
-    for question in page:
-        if question.id == field:
-            return first_block_of(question)
-    return first_block_of(page[0])
+def _error_block(page: tuple[Question, ...], error: InvalidInput, view: dict[str, Any]) -> str:
+    question = next((q for q in page if q.id == error.field), page[0])
+    if question.kind in kinds_modal.KINDS:
+        return kinds_modal.error_block(question, error.reason, view)  # the row or lesson it names
+    return first_block_of(question)
 
 
 def _merged(
@@ -112,7 +112,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 return
             receipt = await ctx.service.submit(participant, survey.id, answers)
         except InvalidInput as error:
-            await ack(response_action="errors", errors={_error_block(page, error.field): error.reason[:150]})
+            await ack(response_action="errors", errors={_error_block(page, error, view): error.reason[:150]})
             return
         except CanvassError as error:
             await ack(response_action="update", view=info_modal("Not recorded", str(error)))
@@ -148,7 +148,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         skipped = " Incomplete answers were not saved." if len(valid) < len(raw) else ""
         who = "Your delegation's members can see and change it" if survey.by_delegation else "Only you can see it"
         status = f"✓ Draft saved. {who}; press Start again to resume.{skipped}{' ' + note if note else ''}"
-        rebuilt = answer_modal(survey, meta.page, saved, meta.origin, block_limit=limit, status=status)
+        # Lessons and grid rows stay as typed, incomplete ones too: only the complete ones were saved.
+        forms = kinds_modal.view_forms(page, view)
+        rebuilt = answer_modal(survey, meta.page, saved, meta.origin, block_limit=limit, status=status, forms=forms)
         await ctx.client.views_update(view_id=view["id"], hash=view.get("hash"), view=rebuilt)
 
     @safe

@@ -1,14 +1,14 @@
 """Delegations: respondents that are named groups of members (issue 13).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006_kinds
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006_kinds"
 branch_labels = None
 depends_on = None
 
