@@ -56,6 +56,7 @@ class Core:
 
     async def close(self) -> None:
         await self.service.settle()
+        await self.delivery.notices.settle()
         for item in reversed(self.background):
             await item.stop()
         if self.scheduler is not None and self.scheduler.started:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 from bot.bootstrap import build_core, load_adapter
 from bot.clock import ManualClock, SystemClock
 from bot.config import Config, CoreConfig
-from bot.domain import Actor, Participant, Question, QuestionKind, Survey
+from bot.domain import Actor, Delegation, Participant, Question, QuestionKind, Survey
 from bot.survey_file import parse_survey
 from bot.tables import survey_table
 
@@ -129,6 +130,11 @@ async def run_demo(output: Path, say: Any = print, *, lessons: bool = False) -> 
     return output
 
 
+def _delegations(named: Sequence[Delegation], people: list[Participant]) -> tuple[Delegation, ...]:
+    names = [d.name for d in named] + [f"Delegation {i}" for i in range(len(named) + 1, len(people) + 1)]
+    return tuple(Delegation(names[i // 2], tuple(people[i : i + 2])) for i in range(0, len(people), 2))
+
+
 async def _meeting(
     core: Any, clock: ManualClock, organiser: Actor, people: list[Participant], path: Path, output: Path, say: Any
 ) -> None:
@@ -138,10 +144,13 @@ async def _meeting(
     example = await asyncio.to_thread(path.read_text, encoding="utf-8")
     spec = parse_survey(example, "Europe/Brussels", 5, now, check_times=False)  # times replaced below
     spec = replace(spec, opens_at=None, closes_at=now + timedelta(days=2))
+    if spec.delegations is not None:  # the file's members are examples: the demo's people, two per delegation
+        spec = replace(spec, delegations=_delegations(spec.delegations, people))
     survey = await core.service.create_survey(organiser, spec)
     say(f"== The organiser created “{survey.title}” [{survey.id}]")
     survey = await core.delivery.open(organiser, survey.id)
-    say(f"== It is open to {survey.invited_count} participants; they answer in private")
+    invited = f"{survey.invited_count} delegations" if survey.by_delegation else f"{survey.invited_count} participants"
+    say(f"== It is open to {invited}; they answer in private")
 
     rng = random.Random(2026)
     for i, person in enumerate(people[: PARTICIPANTS - SILENT]):

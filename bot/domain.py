@@ -65,6 +65,14 @@ class Actor(Participant):
 
 
 @dataclass(frozen=True)
+class Delegation:
+    """A named group of members answering a survey together: one shared draft, one submission."""
+
+    name: str
+    members: tuple[Participant, ...]
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     position: int
@@ -107,7 +115,8 @@ class Survey:
     created_by: str
     description: str = ""
     respondents_at_close: int | None = None
-    invited_count: int = 0
+    invited_count: int = 0  # persons, or delegations when by_delegation
+    by_delegation: bool = False  # respondents are delegations (bot/delegations.py)
 
     @property
     def is_poll(self) -> bool:
@@ -180,5 +189,6 @@ class SurveySpec:
     timezone: str = "UTC"
     description: str = ""
     roster: tuple[Participant, ...] | None = None
+    delegations: tuple[Delegation, ...] | None = None  # instead of a roster: respondents are delegations
     reminders: tuple[ReminderSpec, ...] = field(default_factory=tuple)
     include_organisers: bool = False  # a roster taken from a channel counts its organisers too (bot/invited.py)

@@ -13,7 +13,7 @@ null, so it refuses (SurveyNotOpen) and nothing could be found anyway.
 
 from __future__ import annotations
 
-from bot import anonymity
+from bot import anonymity, delegations
 from bot.answering import Answering
 from bot.domain import Answer, Participant
 from bot.validation import decode_answer
@@ -22,6 +22,8 @@ from bot.validation import decode_answer
 async def own_answers(answering: Answering, participant: Participant, survey_id: str) -> dict[str, Answer]:
     """question_id -> the participant's current answer; questions they skipped are absent."""
     survey, key = await answering.open_survey(survey_id)  # SurveyNotOpen after close or before open
-    keys = [(q.id, anonymity.ballot_slot(key, q.id, participant)) for q in survey.questions]
+    # In a delegation survey the ballot is the delegation's, found from the member's own id only.
+    respondent, _ = await delegations.respondent(answering.repository, survey, key, participant)
+    keys = [(q.id, anonymity.ballot_slot(key, q.id, respondent)) for q in survey.questions]
     stored = await answering.repository.own_ballots(survey.id, keys)
     return {qid: decode_answer(encoded) for qid, encoded in stored.items() if qid in {q.id for q in survey.questions}}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain import Answer, Participant, ReminderSpec, Status, Survey, Target
+from bot.domain import Answer, Delegation, Participant, ReminderSpec, Status, Survey, Target
 from bot.results import SurveyResults, VisibleResult
 
 
@@ -104,8 +104,23 @@ class SurveyRepository(Protocol):
         live-refresh counter (a hint only)."""
         ...
 
-    async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool: ...
-    async def load_draft(self, survey_id: str, draft_slot: bytes) -> str | None: ...
+    async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> int | None:
+        """Store a draft; its new version (every save counts, atomically), or None if not open."""
+        ...
+
+    async def load_draft(self, survey_id: str, draft_slot: bytes) -> tuple[str, int] | None:
+        """A draft's payload and version."""
+        ...
+
+    async def set_delegations(self, survey_id: str, delegations: Sequence[Delegation]) -> None:
+        """Replace a survey's delegations, and its roster with all their members (held like the roster)."""
+        ...
+
+    async def delegations(self, survey_id: str) -> list[Delegation]: ...
+    async def delegation_of(self, survey_id: str, participant: Participant) -> str | None:
+        """The name of the delegation this member answers for, or None."""
+        ...
+
     async def own_ballots(self, survey_id: str, keys: Sequence[tuple[str, bytes]]) -> dict[str, str]:
         """question_id -> stored answer for these (question_id, ballot slot) pairs, only while the survey
         is open. Only bot/own_ballot.py calls it, with the slots of the participant who is asking."""

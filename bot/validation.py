@@ -166,7 +166,7 @@ def schedule_problems(spec: SurveySpec, now: datetime) -> Iterator[InvalidInput]
 
 def schedule_warnings(spec: SurveySpec) -> Iterator[InvalidInput]:
     """Legal but probably not meant; shown by `survey validate` and `survey create`."""
-    if not spec.targets and spec.roster is None:
+    if not spec.targets and spec.roster is None and spec.delegations is None:
         yield InvalidInput(
             "none: `open` would send to nobody (add targets = [{platform = ..., channel = ...}] or a roster;"
             " in chat, `survey` uses the channel it is typed in)",

@@ -33,22 +33,31 @@ class Answering(RepositoryBase):
     ) -> SubmitOutcome:
         return await self._writer.submit(Submission(survey_id, ballots_, marker_slot, draft_slot, count_live))
 
-    async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool:
+    async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> int | None:
+        """Store a draft; its new version (counting every save, atomically), or None if not open."""
         async with self.engine.begin() as conn:
             if not await self._is_open(conn, survey_id):
-                return False
-            stmt = self._insert(drafts).values(survey_id=survey_id, slot=draft_slot, payload=payload)
-            await conn.execute(
-                stmt.on_conflict_do_update(index_elements=["survey_id", "slot"], set_={"payload": payload})
+                return None
+            stmt = self._insert(drafts).values(survey_id=survey_id, slot=draft_slot, payload=payload, version=1)
+            version = await conn.scalar(
+                stmt.on_conflict_do_update(
+                    index_elements=["survey_id", "slot"],
+                    set_={"payload": payload, "version": drafts.c.version + 1},
+                ).returning(drafts.c.version)
             )
-            return True
+            return int(version or 1)
 
-    async def load_draft(self, survey_id: str, draft_slot: bytes) -> str | None:
+    async def load_draft(self, survey_id: str, draft_slot: bytes) -> tuple[str, int] | None:
+        """A draft's payload and version."""
         async with self.reader.connect() as conn:
-            payload: str | None = await conn.scalar(
-                select(drafts.c.payload).where(drafts.c.survey_id == survey_id, drafts.c.slot == draft_slot)
-            )
-            return payload
+            row = (
+                await conn.execute(
+                    select(drafts.c.payload, drafts.c.version).where(
+                        drafts.c.survey_id == survey_id, drafts.c.slot == draft_slot
+                    )
+                )
+            ).first()
+        return None if row is None else (row.payload, int(row.version))
 
     async def own_ballots(self, survey_id: str, keys: Sequence[tuple[str, bytes]]) -> dict[str, str]:
         """The answers stored under these (question_id, slot) pairs, while the survey is open: one

@@ -149,7 +149,10 @@ class ConsoleSession:
         else:
             edit[question.id] = _raw_answer(survey, position, words[2])
         key = (self.user, survey.id)
-        if key in self._edits or await self.service.has_responded(self._me(), survey.id):
+        # A delegation's shared draft stays its workspace after a submission (bot/delegations.py).
+        if key in self._edits or (
+            not survey.by_delegation and await self.service.has_responded(self._me(), survey.id)
+        ):
             # After a submission, no draft row: it would hold all their answers side by side, which the
             # ballots never do. The edit waits in this session's memory until /submit.
             survey_now = await self.service.answerable(survey.id)  # refuse at once if it has closed
@@ -157,7 +160,11 @@ class ConsoleSession:
             self.write(f"(only you see this) Changed; your other answers stay. /submit {survey.id} to send it.")
             return
         saved = await self.service.save_draft(self._me(), survey.id, edit)
-        self.write(f"(only you see this) Saved draft: {saved} of {len(survey.questions)} answered. /submit {survey.id}")
+        note = f"\n{saved.note}" if saved.note else ""
+        self.write(
+            f"(only you see this) Saved draft: {saved.count} of {len(survey.questions)} answered. "
+            f"/submit {survey.id}{note}"
+        )
 
     async def _current(self, survey: Survey) -> dict[str, object]:
         """Where an edit starts: an edit in progress, the saved draft, or else (once they have submitted)
@@ -174,8 +181,8 @@ class ConsoleSession:
     async def _show_draft(self, survey_id: str) -> None:
         survey = await self.service.get(survey_id)
         pending = self._edits.get((self.user, survey.id))
-        draft: Mapping[str, Answer] = await self.service.load_draft(self._me(), survey.id)
-        what = "draft"
+        draft: Mapping[str, Answer] = await self.service.load_draft(self._me(), survey.id, opening=True)
+        what = "delegation's draft" if survey.by_delegation else "draft"
         if pending is not None:
             await self.service.answerable(survey.id)
             draft, what = pending, "answers as you are changing them (not sent until /submit)"
@@ -193,7 +200,14 @@ class ConsoleSession:
 
     def _confirm(self, survey: Survey, receipt: Receipt) -> None:
         what = "changed" if receipt.changed else "recorded"
-        lines = [f"(only you see this) Your answer to “{survey.title}” is {what}, anonymously:"]
+        if receipt.delegation is not None:
+            head = (
+                f"(only you see this) {receipt.delegation}'s answer to “{survey.title}” is {what}, anonymously "
+                "between delegations; your colleagues are told that you submitted it:"
+            )
+        else:
+            head = f"(only you see this) Your answer to “{survey.title}” is {what}, anonymously:"
+        lines = [head]
         lines += [textwrap.indent(line, "  ") for line in words_lines(survey, receipt.answers)]
         lines.append("Type /copy now for your own copy (text and PDF); Canvass keeps none.")
         self._just_submitted = (survey, receipt)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from adapters.matrix import polls
@@ -31,7 +32,7 @@ from adapters.matrix.rooms import OnSent, RoomSender
 from adapters.matrix.trail import Trail
 from bot.anonymity import survey_notice
 from bot.answering import Receipt
-from bot.domain import Answer, Participant, Question, QuestionKind, Status, Survey
+from bot.domain import Participant, Question, QuestionKind, Status, Survey
 from bot.errors import CanvassError, InvalidInput
 from bot.service import Canvass
 
@@ -140,7 +141,7 @@ class Conversations:
         room_id = await self.dms.room_for(user_id)
         participant = Participant(PLATFORM, user_id)
         await self.open.refresh(user_id, opened=survey.id)
-        draft = {} if survey.is_poll else await self.drafts.load(room_id, participant, survey)
+        draft = {} if survey.is_poll else await self.drafts.load(room_id, participant, survey, opening=True)
         first = first_unanswered(survey, draft, 0) or survey.questions[0]
         await self._ask(room_id, user_id, survey, first, intro=True, reminder=reminder)
 
@@ -184,12 +185,20 @@ class Conversations:
     ) -> None:
         if receipt is not None and self.copies is not None:
             self.copies.hold(room_id, receipt)  # memory only, for a `copy` asked for soon after
-        if receipt is not None:
+        delegation = receipt.delegation if receipt is not None else None
+        if receipt is not None and delegation is None:
             # In words, so the participant sees what was recorded; redacted after the review delay.
             text = submitted_text(survey, receipt.answers, receipt.changed, self.review_seconds, survey.is_poll)
             await self._step(Step(survey.id, room_id, DONE), user_id, text, redact_after=self.review_seconds)
             return
-        if survey.is_poll:
+        if delegation is not None:
+            what = "replaced its earlier submission" if changed else "are submitted"
+            text = (
+                f"✅ Thank you: {delegation}'s answers {what}, anonymously between delegations. Your colleagues "
+                "are told privately that you submitted them. Reply change to answer again; a new submission "
+                "by any of you replaces this one."
+            )
+        elif survey.is_poll:
             what = "changed" if changed else "recorded"
             text = f"✅ Your answer is {what}, anonymously. Answer again to change it before the poll closes."
         else:
@@ -303,10 +312,11 @@ class Conversations:
             return
         draft = await self.drafts.load(room_id, participant, survey)
         draft[question.id] = raw
-        await self.drafts.save(room_id, participant, survey, draft)
+        note = await self.drafts.save(room_id, participant, survey, draft)
         answered = await self.drafts.load(room_id, participant, survey)
         n = len(survey.questions)
         lead = f"Saved for question {question.position + 1} of {n}."
+        lead += f" {note}" if note else ""
         place = self._places.get(room_id)
         if place is not None and (place.survey_id, place.index) != (survey.id, question.position):
             # An earlier poll clicked again: the flow stays where it was; say what comes next.
@@ -315,7 +325,7 @@ class Conversations:
         await self.advance(room_id, user_id, survey, question, answered, lead)
 
     async def advance(
-        self, room_id: str, user_id: str, survey: Survey, question: Question, answered: dict[str, Answer], lead: str
+        self, room_id: str, user_id: str, survey: Survey, question: Question, answered: Mapping[str, object], lead: str
     ) -> None:
         """On from `question`: the next unanswered question, or "all answered"."""
         n = len(survey.questions)
@@ -335,7 +345,7 @@ class Conversations:
         if word == "help":
             await self.say(room_id, user_id, f"Answer the question I asked last. Any time: {CONTROLS}.", survey.id)
         elif word in ("resume", "continue"):
-            draft = await self.drafts.load(room_id, participant, survey) if not survey.is_poll else {}
+            draft = await self.drafts.load(room_id, participant, survey, opening=True) if not survey.is_poll else {}
             await self._ask(
                 room_id, user_id, survey, first_unanswered(survey, draft, 0) or survey.questions[place.index]
             )
@@ -344,8 +354,14 @@ class Conversations:
         elif word == "back":
             await self._ask(room_id, user_id, survey, survey.questions[max(place.index - 1, 0)])
         elif word == "review":
-            draft = await self.drafts.load(room_id, participant, survey)
-            head = f"Your answers so far to “{survey.title}”, not submitted yet"
+            draft = await self.drafts.load(room_id, participant, survey, opening=True)
+            if survey.by_delegation:
+                head = (
+                    f"Your delegation's draft for “{survey.title}” (your delegation's members see it; "
+                    "not submitted yet)"
+                )
+            else:
+                head = f"Your answers so far to “{survey.title}”, not submitted yet"
             text = review_text(survey, draft, self.review_seconds, head)
             text += f"\nReply submit to send them, or back / skip to move around.\n{survey_notice(survey)}"
             await self.say(room_id, user_id, text, survey.id, redact_after=self.review_seconds)
@@ -383,7 +399,7 @@ class Conversations:
         """Reopen a submission before close: their own ballot (read through their slots, in this request
         from them) becomes the draft, so they change one answer and submit again; skipped stays skipped."""
         participant = Participant(PLATFORM, user_id)
-        if place.submitted:
+        if place.submitted and not survey.by_delegation:  # a delegation's shared draft already holds it
             # In memory, not a draft row: a row would hold their answers side by side (edits.py).
             self.drafts.start_edit(room_id, survey.id, await self.service.own_answers(participant, survey.id))
         draft = await self.drafts.load(room_id, participant, survey)

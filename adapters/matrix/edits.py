@@ -36,18 +36,25 @@ class Drafts:
             return False
         return True
 
-    async def load(self, room_id: str, participant: Participant, survey: Survey) -> dict[str, object]:
+    async def load(
+        self, room_id: str, participant: Participant, survey: Survey, opening: bool = False
+    ) -> dict[str, object]:
+        """`opening`: the participant is looking at the draft now (a delegation's colleague-saved note
+        counts from here)."""
         if self.editing(room_id, survey.id):
             return dict(self._edits[room_id][2])
-        return dict(await self.service.load_draft(participant, survey.id))
+        return dict(await self.service.load_draft(participant, survey.id, opening=opening))
 
-    async def save(self, room_id: str, participant: Participant, survey: Survey, answers: Mapping[str, object]) -> None:
+    async def save(
+        self, room_id: str, participant: Participant, survey: Survey, answers: Mapping[str, object]
+    ) -> str | None:
+        """Saves; returns the delegation's "a colleague saved meanwhile" note, if any."""
         if self.editing(room_id, survey.id):
             # Checked now, as the core checks a draft, so a bad reply is refused at once, not at submit.
             valid = {q.id: validate_answer(q, answers[q.id]) for q in survey.questions if q.id in answers}
             self._edits[room_id] = (survey.id, self._now() + EDIT_SECONDS, dict(valid))
-            return
-        await self.service.save_draft(participant, survey.id, answers)
+            return None
+        return (await self.service.save_draft(participant, survey.id, answers)).note
 
     def drop(self, room_id: str) -> None:
         self._edits.pop(room_id, None)

@@ -205,7 +205,9 @@ def answer_modal(
     if answered_before:
         blocks.append(
             context(
-                "You have answered already: these are your current answers. Change any and submit to replace "
+                "Your delegation has answered already: submitting again replaces its answers (until close)."
+                if survey.by_delegation
+                else "You have answered already: these are your current answers. Change any and submit to replace "
                 "them (until close); closing keeps them as they are."
             )
         )
@@ -213,7 +215,8 @@ def answer_modal(
         blocks.extend(
             question_blocks(question, draft.get(question.id), (forms or {}).get(question.id), room_of(block_limit))
         )
-    if not survey.is_poll and not answered_before:  # no drafts after a submission (adapters/slack/edits.py)
+    # No drafts after a person's submission (adapters/slack/edits.py); a delegation's shared draft stays.
+    if not survey.is_poll and not (answered_before and not survey.by_delegation):
         blocks.append(
             {
                 "type": "actions",

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.types import Date, DateTime, Integer, Time
 
+from bot.delegations import DraftSaved
 from bot.domain import Answer, Participant, QuestionKind, QuestionSpec
 from bot.errors import InvalidInput
 from bot.service import Canvass, Receipt
@@ -203,8 +204,10 @@ def test_only_four_calls_take_a_person_and_none_returns_their_ballot() -> None:
             takes_person[name] = hints["return"]
     assert takes_person == {
         "submit": Receipt,
-        "save_draft": int,
-        "load_draft": dict[str, Answer],  # the person's own unsubmitted draft, never a ballot
+        "save_draft": DraftSaved,  # how many answers it holds, and whether a delegation colleague saved meanwhile
+        # The person's own unsubmitted draft, never a ballot; for a delegation member, their delegation's
+        # shared draft, which after a submission is what the delegation submitted (wanted within it).
+        "load_draft": dict[str, Answer],
         "has_responded": bool,
         # Issue 11: one's own current answers, back to oneself only, for a prefill while the survey is open.
         # Only the participant's own answer-opening request calls it (tests/core/test_own_ballot.py).

@@ -93,13 +93,15 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 await ctx.client.views_open(trigger_id=trigger_id, view=closed_modal(survey))
                 return
             answered = await ctx.service.has_responded(participant, survey.id)
-            if answered:
+            # A delegation's shared draft is its workspace even after a submission (bot/delegations.py); a
+            # person's edit of their submission is held in memory instead (adapters/slack/edits.py).
+            if answered and not survey.by_delegation:
                 # Change one answer, keep the rest: a resubmission starts from their current answers,
                 # read through their own slots in this, their own signed request (bot/own_ballot.py).
                 draft = await ctx.service.own_answers(participant, survey.id)
                 ctx.edits.drop(user, survey.id)  # a fresh start: an abandoned edit is forgotten
             else:
-                draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
+                draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id, opening=True)
         except CanvassError as error:
             await ctx.client.views_open(trigger_id=trigger_id, view=info_modal("Canvass", str(error)))
             return
@@ -141,7 +143,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         participant = ctx.participant(user)
         try:
             answered = await ctx.service.has_responded(participant, survey.id)
-            if answered:  # an edit of a submission: no draft rows (adapters/slack/edits.py)
+            editing = answered and not survey.by_delegation
+            if editing:  # an edit of a submission: no draft rows (adapters/slack/edits.py)
                 own = await ctx.service.own_answers(participant, survey.id)
                 pending = ctx.edits.get(user, survey.id)
                 base: dict[str, object] = dict(own) if pending is None else pending
@@ -150,7 +153,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
                 answers = _merged(draft, page, raw)
             if meta.page < len(pages) - 1:
-                if answered:
+                if editing:
                     ctx.edits.put(user, survey.id, answers)
                     shown = edits.shown(own, answers)
                 else:
@@ -196,7 +199,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             draft = await ctx.service.load_draft(participant, survey.id)
             if closing and not valid:
                 return  # closing an untouched page keeps the draft as it was
-            await ctx.service.save_draft(participant, survey.id, _merged(draft, page, dict(valid)))
+            note = (await ctx.service.save_draft(participant, survey.id, _merged(draft, page, dict(valid)))).note
             saved = await ctx.service.load_draft(participant, survey.id)
         except CanvassError as error:
             if not closing:
@@ -205,7 +208,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if closing:
             return
         skipped = " Incomplete answers were not saved." if len(valid) < len(raw) else ""
-        status = f"✓ Draft saved. Only you can see it; press Start again to resume.{skipped}"
+        who = "Your delegation's members can see and change it" if survey.by_delegation else "Only you can see it"
+        status = f"✓ Draft saved. {who}; press Start again to resume.{skipped}{' ' + note if note else ''}"
         # Lessons and grid rows stay as typed, incomplete ones too: only the complete ones were saved.
         forms = kinds_modal.view_forms(page, view)
         rebuilt = answer_modal(survey, meta.page, saved, meta.origin, block_limit=limit, status=status, forms=forms)

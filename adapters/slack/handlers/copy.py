@@ -59,9 +59,18 @@ def _bounded(pieces: list[str], room: int, more: str) -> list[Block]:
     return [*(_plain(p) for p in pieces[: room - 1]), context(more)]
 
 
+def confirmation(title: str, changed: bool, delegation: str | None = None) -> str:
+    what = "changed" if changed else "recorded"
+    if delegation is not None:
+        return (
+            f"✓ {delegation}'s answer to “{title}” is {what}, anonymously between delegations. Your colleagues "
+            "are told privately that you submitted it; any of you can change it until close."
+        )
+    return f"✓ Your answer to “{title}” is {what}, anonymously. Only you see this; change it until close."
+
+
 def confirmation_message(survey: Survey, receipt: Receipt, token: str | None) -> tuple[str, list[Block]]:
-    what = "changed" if receipt.changed else "recorded"
-    head = f"✓ Your answer to “{survey.title}” is {what}, anonymously. Only you see this; change it until close."
+    head = confirmation(survey.title, receipt.changed, receipt.delegation)
     lines = []
     for question, words in answers_in_words(survey, receipt.answers):
         lines.append(f"{question.position + 1}. {question.text}\n→ {words if words is not None else '(skipped)'}")

@@ -10,16 +10,11 @@ from slack_bolt.async_app import AsyncApp
 
 from adapters.slack import ids
 from adapters.slack.context import SlackContext, channel_of, safe, user_id_of
-from adapters.slack.handlers.copy import confirmation_message, offer
+from adapters.slack.handlers.copy import confirmation, confirmation_message, offer
 from adapters.slack.parsing import multi_picks, vote_value
 from bot.errors import CanvassError
 
 log = logging.getLogger(__name__)
-
-
-def confirmation(title: str, changed: bool) -> str:
-    what = "changed" if changed else "recorded"
-    return f"✓ Your answer to “{title}” is {what}, anonymously. Only you see this; change it until close."
 
 
 async def record(
