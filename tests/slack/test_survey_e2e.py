@@ -120,7 +120,7 @@ async def test_survey_through_slack_end_to_end(start_slack: Any, tmp_path: Path)
     slack: SlackHarness = await start_slack(renderer=renderer)
     survey_id = await build_survey(slack)
     survey = await slack.core.service.get(survey_id)
-    assert [q.kind for q in survey.questions] == list(QuestionKind)
+    assert [q.kind for q in survey.questions] == list(QuestionKind)[:5]  # the builder's five; grid/lessons: issue 13
     qids = dict(
         zip(["single", "multi", "scale", "ranking", "text"], [q.id for q in survey.questions], strict=True)
     )
