@@ -73,12 +73,14 @@ class Answering:
         self.open_cache.pop(survey_id, None)
         return SurveyNotOpen(not_open_message(await self._repo.get_survey(survey_id)))
 
-    def _validate_answers(self, survey: Survey, answers: Mapping[str, object]) -> dict[str, Answer]:
+    def _validate_answers(
+        self, survey: Survey, answers: Mapping[str, object], draft: bool = False
+    ) -> dict[str, Answer]:
         valid: dict[str, Answer] = {}
         for qid, raw in answers.items():
             question = survey.question(qid)
             try:
-                valid[qid] = validate_answer(question, raw)
+                valid[qid] = validate_answer(question, raw, draft=draft)
             except InvalidInput as error:
                 label = f"Question {question.position + 1}" if not survey.is_poll else "Your answer"
                 raise InvalidInput(f"{label}: {error.reason}", field=qid) from None
@@ -121,7 +123,7 @@ class Answering:
     async def save_draft(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> int:
         """Save partial answers to resume later; they count for nothing until submitted."""
         survey, key = await self.open_survey(survey_id)
-        valid = self._validate_answers(survey, answers)
+        valid = self._validate_answers(survey, answers, draft=True)
         # A separate read is enough here: while a survey is open its eligibility set only grows.
         if not await self._repo.is_eligible(survey.id, anonymity.responded_slot(key, participant)):
             raise NotInvited(survey.title)

@@ -29,7 +29,8 @@ def as_sequence(raw: object, what: str) -> Sequence[object]:
     raise InvalidInput(f"{what} must be a list")
 
 
-def grid_answer(question: Question, raw: object) -> tuple[int | None, ...]:
+def grid_answer(question: Question, raw: object, draft: bool = False) -> tuple[int | None, ...]:
+    """A rating per row; `draft` lets rows of a required grid stay empty until the submission."""
     rows = question.rows
     values: list[object]
     if isinstance(raw, Mapping):
@@ -49,7 +50,7 @@ def grid_answer(question: Question, raw: object) -> tuple[int | None, ...]:
     for i, value in enumerate(values):
         where = f"row {i + 1} ‘{rows[i]}’"
         if value is None or (isinstance(value, str) and not value.strip()):
-            if question.required:
+            if question.required and not draft:
                 raise InvalidInput(f"{where}: please rate every row")
             ratings.append(None)
             continue
