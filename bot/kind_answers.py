@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from bot.domain import Lesson, Question
@@ -11,6 +12,7 @@ from bot.invisible import strip_invisible
 MAX_LESSON_TITLE_CHARS = 150
 MAX_LESSON_DESCRIPTION_CHARS = 2000
 MAX_LESSON_ENTRIES = 50  # the highest max_entries an organiser may set
+_WHOLE = re.compile(r"-?\d+")
 
 
 def as_int(raw: object, what: str) -> int:
@@ -18,7 +20,8 @@ def as_int(raw: object, what: str) -> int:
         raise InvalidInput(f"{what} must be a whole number")
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+    # Decimal digits only: "²" passes str.isdigit() but not int(), and "--3" passed lstrip("-").
+    if isinstance(raw, str) and _WHOLE.fullmatch(raw.strip()):
         return int(raw.strip())
     raise InvalidInput(f"{what} must be a whole number")
 

@@ -191,3 +191,12 @@ def test_survey_file_errors_have_their_lines() -> None:
         "line 12, question 2, categories: needs at least 1 category",
         "line 13, question 2, max_entries: must be from 1 to 50 (got 51)",
     ]
+
+
+@pytest.mark.parametrize("raw", ["²", "--3", "3²", "٣x"])
+def test_a_rating_that_only_looks_like_a_number_is_refused_not_a_crash(raw: str) -> None:
+    scale = Question("s.5", 0, QuestionKind.SCALE, "Rate")
+    with pytest.raises(InvalidInput, match="must be a whole number"):
+        validate_answer(scale, raw)
+    with pytest.raises(InvalidInput, match="row 1 ‘A’: the rating must be a whole number"):
+        validate_answer(GRID, [raw, None, None])
