@@ -65,7 +65,7 @@ def grid_chart(result: GridResult, style: Style, width: float) -> list[Block]:
         wrap(f"{row.label} · {row_numbers(result, i)}", style.columns(width, size), max_lines=3)
         for i, row in enumerate(result.rows)
     ]
-    bar_h = style.bar_height * 1.2
+    bar_h = style.bar_height
     tops: list[float] = []
     y = 0.0
     for lines in heads:
