@@ -13,6 +13,7 @@ MAX_LESSON_TITLE_CHARS = 150
 MAX_LESSON_DESCRIPTION_CHARS = 2000
 MAX_LESSON_ENTRIES = 50  # the highest max_entries an organiser may set
 _WHOLE = re.compile(r"-?\d+")
+_POLARITY = {"positive": True, "+": True, "negative": False, "-": False}
 
 
 def as_int(raw: object, what: str) -> int:
@@ -87,13 +88,10 @@ def validate_lesson(question: Question, raw: object, where: str = "the lesson") 
     elif isinstance(raw, Mapping):
         category = raw.get("category")
         polarity = raw.get("polarity")
-        positive = (
-            raw["positive"]
-            if "positive" in raw
-            else {"positive": True, "negative": False}.get(str(polarity).strip().casefold(), None)
-        )
-        title = raw.get("title", "")
-        description = raw.get("description", "")
+        positive = raw["positive"] if "positive" in raw else _POLARITY.get(str(polarity).strip().casefold())
+        # An empty form field may come as None: the same as empty text.
+        title = raw.get("title") or ""
+        description = raw.get("description") or ""
     else:
         raise InvalidInput(f"{where}: must have a category, a polarity and a title")
     if not isinstance(positive, bool):

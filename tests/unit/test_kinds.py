@@ -200,3 +200,11 @@ def test_a_rating_that_only_looks_like_a_number_is_refused_not_a_crash(raw: str)
         validate_answer(scale, raw)
     with pytest.raises(InvalidInput, match="row 1 ‘A’: the rating must be a whole number"):
         validate_answer(GRID, [raw, None, None])
+
+
+def test_a_lesson_from_a_form_may_have_empty_fields_and_signs_for_polarity() -> None:
+    raw = [{"category": 1, "polarity": "-", "title": "Late", "description": None}, {"category": 0, "polarity": "+",
+           "title": "Quick"}]  # fmt: skip
+    assert validate_answer(LESSONS, raw) == (Lesson(1, False, "Late", ""), Lesson(0, True, "Quick", ""))
+    with pytest.raises(InvalidInput, match="lesson 1: the title is empty"):
+        validate_answer(LESSONS, [{"category": 0, "polarity": "+", "title": None}])
