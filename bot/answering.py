@@ -88,12 +88,14 @@ class Answering:
         self.draft_versions.forget(survey_id)
         return SurveyNotOpen(not_open_message(await self._repo.get_survey(survey_id)))
 
-    def _validate_answers(self, survey: Survey, answers: Mapping[str, object]) -> dict[str, Answer]:
+    def _validate_answers(
+        self, survey: Survey, answers: Mapping[str, object], draft: bool = False
+    ) -> dict[str, Answer]:
         valid: dict[str, Answer] = {}
         for qid, raw in answers.items():
             question = survey.question(qid)
             try:
-                valid[qid] = validate_answer(question, raw)
+                valid[qid] = validate_answer(question, raw, draft=draft)
             except InvalidInput as error:
                 label = f"Question {question.position + 1}" if not survey.is_poll else "Your answer"
                 raise InvalidInput(f"{label}: {error.reason}", field=qid) from None
@@ -163,7 +165,7 @@ class Answering:
         survey, key = await self.open_survey(survey_id)
         member = participant
         participant, delegation = await delegations.respondent(self._repo, survey, key, participant)
-        valid = self._validate_answers(survey, answers)
+        valid = self._validate_answers(survey, answers, draft=True)
         # A separate read is enough here: while a survey is open its eligibility set only grows.
         if not await self._repo.is_eligible(survey.id, anonymity.responded_slot(key, participant)):
             raise NotInvited(survey.title)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from bot.domain import Lesson, Question
@@ -11,6 +12,8 @@ from bot.invisible import strip_invisible
 MAX_LESSON_TITLE_CHARS = 150
 MAX_LESSON_DESCRIPTION_CHARS = 2000
 MAX_LESSON_ENTRIES = 50  # the highest max_entries an organiser may set
+_WHOLE = re.compile(r"-?\d+")
+_POLARITY = {"positive": True, "+": True, "negative": False, "-": False}
 
 
 def as_int(raw: object, what: str) -> int:
@@ -18,7 +21,8 @@ def as_int(raw: object, what: str) -> int:
         raise InvalidInput(f"{what} must be a whole number")
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+    # Decimal digits only: "²" passes str.isdigit() but not int(), and "--3" passed lstrip("-").
+    if isinstance(raw, str) and _WHOLE.fullmatch(raw.strip()):
         return int(raw.strip())
     raise InvalidInput(f"{what} must be a whole number")
 
@@ -29,7 +33,8 @@ def as_sequence(raw: object, what: str) -> Sequence[object]:
     raise InvalidInput(f"{what} must be a list")
 
 
-def grid_answer(question: Question, raw: object) -> tuple[int | None, ...]:
+def grid_answer(question: Question, raw: object, draft: bool = False) -> tuple[int | None, ...]:
+    """A rating per row; `draft` lets rows of a required grid stay empty until the submission."""
     rows = question.rows
     values: list[object]
     if isinstance(raw, Mapping):
@@ -49,7 +54,7 @@ def grid_answer(question: Question, raw: object) -> tuple[int | None, ...]:
     for i, value in enumerate(values):
         where = f"row {i + 1} ‘{rows[i]}’"
         if value is None or (isinstance(value, str) and not value.strip()):
-            if question.required:
+            if question.required and not draft:
                 raise InvalidInput(f"{where}: please rate every row")
             ratings.append(None)
             continue
@@ -83,13 +88,10 @@ def validate_lesson(question: Question, raw: object, where: str = "the lesson") 
     elif isinstance(raw, Mapping):
         category = raw.get("category")
         polarity = raw.get("polarity")
-        positive = (
-            raw["positive"]
-            if "positive" in raw
-            else {"positive": True, "negative": False}.get(str(polarity).strip().casefold(), None)
-        )
-        title = raw.get("title", "")
-        description = raw.get("description", "")
+        positive = raw["positive"] if "positive" in raw else _POLARITY.get(str(polarity).strip().casefold())
+        # An empty form field may come as None: the same as empty text.
+        title = raw.get("title") or ""
+        description = raw.get("description") or ""
     else:
         raise InvalidInput(f"{where}: must have a category, a polarity and a title")
     if not isinstance(positive, bool):

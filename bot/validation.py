@@ -183,8 +183,9 @@ def _option_index(question: Question, raw: object) -> int:
     return index
 
 
-def validate_answer(question: Question, raw: object) -> Answer:
-    """Turn an adapter's raw answer into the canonical form, or explain what is wrong."""
+def validate_answer(question: Question, raw: object, *, draft: bool = False) -> Answer:
+    """Turn an adapter's raw answer into the canonical form, or explain what is wrong. A `draft` may leave
+    rows of a required grid unrated; the submission checks them."""
     kind = question.kind
     if kind is QuestionKind.SINGLE:
         return _option_index(question, raw)
@@ -201,7 +202,7 @@ def validate_answer(question: Question, raw: object) -> Answer:
             raise InvalidInput(f"the rating must be from {question.scale_min} to {question.scale_max} (got {value})")
         return value
     if kind is QuestionKind.GRID:
-        return grid_answer(question, raw)
+        return grid_answer(question, raw, draft)
     if kind is QuestionKind.LESSONS:
         return lessons_answer(question, raw)
     if kind is QuestionKind.RANKING:

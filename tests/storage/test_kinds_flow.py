@@ -84,3 +84,20 @@ async def test_grid_and_lessons_tally_and_export(service: Canvass) -> None:
     exported = json.loads(to_json(results))
     entries = [e for c in exported["questions"][1]["cells"] for e in c["entries"]]
     assert sorted(e["title"] for e in entries) == sorted(["=1+1", *(f"Lesson {i}" for i in (0, 1, 2, 10, 11, 12))])
+
+
+async def test_a_draft_may_leave_rows_of_a_required_grid_for_later(service: Canvass) -> None:
+    voter = Participant("console", "stepwise")
+    grid_only = (QuestionSpec(QuestionKind.GRID, "Rate each", rows=("Sanctions", "Mediation")),)
+    survey = await service.create_survey(ORGANISER, survey_spec(questions=grid_only, k=3))
+    await service.open_survey(ORGANISER, survey.id, [voter])
+    qid = survey.questions[0].id
+    await service.save_draft(voter, survey.id, {qid: [4, None]})
+    draft = await service.load_draft(voter, survey.id)
+    assert draft == {qid: (4, None)}
+    with pytest.raises(InvalidInput) as refused:
+        await service.submit(voter, survey.id, draft)
+    assert refused.value.reason == "Your answer: row 2 ‘Mediation’: please rate every row"
+    assert not await service.has_responded(voter, survey.id)
+    await service.submit(voter, survey.id, {qid: [4, 2]})
+    assert await service.has_responded(voter, survey.id)

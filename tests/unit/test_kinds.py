@@ -191,3 +191,20 @@ def test_survey_file_errors_have_their_lines() -> None:
         "line 12, question 2, categories: needs at least 1 category",
         "line 13, question 2, max_entries: must be from 1 to 50 (got 51)",
     ]
+
+
+@pytest.mark.parametrize("raw", ["²", "--3", "3²", "٣x"])
+def test_a_rating_that_only_looks_like_a_number_is_refused_not_a_crash(raw: str) -> None:
+    scale = Question("s.5", 0, QuestionKind.SCALE, "Rate")
+    with pytest.raises(InvalidInput, match="must be a whole number"):
+        validate_answer(scale, raw)
+    with pytest.raises(InvalidInput, match="row 1 ‘A’: the rating must be a whole number"):
+        validate_answer(GRID, [raw, None, None])
+
+
+def test_a_lesson_from_a_form_may_have_empty_fields_and_signs_for_polarity() -> None:
+    raw = [{"category": 1, "polarity": "-", "title": "Late", "description": None}, {"category": 0, "polarity": "+",
+           "title": "Quick"}]  # fmt: skip
+    assert validate_answer(LESSONS, raw) == (Lesson(1, False, "Late", ""), Lesson(0, True, "Quick", ""))
+    with pytest.raises(InvalidInput, match="lesson 1: the title is empty"):
+        validate_answer(LESSONS, [{"category": 0, "polarity": "+", "title": None}])
