@@ -16,21 +16,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from adapters.matrix import polls
 from adapters.matrix.answers import parse_reply
 from adapters.matrix.copies import Copies
 from adapters.matrix.dm import DirectRooms
 from adapters.matrix.edits import Drafts
-from adapters.matrix.flow import ALL_ANSWERED, first_unanswered, next_step
-from adapters.matrix.formatting import CONTROLS, invitation, notice_content, question_prompt
+from adapters.matrix.flow import ALL_ANSWERED, Place, first_unanswered, next_step
+from adapters.matrix.formatting import invitation, notice_content, question_prompt
+from adapters.matrix.keywords import Keywords
 from adapters.matrix.kinds_flow import LessonsFlow
-from adapters.matrix.own_record import OpenSurveys, review_text, submitted_note, submitted_text
+from adapters.matrix.own_record import OpenSurveys, submitted_note, submitted_text
 from adapters.matrix.progress import DONE, Progress, Step
 from adapters.matrix.rooms import OnSent, RoomSender
 from adapters.matrix.trail import Trail
-from bot.anonymity import survey_notice
 from bot.answering import Receipt
 from bot.domain import Participant, Question, QuestionKind, Status, Survey
 from bot.errors import CanvassError, InvalidInput
@@ -43,13 +42,6 @@ KEYWORDS = frozenset(
     {"skip", "back", "review", "save", "submit", "resume", "continue", "change", "help", "copy", "copy yes"}
 )
 AFTER_SUBMIT = frozenset({"change", "help", "copy", "copy yes"})  # what a submitted survey still takes
-
-
-@dataclass
-class Place:
-    survey_id: str
-    index: int
-    submitted: bool = False  # the survey is submitted (and no new answer given since)
 
 
 class Conversations:
@@ -70,6 +62,7 @@ class Conversations:
         self._places: dict[str, Place] = {}  # DM room -> where its flow stands (cache of `progress`)
         self.progress = Progress(trail.state)
         self.lessons = LessonsFlow(self)
+        self.keywords = Keywords(self)
         self.copies = copies
         self.open = OpenSurveys(service)
         self.drafts = Drafts(service)
@@ -271,10 +264,10 @@ class Conversations:
             await self.say(room_id, user_id, submitted_note(survey), survey.id)
             return survey.id
         if word.startswith("survey ") and word[7:].strip().isdigit():
-            await self._switch(room_id, user_id, int(word[7:].strip()))
+            await self.keywords.switch(room_id, user_id, int(word[7:].strip()))
             return survey.id
         if word in KEYWORDS and not (survey.is_poll and word not in ("help", "resume", "continue", "copy", "copy yes")):
-            await self._keyword(room_id, user_id, survey, place, word)
+            await self.keywords.on_word(room_id, user_id, survey, place, word)
             return survey.id
         question = survey.questions[place.index]
         if question.kind is QuestionKind.LESSONS:
@@ -338,90 +331,3 @@ class Conversations:
             await self._step(Step(survey.id, room_id, n), user_id, text)
             return
         await self._ask(room_id, user_id, survey, following, lead=lead)
-
-    async def _keyword(self, room_id: str, user_id: str, survey: Survey, place: Place, word: str) -> None:
-        participant = Participant(PLATFORM, user_id)
-        n = len(survey.questions)
-        if word == "help":
-            await self.say(room_id, user_id, f"Answer the question I asked last. Any time: {CONTROLS}.", survey.id)
-        elif word in ("resume", "continue"):
-            draft = await self.drafts.load(room_id, participant, survey, opening=True) if not survey.is_poll else {}
-            await self._ask(
-                room_id, user_id, survey, first_unanswered(survey, draft, 0) or survey.questions[place.index]
-            )
-        elif word == "skip":
-            await self._ask(room_id, user_id, survey, survey.questions[min(place.index + 1, n - 1)])
-        elif word == "back":
-            await self._ask(room_id, user_id, survey, survey.questions[max(place.index - 1, 0)])
-        elif word == "review":
-            draft = await self.drafts.load(room_id, participant, survey, opening=True)
-            if survey.by_delegation:
-                head = (
-                    f"Your delegation's draft for “{survey.title}” (your delegation's members see it; "
-                    "not submitted yet)"
-                )
-            else:
-                head = f"Your answers so far to “{survey.title}”, not submitted yet"
-            text = review_text(survey, draft, self.review_seconds, head)
-            text += f"\nReply submit to send them, or back / skip to move around.\n{survey_notice(survey)}"
-            await self.say(room_id, user_id, text, survey.id, redact_after=self.review_seconds)
-        elif word == "save":
-            if self.drafts.editing(room_id, survey.id):
-                await self.say(room_id, user_id, "Your submitted answers stand; changes wait until submit.", survey.id)
-                return
-            draft = await self.drafts.load(room_id, participant, survey)
-            await self.drafts.save(room_id, participant, survey, draft)
-            self._places.pop(room_id, None)
-            await self.say(
-                room_id,
-                user_id,
-                f"💾 Saved {len(draft)} of {n} answers (not submitted). Reply resume "
-                "any time before the deadline to continue where you left off.",
-                survey.id,
-            )
-        elif word == "change":
-            await self._change(room_id, user_id, survey, place)
-        elif word in ("copy", "copy yes"):
-            if self.copies is None or not (place.submitted or survey.is_poll):
-                await self.say(
-                    room_id, user_id, "A copy is made right after you submit: reply submit first.", survey.id
-                )
-                return
-            await self.copies.deliver(room_id, user_id, survey, confirmed=word == "copy yes")
-        elif word == "submit":
-            draft = await self.drafts.load(room_id, participant, survey)
-            receipt = await self.service.submit(participant, survey.id, draft)
-            self.drafts.drop(room_id)
-            self._places[room_id] = Place(survey.id, 0, submitted=True)
-            await self.confirm(room_id, user_id, survey, receipt.changed, receipt)
-
-    async def _change(self, room_id: str, user_id: str, survey: Survey, place: Place) -> None:
-        """Reopen a submission before close: their own ballot (read through their slots, in this request
-        from them) becomes the draft, so they change one answer and submit again; skipped stays skipped."""
-        participant = Participant(PLATFORM, user_id)
-        if place.submitted and not survey.by_delegation:  # a delegation's shared draft already holds it
-            # In memory, not a draft row: a row would hold their answers side by side (edits.py).
-            self.drafts.start_edit(room_id, survey.id, await self.service.own_answers(participant, survey.id))
-        draft = await self.drafts.load(room_id, participant, survey)
-        self._places[room_id] = Place(survey.id, 0)
-        head = f"Your current answers to “{survey.title}”"
-        text = review_text(survey, draft, self.review_seconds, head)
-        await self.say(room_id, user_id, text, survey.id, redact_after=self.review_seconds)
-        lead = "Reply skip to keep an answer, or give a new one; submit when done."
-        await self._ask(room_id, user_id, survey, survey.questions[0], lead=lead)
-
-    async def _switch(self, room_id: str, user_id: str, number: int) -> None:
-        """`survey 2`: go to another of this person's open surveys, where it stood."""
-        await self.open.refresh(user_id)
-        survey_id = self.open.nth(user_id, number)
-        if survey_id is None:
-            count = self.open.count(user_id)
-            raise InvalidInput(f"You have {count} open survey{'s' if count != 1 else ''} to answer.")
-        survey = await self.service.get(survey_id)
-        participant = Participant(PLATFORM, user_id)
-        draft = {} if survey.is_poll else await self.drafts.load(room_id, participant, survey)
-        if not survey.is_poll and not draft and await self.service.has_responded(participant, survey.id):
-            self._places[room_id] = Place(survey.id, 0, submitted=True)
-            await self.say(room_id, user_id, submitted_note(survey), survey.id)
-            return
-        await self.invite(user_id, survey)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain import Question, Survey
@@ -12,6 +13,13 @@ ALL_REQUIRED = (
     "Every question that needs an answer has one (an optional one you skipped stays skipped): reply review "
     "to check them, or submit to send them."
 )
+
+
+@dataclass
+class Place:
+    survey_id: str
+    index: int
+    submitted: bool = False  # the survey is submitted (and no new answer given since)
 
 
 class At(Protocol):
