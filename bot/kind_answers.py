@@ -11,7 +11,10 @@ from bot.invisible import strip_invisible
 
 MAX_LESSON_TITLE_CHARS = 150
 MAX_LESSON_DESCRIPTION_CHARS = 2000
-MAX_LESSON_ENTRIES = 50  # the highest max_entries an organiser may set
+# The highest max_entries an organiser may set: what one Slack modal page can hold (100 blocks, 5 per
+# lesson beside the page's own; adapters/slack/kinds_modal.py), so every platform takes the same limit and a
+# delegation's shared draft written in Matrix always opens in Slack.
+MAX_LESSON_ENTRIES = 18
 _WHOLE = re.compile(r"-?\d+")
 _POLARITY = {"positive": True, "+": True, "negative": False, "-": False}
 

@@ -181,7 +181,7 @@ def test_survey_file_reads_both_kinds() -> None:
 
 
 def test_survey_file_errors_have_their_lines() -> None:
-    bad = SURVEY.replace('"Sanctions"]', '"Sanctions", 3]').replace("max_entries = 5", "max_entries = 51")
+    bad = SURVEY.replace('"Sanctions"]', '"Sanctions", 3]').replace("max_entries = 5", "max_entries = 19")
     bad = bad.replace('categories = ["process", "measures", "effect"]', "categories = []")
     with pytest.raises(SurveyFileError) as caught:
         parse_survey(bad, "UTC", 5, NOW)
@@ -189,7 +189,7 @@ def test_survey_file_errors_have_their_lines() -> None:
     assert shown == [
         "line 5, question 1, row 3: must be text",
         "line 12, question 2, categories: needs at least 1 category",
-        "line 13, question 2, max_entries: must be from 1 to 50 (got 51)",
+        "line 13, question 2, max_entries: must be from 1 to 18 (got 19)",
     ]
 
 
