@@ -152,7 +152,7 @@ def test_question_rules() -> None:
         validate_question(QuestionSpec(QuestionKind.GRID, "Rate", rows=tuple(f"r{i}" for i in range(21))), "q")
     with pytest.raises(InvalidInput, match="needs at least 1 category"):
         validate_question(QuestionSpec(QuestionKind.LESSONS, "L"), "q")
-    with pytest.raises(InvalidInput, match="must be from 1 to 50 \\(got 0\\)"):
+    with pytest.raises(InvalidInput, match="must be from 1 to 18 \\(got 0\\)"):
         validate_question(QuestionSpec(QuestionKind.LESSONS, "L", categories=("a",), max_entries=0), "q")
 
 
