@@ -76,7 +76,8 @@ def test_only_answer_opening_handlers_read_an_own_ballot() -> None:
         "bot/own_ballot.py",  # computes the slots and calls the port
         "adapters/console/session.py",  # /answer, /draft, /submit of the console's current user
         "adapters/slack/handlers/answering.py",  # the answer modal, opened by a signed interaction
-        "adapters/matrix/conversation.py",  # the DM conversation with that sender (helper mpart)
+        "adapters/matrix/conversation.py",  # the DM conversation with that sender
+        "adapters/matrix/keywords.py",  # its `change`, typed by that sender in their DM
     }
     assert set(callers) <= allowed, callers
     assert "adapters/slack/handlers/answering.py" in callers and "adapters/console/session.py" in callers

@@ -95,8 +95,11 @@ async def test_grid_in_one_reply_and_lessons_until_done(homeserver: Homeserver, 
         assert "Early warning" not in state and "evil" not in state
 
         review = await reply("review", "Your answers so far")
-        assert "Sanctions: 4; Mediation: 3; Travel bans: —; Asset freezes: 2" in review
-        assert "(1) process + Early warning worked | Two weeks ahead" in review
+        # In words (bot/answer_words.py): each row with its rating, a skipped row said so, each lesson whole.
+        assert "Sanctions: 4 (of" in review and "Mediation: 3 (of" in review and "Asset freezes: 2 (of" in review
+        assert "Travel bans: (skipped)" in review
+        assert "Lesson 1 (process; positive: practice to replicate): Early warning worked" in review
+        assert "Two weeks ahead" in review
         assert "@room" not in review and f"@{JOINER}room" in review and f"evil.{JOINER}example" in review
 
         await reply("done", "All questions have an answer")
