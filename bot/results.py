@@ -191,6 +191,11 @@ class SurveyResults:
     # Plain-language notes every rendering shows under the header, e.g. why late answers of a live
     # survey are not in its final result (they never carry a count that the k-rule hides).
     notes: tuple[str, ...] = ()
+    by_delegation: bool = False  # the respondents are delegations: "9 of 10 delegations", not "invited"
+
+    @property
+    def invited_word(self) -> str:
+        return "delegations" if self.by_delegation else "invited"
 
     @property
     def hidden(self) -> bool:

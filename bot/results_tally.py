@@ -77,6 +77,7 @@ async def compute(repo: SurveyRepository, survey: Survey, now: datetime) -> Surv
         respondents=stepped(count, survey.k) if not sealed else (count if count >= survey.k else None),
         invited=survey.invited_count,
         questions=questions,
+        by_delegation=survey.by_delegation,
     )
     if sealed and survey.results_mode is ResultsMode.LIVE:
         results = apply_freeze(survey, results, await repo.live_view(survey.id))
@@ -98,4 +99,5 @@ def nothing_published(survey: Survey, now: datetime) -> SurveyResults:
         respondents=None,
         invited=survey.invited_count,
         questions=tuple(HiddenResult(header(q), survey.k, hidden_reason(survey.k)) for q in survey.questions),
+        by_delegation=survey.by_delegation,
     )

@@ -147,6 +147,6 @@ def question_table(q: QuestionResult, results: SurveyResults | None = None) -> s
 
 def survey_table(results: SurveyResults) -> str:
     count = f"{results.respondents}" if results.respondents is not None else f"fewer than {results.k}"
-    invited = f" of {results.invited} invited" if results.invited else ""
+    invited = f" of {results.invited} {results.invited_word}" if results.invited else ""
     head = f"{results.title} [{results.survey_id}] ({status_line(results)}); respondents: {count}{invited}"
     return "\n\n".join([head, *results.notes, *(question_table(q, results) for q in results.questions)])

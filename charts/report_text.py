@@ -19,7 +19,7 @@ def responses(results: SurveyResults) -> str:
         # Hidden: not even the exact count is shown.
         return f"Fewer than {results.k} responses so far: results are hidden."
     live = " so far" if results.live else ""
-    return f"{results.respondents} of {results.invited} invited responded{live}."
+    return f"{results.respondents} of {results.invited} {results.invited_word} responded{live}."
 
 
 def response_rate(results: SurveyResults) -> str:
@@ -28,7 +28,8 @@ def response_rate(results: SurveyResults) -> str:
         return f"fewer than {results.k} responses"
     if results.invited <= 0:
         return f"{results.respondents} responded"
-    return f"{results.respondents} of {results.invited} invited ({pct(100 * results.respondents / results.invited)})"
+    share = pct(100 * results.respondents / results.invited)
+    return f"{results.respondents} of {results.invited} {results.invited_word} ({share})"
 
 
 def promise(results: SurveyResults) -> str:

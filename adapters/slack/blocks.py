@@ -266,7 +266,7 @@ def invitation(survey: Survey, reader_zone: str | None = None, reminder: str | N
 
 def results_header(results: SurveyResults) -> tuple[str, list[Block]]:
     count = f"{results.respondents}" if results.respondents is not None else f"fewer than {results.k}"
-    invited = f" of {results.invited} invited" if results.invited else ""
+    invited = f" of {results.invited} {results.invited_word}" if results.invited else ""
     # The close time reads exactly as on the charts and in the tables (one function in the core).
     when = status_line(results)
     text = esc(f"📊 Results of “{results.title}” [{results.survey_id}] ({when}): {count}{invited} responded.")

@@ -217,6 +217,7 @@ async def test_a_delegation_edits_one_draft_and_submits_once(terminal: Terminal,
     await terminal.type("/as organiser")
     closed = await terminal.type(f"/canvass close {survey}")
     assert f"Closed “Lessons” [{survey}] with 3 delegations." in closed
+    assert "respondents: 3 of 3 delegations" in closed  # the results count delegations, not people
     assert re.search(r"\b5\s+1\b", closed), closed  # Canaryland's 5 counted once (4 was replaced)
     needles = names + [m for ms in members.values() for m in ms]
     db = str(core.repository.engine.url)
