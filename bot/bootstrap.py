@@ -93,8 +93,6 @@ async def build_core(
     await migrate.upgrade_async(url)
     engine = engine_module.create_engine(url)
     repository = repository_module.SqlRepository(engine)
-    # A close that a crash interrupted (SQLite seals in chunks) is finished before anything is served.
-    await repository.finish_interrupted_seals()
     clock = clock or SystemClock()
     service = Canvass(repository, clock, secret.value, config.organisers)
     if renderer is None and with_charts:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import delete, select, text, tuple_, update
+from sqlalchemy import delete, select, text, update
 
 from bot.domain import Status
 from bot.ports import SealReport
@@ -66,72 +64,9 @@ _SEAL_COPY = {
 }
 
 
-# SQLite has one writer: a close of 100,000 ballots in one transaction would hold every other survey's
-# votes for seconds. There the seal commits the status flip, the counts and the salt's deletion first
-# (from then on no vote is accepted and no slot can be recomputed), then moves the ballots and deletes
-# the big per-survey tables in transactions of SEAL_CHUNK rows, so other votes get the writer between
-# them. A chunk is picked by the ballots' own random ids, so which chunk a ballot went in says nothing
-# about who cast it or when. A close interrupted between chunks (a crash) is finished at the next start
-# (`finish_interrupted_seals`), before anything else is served.
-SEAL_CHUNK = 2000
-STAGED_TABLES = (responded, roster, eligible)
-
-_SQLITE_CHUNK_IDS = (
-    "SELECT b2.id FROM ballots b2 JOIN questions q ON q.id = b2.question_id "
-    "WHERE q.survey_id = :survey_id ORDER BY b2.id LIMIT :n"
-)
-_SQLITE_CHUNK_COPY = text(
-    str(_SEAL_COPY[False]).replace("WHERE q.survey_id = :survey_id", f"WHERE b.id IN ({_SQLITE_CHUNK_IDS})")
-)
-_SQLITE_CHUNK_DELETE = text(f"DELETE FROM ballots WHERE id IN ({_SQLITE_CHUNK_IDS})")
-
-
 class Sealing(RepositoryBase):
     _scrubber: FileScrubber
     _scrub_pending: bool
-
-    async def _seal_staged(self, survey_id: str) -> None:
-        params = {"survey_id": survey_id, "n": SEAL_CHUNK}
-        while True:
-            async with self.engine.begin() as conn:
-                await conn.execute(_SQLITE_CHUNK_COPY, params)
-                if (await conn.execute(_SQLITE_CHUNK_DELETE, params)).rowcount == 0:
-                    break
-        for table in STAGED_TABLES:
-            key = [c for c in table.primary_key.columns if c.name != "survey_id"]
-            chunk = select(*key).where(table.c.survey_id == survey_id).limit(SEAL_CHUNK)
-            picked = key[0].in_(chunk) if len(key) == 1 else tuple_(*key).in_(chunk)
-            while True:
-                async with self.engine.begin() as conn:
-                    gone = await conn.execute(delete(table).where(table.c.survey_id == survey_id, picked))
-                if gone.rowcount == 0:
-                    break
-
-    async def finish_interrupted_seals(self) -> list[str]:
-        """SQLite: finish closes that a crash interrupted between chunks, and scrub the files. Returns
-        the surveys finished. On PostgreSQL a close is one transaction: nothing is ever left half-done."""
-        if self.dialect == "postgresql":
-            return []
-        async with self.engine.connect() as conn:
-            closed = select(surveys.c.id).where(surveys.c.status == str(Status.CLOSED))
-            left = set(
-                await conn.scalars(
-                    select(questions.c.survey_id)
-                    .join(ballots, ballots.c.question_id == questions.c.id)
-                    .where(questions.c.survey_id.in_(closed))
-                    .distinct()
-                )
-            )
-            for table in STAGED_TABLES:
-                left |= set(
-                    await conn.scalars(select(table.c.survey_id).where(table.c.survey_id.in_(closed)).distinct())
-                )
-        for survey_id in sorted(left):
-            await self._seal_staged(survey_id)
-        if left:
-            report = await self._scrubber.scrub()
-            self._scrub_pending = not report.physically_clean
-        return sorted(left)
 
     async def seal(self, survey_id: str) -> SealReport | None:
         async with self.engine.begin() as conn:
@@ -158,23 +93,16 @@ class Sealing(RepositoryBase):
             k = int(await conn.scalar(select(surveys.c.k).where(surveys.c.id == survey_id)) or 0)
             qids = list(await conn.scalars(select(questions.c.id).where(questions.c.survey_id == survey_id)))
             await freeze_at_close(conn, survey_id, qids, k, self.dialect == "postgresql")
-            if self.dialect == "postgresql":
-                # One transaction moves them all (rows locks only: other surveys' votes go on), so every
-                # sealed row has the same xmin. Fresh random ids in a random order, in one statement
-                # inside the database (no row crosses into Python): neither the ids, the row order nor
-                # xmin/ctid reveal the order of voting or whose answers go together.
-                await conn.execute(_SEAL_COPY[True], {"survey_id": survey_id})
-                await conn.execute(delete(ballots).where(ballots.c.question_id.in_(question_ids)))
-                staged: tuple[Any, ...] = ()
-            else:
-                staged = STAGED_TABLES  # below, in short transactions (SQLite has one writer)
+            # Fresh random ids in a random order, in one statement inside the database (no row crosses
+            # into Python, so a big close neither holds the event loop nor copies twice): neither the
+            # ids, the row order nor PostgreSQL's xmin/ctid reveal the order of voting or whose answers
+            # go together.
+            await conn.execute(_SEAL_COPY[self.dialect == "postgresql"], {"survey_id": survey_id})
+            await conn.execute(delete(ballots).where(ballots.c.question_id.in_(question_ids)))
             for table in PER_SURVEY_TABLES:
-                if table not in staged:
-                    await conn.execute(delete(table).where(table.c.survey_id == survey_id))
+                await conn.execute(delete(table).where(table.c.survey_id == survey_id))
             prefix = SURVEY_STATE_PREFIX.format(survey_id=survey_id)
             await conn.execute(delete(state).where(state.c.key.startswith(prefix, autoescape=True)))
-        if self.dialect != "postgresql":
-            await self._seal_staged(survey_id)
         report = await self._scrubber.scrub(int(seal_xid) if seal_xid is not None else None)
         self._scrub_pending = not report.physically_clean
         return report
