@@ -261,7 +261,12 @@ def main() -> None:
     parser.add_argument("--votes", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
+    parser.add_argument("--uvloop", action="store_true", help="serve all three on uvloop (if installed)")
     args = parser.parse_args()
+    if args.uvloop:
+        import uvloop
+
+        uvloop.install()
     asyncio.run(run(args.votes, args.concurrency, args.rounds))
 
 
