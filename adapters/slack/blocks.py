@@ -143,7 +143,9 @@ def _vote_value(survey: Survey, answer: int) -> str:
 def _answer_blocks(survey: Survey) -> list[Block]:
     q = survey.questions[0]
     if q.kind is QuestionKind.SINGLE:
-        buttons = [button(text, f"{ids.VOTE}:{i}", _vote_value(survey, i)) for i, text in enumerate(q.options)]
+        buttons = [
+            button(text, f"{ids.VOTE}:{i}", _vote_value(survey, i)) for i, text in enumerate(q.options)
+        ]
         return [{"type": "actions", "block_id": f"vote|{survey.id}", "elements": buttons}]
     if q.kind is QuestionKind.SCALE:
         buttons = [button(str(v), f"{ids.VOTE}:{v}", _vote_value(survey, v)) for v in q.scale_values]
@@ -209,7 +211,9 @@ def survey_announcement(survey: Survey, progress: Progress) -> tuple[str, list[B
     if survey.description:
         blocks.append(context(esc(survey.description)))
     if survey.status is Status.OPEN:
-        blocks.append(context("Each participant got a direct message with a Start button. Answers are private."))
+        blocks.append(
+            context("Each participant got a direct message with a Start button. Answers are private.")
+        )
     blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
     blocks.append(context(esc(survey_notice(survey))))
     return esc(f"Survey: {survey.title}"), blocks
@@ -234,7 +238,9 @@ def invitation(survey: Survey) -> tuple[str, list[Block]]:
         }
     )
     blocks.append(
-        context(f"{_deadline(survey)} · You can save a draft and come back, and change your answers until close.")
+        context(
+            f"{_deadline(survey)} · You can save a draft and come back, and change your answers until close."
+        )
     )
     blocks.append(context(esc(survey_notice(survey))))
     return esc(f"You are invited to answer “{survey.title}”"), blocks
@@ -305,5 +311,7 @@ def home_view(
                     button("Remind non-respondents", ids.HOME_REMIND, survey.id),
                 ]
             blocks.append({"type": "actions", "block_id": f"manage|{survey.id}", "elements": actions})
-    blocks.append(context("🔒 Answers are stored without any link to you and shown only as totals of several people."))
+    blocks.append(
+        context("🔒 Answers are stored without any link to you and shown only as totals of several people.")
+    )
     return {"type": "home", "blocks": blocks[:100]}

@@ -54,7 +54,11 @@ class BuilderMeta:
     @classmethod
     def loads(cls, text: str) -> BuilderMeta:
         data = json.loads(text or "{}")
-        if not isinstance(data, dict) or not isinstance(data.get("n"), int) or not 1 <= data["n"] <= MAX_QUESTIONS:
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("n"), int)
+            or not 1 <= data["n"] <= MAX_QUESTIONS
+        ):
             raise ValueError("not a builder modal")
         return cls(str(data.get("c") or ""), data["n"])
 
@@ -144,7 +148,9 @@ def builder_modal(meta: BuilderMeta, default_k: int, default_zone: str = "UTC") 
         input_block("b_opens", "Opens", _text(placeholder="empty: now · 2026-12-08 09:00 · in 2h"), optional=True)
     )
     blocks.append(
-        input_block("b_closes", "Closes", _text(placeholder="2026-12-08 15:00 Europe/Brussels · in 2h"), optional=True)
+        input_block(
+            "b_closes", "Closes", _text(placeholder="2026-12-08 15:00 Europe/Brussels · in 2h"), optional=True
+        )
     )
     blocks.append(
         input_block(
@@ -175,7 +181,9 @@ def builder_modal(meta: BuilderMeta, default_k: int, default_zone: str = "UTC") 
             optional=True,
         )
     )
-    blocks.append(context("A poll is a survey with one question: it is answered with buttons in the channel."))
+    blocks.append(
+        context("A poll is a survey with one question: it is answered with buttons in the channel.")
+    )
     return {
         "type": "modal",
         "callback_id": ids.BUILDER_VIEW,
@@ -208,11 +216,15 @@ def _question(values: Mapping[str, Any], i: int) -> QuestionSpec:
     except ValueError:
         raise InvalidInput("choose a kind", f"questions[{i}].kind") from None
     text = _value(values, f"b_q{i}_text") or ""
-    options = tuple(line.strip() for line in (_value(values, f"b_q{i}_options") or "").splitlines() if line.strip())
+    options = tuple(
+        line.strip() for line in (_value(values, f"b_q{i}_options") or "").splitlines() if line.strip()
+    )
     details = _value(values, f"b_q{i}_details") or ""
     if kind is QuestionKind.MULTI:
         if details and not details.isdigit():
-            raise InvalidInput("give the most choices allowed as a number, e.g. 2", f"questions[{i}].max_selections")
+            raise InvalidInput(
+                "give the most choices allowed as a number, e.g. 2", f"questions[{i}].max_selections"
+            )
         return QuestionSpec(kind, text, options, max_selections=int(details) if details else len(options))
     if kind is QuestionKind.SCALE:
         low, high, labels = 1, 5, ("", "")
@@ -233,7 +245,9 @@ def _question(values: Mapping[str, Any], i: int) -> QuestionSpec:
     return QuestionSpec(kind, text, options)
 
 
-def spec_from_state(meta: BuilderMeta, values: Mapping[str, Any], default_zone: str, now: datetime) -> SurveySpec:
+def spec_from_state(
+    meta: BuilderMeta, values: Mapping[str, Any], default_zone: str, now: datetime
+) -> SurveySpec:
     """The survey as the organiser filled it in. Errors name fields that `error_block` maps to blocks."""
     questions = tuple(_question(values, i) for i in range(meta.questions))
     mode_text = _value(values, "b_mode") or str(ResultsMode.AFTER_CLOSE)

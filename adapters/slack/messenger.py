@@ -53,7 +53,9 @@ class SlackMessenger:
     async def announce_survey(self, target: Target, survey: Survey) -> None:
         progress = await self.service.progress(survey.id)
         text, body = blocks.announcement(survey, progress, None)
-        response = await self.client.chat_postMessage(channel=target.channel, text=text, blocks=body, **SAFE_MESSAGE)
+        response = await self.client.chat_postMessage(
+            channel=target.channel, text=text, blocks=body, **SAFE_MESSAGE
+        )
         # The ts is what chat.update needs for live counts and the closed state.
         await self.repository.set_target_ref(survey.id, target, f"{response['channel']}|{response['ts']}")
 
@@ -63,7 +65,9 @@ class SlackMessenger:
         text, body = blocks.invitation(survey)
         await self._direct(participant, survey.id, text=text, blocks=body)
 
-    async def post_results(self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]) -> None:
+    async def post_results(
+        self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]
+    ) -> None:
         text, body = blocks.results_header(results)
         await self.client.chat_postMessage(channel=target.channel, text=text, blocks=body, **SAFE_MESSAGE)
         remaining = list(charts)
@@ -72,7 +76,9 @@ class SlackMessenger:
             chart = remaining.pop(0) if remaining and not isinstance(result, HiddenResult) else None
             if chart is None:
                 q_text, q_blocks = blocks.question_results(result)
-                await self.client.chat_postMessage(channel=target.channel, text=q_text, blocks=q_blocks, **SAFE_MESSAGE)
+                await self.client.chat_postMessage(
+                    channel=target.channel, text=q_text, blocks=q_blocks, **SAFE_MESSAGE
+                )
                 continue
             number = result.question.position + 1
             await self.client.files_upload_v2(
@@ -106,7 +112,9 @@ class SlackMessenger:
         members: list[str] = []
         cursor: str | None = None
         while True:
-            response = await self.client.conversations_members(channel=target.channel, limit=200, cursor=cursor)
+            response = await self.client.conversations_members(
+                channel=target.channel, limit=200, cursor=cursor
+            )
             members.extend(str(m) for m in response.get("members") or [])
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:

@@ -42,7 +42,11 @@ class AnswerMeta:
     @classmethod
     def loads(cls, text: str) -> AnswerMeta:
         data = json.loads(text or "{}")
-        if not isinstance(data, dict) or not isinstance(data.get("s"), str) or not isinstance(data.get("p"), int):
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("s"), str)
+            or not isinstance(data.get("p"), int)
+        ):
             raise ValueError("not an answer modal")
         return cls(data["s"], data["p"], str(data.get("o") or ""))
 
@@ -111,12 +115,18 @@ def question_blocks(question: Question, initial: Answer | None) -> list[Block]:
         value = initial if isinstance(initial, int) else None
         hint = ""
         if question.min_label or question.max_label:
-            hint = f"{question.scale_min} = {question.min_label} · {question.scale_max} = {question.max_label}"
-        return [input_block(ids.question_block(question.id), label, _single_element(question, value), optional, hint)]
+            hint = (
+                f"{question.scale_min} = {question.min_label} · {question.scale_max} = {question.max_label}"
+            )
+        return [
+            input_block(ids.question_block(question.id), label, _single_element(question, value), optional, hint)
+        ]
     if kind is QuestionKind.MULTI:
         picks = initial if isinstance(initial, tuple) else ()
         hint = f"Choose up to {question.max_selections}."
-        return [input_block(ids.question_block(question.id), label, _multi_element(question, picks), optional, hint)]
+        return [
+            input_block(ids.question_block(question.id), label, _multi_element(question, picks), optional, hint)
+        ]
     if kind is QuestionKind.RANKING:
         order = initial if isinstance(initial, tuple) else ()
         blocks = []
@@ -179,7 +189,9 @@ def answer_modal(
         blocks.append(section(head))
     blocks.append(context(esc(survey_notice(survey))))
     if answered_before:
-        blocks.append(context("You have answered already: submitting again replaces your answers (until close)."))
+        blocks.append(
+            context("You have answered already: submitting again replaces your answers (until close).")
+        )
     for question in pages[page]:
         blocks.extend(question_blocks(question, draft.get(question.id)))
     if not survey.is_poll:

@@ -96,7 +96,9 @@ async def test_forged_option_and_closed_poll_get_clear_ephemeral_errors(slack: S
         "value": f"{survey_id}|{survey.questions[0].id}|9",
         "action_ts": "1.0",
     }
-    status, _ = await slack.block_action("U0002", forged, channel=CHANNEL, message={"ts": message.response["ts"]})
+    status, _ = await slack.block_action(
+        "U0002", forged, channel=CHANNEL, message={"ts": message.response["ts"]}
+    )
     assert status == 200
     assert "there is no option 10" in slack.ephemerals_to("U0002")[-1]
     await slack.core.service.close_survey(None, survey_id)
@@ -150,11 +152,15 @@ async def test_ranking_poll_modal_reports_an_incomplete_ranking_on_its_block(sla
     message = slack.last("chat.postMessage", channel=CHANNEL)
     await slack.click("U0001", message, "canvass_open_answer")
     view = slack.opened_view()
-    _status, body = await slack.submit_view("U0001", view, {f"q|{qid}|0": "2", f"q|{qid}|1": "2", f"q|{qid}|2": "0"})
+    _status, body = await slack.submit_view(
+        "U0001", view, {f"q|{qid}|0": "2", f"q|{qid}|1": "2", f"q|{qid}|2": "0"}
+    )
     reply = json.loads(body)
     assert reply["response_action"] == "errors" and f"q|{qid}|0" in reply["errors"]
     assert "rank every option" in reply["errors"][f"q|{qid}|0"]
-    _, body = await slack.submit_view("U0001", view, {f"q|{qid}|0": "2", f"q|{qid}|1": "1", f"q|{qid}|2": "0"})
+    _, body = await slack.submit_view(
+        "U0001", view, {f"q|{qid}|0": "2", f"q|{qid}|1": "1", f"q|{qid}|2": "0"}
+    )
     assert json.loads(body) == {"response_action": "clear"}
     assert await slack.core.repository.answer_counts(qid, False) == [("[2,1,0]", 1)]
 
@@ -170,4 +176,6 @@ async def test_closing_posts_the_results_table_when_there_is_no_chart(slack: Sla
     assert "Pizza" in table and "n = 4" in table
     assert "Results of" in posts[-2].args["text"]
     closed = slack.calls("chat.update")[-1]
-    assert "closed" in json.dumps(closed.args["blocks"]) and "canvass_vote" not in json.dumps(closed.args["blocks"])
+    assert "closed" in json.dumps(closed.args["blocks"]) and "canvass_vote" not in json.dumps(
+        closed.args["blocks"]
+    )

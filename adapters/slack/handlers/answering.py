@@ -35,7 +35,9 @@ def _error_block(page: tuple[Question, ...], field: str | None) -> str:
     return first_block_of(page[0])
 
 
-def _merged(draft: dict[str, Answer], page: tuple[Question, ...], raw: dict[str, object]) -> dict[str, object]:
+def _merged(
+    draft: dict[str, Answer], page: tuple[Question, ...], raw: dict[str, object]
+) -> dict[str, object]:
     """The draft with this page's questions replaced by what the modal shows now."""
     merged: dict[str, object] = {qid: a for qid, a in draft.items() if qid not in {q.id for q in page}}
     merged.update(raw)
@@ -83,7 +85,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             meta = AnswerMeta.loads(str(view.get("private_metadata") or ""))
             survey = await ctx.service.get(meta.survey_id)
         except (ValueError, CanvassError):
-            await ack(response_action="update", view=info_modal("Canvass", "This form is out of date; start again."))
+            await ack(
+                response_action="update", view=info_modal("Canvass", "This form is out of date; start again.")
+            )
             return
         pages = paginate(survey.questions, limit)
         page = pages[min(meta.page, len(pages) - 1)]

@@ -70,7 +70,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             await ack(text=f"```{c.USAGE}```")
             return
         if not ctx.service.is_organiser(ctx.actor(user)):
-            await ack(text="⚠ Only organisers can run Canvass commands. Answers are given privately, not here.")
+            await ack(
+                text="⚠ Only organisers can run Canvass commands. Answers are given privately, not here."
+            )
             return
         if isinstance(command, c.NewSurveyDialog):
             await ack()
@@ -78,6 +80,8 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             ctx.background.spawn(open_builder(str(body.get("trigger_id") or ""), channel), "open-builder")
             return
         await ack()
-        ctx.background.spawn(run_command(user, channel, str(body.get("response_url") or ""), command), "command")
+        ctx.background.spawn(
+            run_command(user, channel, str(body.get("response_url") or ""), command), "command"
+        )
 
     app.command("/canvass")(on_command)

@@ -56,7 +56,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             await ack(response_action="errors", errors={"b_title": "This form is out of date; start again."})
             return
         if not meta.channel:
-            await ack(response_action="errors", errors={"b_title": "Run /canvass new in the channel to post in."})
+            await ack(
+                response_action="errors", errors={"b_title": "Run /canvass new in the channel to post in."}
+            )
             return
         values = (view.get("state") or {}).get("values") or {}
         try:

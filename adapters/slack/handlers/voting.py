@@ -22,7 +22,9 @@ def confirmation(title: str, changed: bool) -> str:
     return f"✓ Your answer to “{title}” is {what}, anonymously. Only you see this; change it until close."
 
 
-async def record(ctx: SlackContext, user: str, channel: str, survey_id: str, answers: dict[str, object]) -> None:
+async def record(
+    ctx: SlackContext, user: str, channel: str, survey_id: str, answers: dict[str, object]
+) -> None:
     """Store the ballot now, inside the request, so Slack's 200 means "committed": a crash after the
     ack can lose a confirmation but never an acknowledged vote. The confirmation (a Web API call,
     the slow part) goes after the ack. A repeat of the same click within seconds is dropped once the
