@@ -182,7 +182,7 @@ async def measure(name: str, url: str, count: int, rate: float) -> None:
     pg = engine.dialect.name == "postgresql"
     before_pg = await pg_counters(engine) if pg else (0, 0, 0)
     loader = asyncio.create_task(load())
-    await asyncio.sleep(1.0)  # the others' load is steady before the close starts
+    await asyncio.sleep(1.5)  # the others' load is steady before the close starts
     written = write_bytes()
     close_start = time.perf_counter()
     await service.close_survey(None, big.id)
@@ -197,7 +197,8 @@ async def measure(name: str, url: str, count: int, rate: float) -> None:
 
     close_s = close_end - close_start
     during = [1000 * s for due, s in latencies if close_start <= due <= close_end]
-    outside = [1000 * s for due, s in latencies if not close_start <= due <= close_end]
+    steady = close_start - 0.5  # the first half second warms the connection pool up
+    outside = [1000 * s for due, s in latencies if steady <= due < close_start or due > close_end]
     extra = {"ballots": count, "others_rate": rate}
     emit(BENCH, f"{name}_raw_copy_s", floor_s, "s", **extra)
     emit(BENCH, f"{name}_close_s", close_s, "s", **extra)
@@ -213,7 +214,7 @@ async def measure(name: str, url: str, count: int, rate: float) -> None:
         met=p99 < 100 and failures == 0,
         votes_during_close=len(during),
         max_ms=round(max(during, default=0.0), 1),
-        p99_outside_close_ms=round(percentile(outside, 0.99), 1),
+        p99_before_and_after_close_ms=round(percentile(outside, 0.99), 1),
         failures=failures,
     )
     if pg:

@@ -65,7 +65,8 @@ async def measure(name: str, url: str, votes: int, concurrency: int) -> None:
             closes_at=datetime.now(UTC) + timedelta(days=1),
         ),
     )
-    await service.open_survey(ORGANISER, survey.id)
+    # Every voter on the roster: only the roster may answer, and a refusal is not the figure.
+    await service.open_survey(ORGANISER, survey.id, [Participant("console", f"voter-{i}") for i in range(2 * votes)])
     qid = survey.questions[0].id
 
     async def submit_once(i: int) -> None:
