@@ -83,16 +83,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=9)
     reps = max(parser.parse_args().reps, 5)
-    results = samples.workshop()
-    names = ["single", "multi", "scale", "nps", "ranking", "text"]
-    for name, question in zip(names, results.questions, strict=True):
+    workshop, toolbox = samples.workshop(), samples.toolbox()
+    kinds = [
+        *zip(["single", "multi", "scale", "nps", "ranking", "text"], [workshop] * 6, workshop.questions, strict=True),
+        *zip(["grid", "lessons"], [toolbox] * 2, toolbox.questions, strict=True),
+    ]
+    for name, results, question in kinds:
         assert not isinstance(question, HiddenResult)
         q: VisibleResult = question
         fig = question_slide(results, q)
         width, height = fig.get_size_inches()
-        bars = max(len(getattr(q, "options", ())) or len(getattr(q, "items", ())), 3)
+        # The floor draws as many bars as the chart has rows: options, items, grid rows, lesson categories.
+        rows = getattr(q, "options", ()) or getattr(q, "items", ()) or getattr(q, "rows", ())
+        bars = max(len(rows) or len(getattr(q, "categories", ())), 3)
         chart, floor = paired_ms(
-            lambda q=q: render_question(results, q),  # type: ignore[misc]
+            lambda q=q, results=results: render_question(results, q),  # type: ignore[misc]
             lambda w=width, h=height, d=fig.dpi, n=bars: floor_png(w, h, d, n),  # type: ignore[misc]
             reps,
         )
@@ -100,9 +105,10 @@ def main() -> None:
         emit(f"{name}_floor_ms", floor)
         ratio = chart / floor
         emit(f"{name}_ratio", ratio, "x", target=TARGET_RATIO, met=ratio <= TARGET_RATIO, median_of=reps, clock="cpu")
-        handout = median_ms(lambda q=q: build_figure(results, q), reps)  # type: ignore[misc]
+        handout = median_ms(lambda q=q, results=results: build_figure(results, q), reps)  # type: ignore[misc]
         emit(f"{name}_handout_figure_ms", handout)
-    emit("overview_slide_png_ms", median_ms(lambda: render_summary(results), reps))
+    emit("overview_slide_png_ms", median_ms(lambda: render_summary(workshop), reps))
+    emit("lessons_handout_pdf_ms", median_ms(lambda: build_pdf(toolbox), max(reps // 3, 3)))
     big = twenty_questions()
     emit("slides_pdf_20_questions_ms", median_ms(lambda: build_slides(big), max(reps // 3, 3)))
     emit("handout_pdf_20_questions_ms", median_ms(lambda: build_pdf(big), max(reps // 3, 3)))

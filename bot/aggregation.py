@@ -11,10 +11,15 @@ import random
 from collections.abc import Iterable, Sequence
 from typing import TypeAlias
 
-from bot.domain import Answer, Question, QuestionKind
+from bot.domain import Answer, Lesson, Question, QuestionKind
 from bot.results import (
     ChoiceResult,
+    GridResult,
+    GridRow,
     HiddenResult,
+    LessonCell,
+    LessonEntry,
+    LessonsResult,
     OptionCount,
     QuestionHeader,
     QuestionResult,
@@ -51,6 +56,10 @@ def aggregate(question: Question, grouped: Iterable[tuple[str, int]], k: int) ->
         return _scale(question, decoded, respondents)
     if question.kind is QuestionKind.RANKING:
         return _ranking(question, decoded, respondents)
+    if question.kind is QuestionKind.GRID:
+        return _grid(question, decoded, respondents, k)
+    if question.kind is QuestionKind.LESSONS:
+        return _lessons(question, decoded, respondents, k)
     return _text(question, decoded, respondents)
 
 
@@ -59,7 +68,7 @@ def _choice(question: Question, decoded: Decoded, respondents: int) -> ChoiceRes
     for answer, count in decoded:
         picks = answer if isinstance(answer, tuple) else (answer,)
         for index in picks:
-            counts[int(index)] += count
+            counts[int(index)] += count  # type: ignore[arg-type]
     options = tuple(
         OptionCount(label, n, percent(n, respondents)) for label, n in zip(question.options, counts, strict=True)
     )
@@ -120,8 +129,8 @@ def _ranking(question: Question, decoded: Decoded, respondents: int) -> RankingR
     for answer, count in decoded:
         order = answer if isinstance(answer, tuple) else (answer,)
         for position, index in enumerate(order):
-            borda[int(index)] += (n_options - 1 - position) * count
-        firsts[int(order[0])] += count
+            borda[int(index)] += (n_options - 1 - position) * count  # type: ignore[arg-type]
+        firsts[int(order[0])] += count  # type: ignore[arg-type]
     ranked = sorted(range(n_options), key=lambda i: (-borda[i], i))
     items = tuple(
         RankedOption(
@@ -139,6 +148,75 @@ def content_shuffle(answers: list[str]) -> list[str]:
     seed = hashlib.sha256("\x1e".join(ordered).encode()).digest()
     random.Random(seed).shuffle(ordered)
     return ordered
+
+
+def _entry_shuffle(entries: list[LessonEntry]) -> tuple[LessonEntry, ...]:
+    """content_shuffle for lessons: the order depends on the entries alone, never on arrival."""
+    ordered = sorted(entries, key=lambda e: (e.title, e.description))
+    seed = hashlib.sha256("\x1e".join(f"{e.title}\x1f{e.description}" for e in ordered).encode()).digest()
+    random.Random(seed).shuffle(ordered)
+    return tuple(ordered)
+
+
+def _grid(question: Question, decoded: Decoded, respondents: int, k: int) -> GridResult:
+    """Each row is a scale of its own, with k applied to the row: a row fewer than k people rated is
+    withheld whole (no count, no median), even when the question as a whole is shown."""
+    per_row = [dict.fromkeys(question.scale_values, 0) for _ in question.rows]
+    for answer, count in decoded:
+        ratings = answer if isinstance(answer, tuple) else ()
+        for counts, value in zip(per_row, ratings, strict=False):
+            if isinstance(value, int) and value in counts:
+                counts[value] += count
+    rows = []
+    for label, counts in zip(question.rows, per_row, strict=True):
+        n = sum(counts.values())
+        if n < k:
+            rows.append(GridRow(label, None))
+            continue
+        pairs = [(v, c) for v, c in counts.items() if c]
+        buckets = tuple(ScaleBucket(v, c, percent(c, n)) for v, c in counts.items())
+        mean = sum(v * c for v, c in pairs) / n
+        rows.append(GridRow(label, n, buckets, _weighted_median(pairs, n), mean))
+    return GridResult(
+        header(question),
+        respondents,
+        tuple(rows),
+        question.scale_min,
+        question.scale_max,
+        question.min_label,
+        question.max_label,
+        k,
+    )
+
+
+def _lessons(question: Question, decoded: Decoded, respondents: int, k: int) -> LessonsResult:
+    """Cells count respondents who filed at least one lesson there, so a list of entries never tells how
+    many people wrote it; a cell below k shows "<k". Entries are all published (the question has >= k
+    respondents), grouped by cell and shuffled by content."""
+    cells = len(question.categories) * 2
+    people = [0] * cells
+    entries: list[list[LessonEntry]] = [[] for _ in range(cells)]
+    for answer, count in decoded:
+        lessons = [e for e in answer if isinstance(e, Lesson)] if isinstance(answer, tuple) else []
+        touched = set()
+        for lesson in lessons:
+            if not 0 <= lesson.category < len(question.categories):
+                continue
+            cell = 2 * lesson.category + (0 if lesson.positive else 1)
+            touched.add(cell)
+            entries[cell].extend([LessonEntry(lesson.title, lesson.description)] * count)
+        for cell in touched:
+            people[cell] += count
+    result_cells = tuple(
+        LessonCell(
+            question.categories[i // 2],
+            i % 2 == 0,
+            people[i] if people[i] >= k else None,
+            _entry_shuffle(entries[i]),
+        )
+        for i in range(cells)
+    )
+    return LessonsResult(header(question), respondents, question.categories, result_cells, k)
 
 
 def _text(question: Question, decoded: Decoded, respondents: int) -> TextResult:

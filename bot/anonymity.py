@@ -44,6 +44,21 @@ def draft_slot(key: bytes, participant: Participant) -> bytes:
     return _slot(key, "draft", participant)
 
 
+DELEGATION_PLATFORM = "delegation"  # no chat platform is called this, so no person's slot can collide
+
+
+def delegation_identity(key: bytes, name: str) -> Participant:
+    """Who answers for a delegation, as far as slots go: the HMAC of its name under the survey key.
+    Every member maps to it at the entry point, so ballots, markers and the draft are the delegation's."""
+    digest = hmac.new(key, "\x1f".join(("delegation", name)).encode(), hashlib.sha256).hexdigest()
+    return Participant(DELEGATION_PLATFORM, digest)
+
+
+def draft_seen_slot(key: bytes, participant: Participant) -> bytes:
+    """A member's own pseudonym for remembering which draft version they last saw (never stored)."""
+    return _slot(key, "draft-seen", participant)
+
+
 FREE_TEXT_TRUTH = "written answers are published word for word, so what you write can identify you"
 
 
@@ -56,22 +71,37 @@ def notice(k: int, free_text: bool = False) -> str:
     return f"{text}; {FREE_TEXT_TRUTH}." if free_text else f"{text}."
 
 
+# Kinds whose answers are published word for word: free text, and the titles and descriptions of lessons.
+VERBATIM_KINDS = frozenset({QuestionKind.TEXT, QuestionKind.LESSONS})
+
+
 def has_free_text(questions: Sequence[Question | QuestionSpec]) -> bool:
-    return any(q.kind is QuestionKind.TEXT for q in questions)
+    return any(q.kind in VERBATIM_KINDS for q in questions)
+
+
+DELEGATION_TRUTH = (
+    "You answer for your delegation: its other members can see and change this draft, any of them can "
+    "submit it, and all of them are told who submitted. Between delegations it is anonymous; results are "
+    "shown only as totals of at least {k} delegations."
+)
 
 
 def survey_notice(survey: Survey) -> str:
-    """The notice for a survey's messages: it names the free-text truth when any question is text."""
-    return notice(survey.k, has_free_text(survey.questions))
+    """The notice for a survey's messages: it names the free-text truth when any question is text, and
+    what colleagues see when the respondents are delegations."""
+    text = notice(survey.k, has_free_text(survey.questions))
+    if survey.by_delegation:
+        text = f"{text} {DELEGATION_TRUTH.format(k=survey.k)}"
+    return text
 
 
 def free_text_preview(questions: Sequence[Question | QuestionSpec]) -> str | None:
     """What the organiser is told when creating a survey with text questions (break 13)."""
-    numbers = [str(i + 1) for i, q in enumerate(questions) if q.kind is QuestionKind.TEXT]
+    numbers = [str(i + 1) for i, q in enumerate(questions) if q.kind in VERBATIM_KINDS]
     if not numbers:
         return None
     which = f"question{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}"
     return (
-        f"Note: answers to {which} (free text) are published word for word with the results, and can "
+        f"Note: answers to {which} (free text or lessons) are published word for word with the results, and can "
         f"identify their author; participants are told so with each question."
     )

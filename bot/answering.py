@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
-from bot import anonymity
+from bot import anonymity, delegations
+from bot.delegations import DraftSaved, DraftVersions
 from bot.domain import Answer, Participant, ResultsMode, Status, Survey
 from bot.errors import InvalidInput, NotInvited, SurveyNotOpen
+from bot.events import DelegationSubmitted, EventBus
 from bot.ports import BallotWrite, Clock, SurveyRepository
 from bot.timeparse import format_local
 from bot.validation import decode_answer, encode_answer, validate_answer
@@ -26,6 +29,9 @@ class Receipt:
     answers: Mapping[str, Answer]
     changed: bool  # they had answered before and this replaces it
     title: str = ""  # the survey's title, so a confirmation needs no second read
+    # When it was accepted, from the clock at submit: only for the participant's own copy, never stored.
+    submitted_at: datetime | None = None
+    delegation: str | None = None  # the delegation this was submitted for; its members are told
 
 
 def not_open_message(survey: Survey) -> str:
@@ -41,14 +47,21 @@ class Answering:
         clock: Clock,
         master_secret: bytes,
         on_live_step: Callable[[Survey], None],
+        events: EventBus | None = None,
     ) -> None:
         self._repo = repository
+        self._events = events or EventBus()
+        self.draft_versions = DraftVersions()
         self._clock = clock
         self.secret = master_secret
         self._on_live_step = on_live_step
         # Open surveys' definitions and keys, so a vote costs one transaction. Whether the survey is
         # still open is re-checked inside that transaction, so a close elsewhere is never missed.
         self.open_cache: dict[str, tuple[Survey, bytes]] = {}
+
+    @property
+    def repository(self) -> SurveyRepository:
+        return self._repo
 
     async def open_survey(self, survey_id: str) -> tuple[Survey, bytes]:
         """The survey and its key, or a clear refusal if it is not accepting answers now."""
@@ -61,6 +74,7 @@ class Answering:
             salt = await self._repo.key_salt(survey.id) if survey.status is Status.OPEN else None
             if salt is None:
                 self.open_cache.pop(survey_id, None)
+                self.draft_versions.forget(survey_id)  # closed elsewhere (the CLI, a replica)
                 raise SurveyNotOpen(not_open_message(survey))
             cached = (survey, anonymity.survey_key(self.secret, salt))
             self.open_cache[survey_id] = cached
@@ -71,22 +85,28 @@ class Answering:
 
     async def _refused(self, survey_id: str) -> SurveyNotOpen:
         self.open_cache.pop(survey_id, None)
+        self.draft_versions.forget(survey_id)
         return SurveyNotOpen(not_open_message(await self._repo.get_survey(survey_id)))
 
-    def _validate_answers(self, survey: Survey, answers: Mapping[str, object]) -> dict[str, Answer]:
+    def _validate_answers(
+        self, survey: Survey, answers: Mapping[str, object], draft: bool = False
+    ) -> dict[str, Answer]:
         valid: dict[str, Answer] = {}
         for qid, raw in answers.items():
             question = survey.question(qid)
             try:
-                valid[qid] = validate_answer(question, raw)
+                valid[qid] = validate_answer(question, raw, draft=draft)
             except InvalidInput as error:
                 label = f"Question {question.position + 1}" if not survey.is_poll else "Your answer"
                 raise InvalidInput(f"{label}: {error.reason}", field=qid) from None
         return valid
 
     async def submit(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> Receipt:
-        """Record a participant's answers, replacing any earlier ones. Questions left out are cleared."""
+        """Record a participant's answers, replacing any earlier ones. Questions left out are cleared.
+        A delegation member submits for their delegation: the slots are the delegation's."""
         survey, key = await self.open_survey(survey_id)
+        member = participant
+        participant, delegation = await delegations.respondent(self._repo, survey, key, participant)
         valid = self._validate_answers(survey, answers)
         missing = [q.position + 1 for q in survey.questions if q.required and q.id not in valid]
         if missing:
@@ -104,8 +124,9 @@ class Answering:
             survey.id,
             ballots,
             anonymity.responded_slot(key, participant),
-            # A one-question poll has no drafts: skip the delete on the hot path.
-            None if survey.is_poll else anonymity.draft_slot(key, participant),
+            # A one-question poll has no drafts: skip the delete on the hot path. A delegation keeps its
+            # draft, rewritten below, so colleagues see what was submitted.
+            None if survey.is_poll or delegation else anonymity.draft_slot(key, participant),
             count_live=live,
         )
         if not outcome.invited:
@@ -116,40 +137,76 @@ class Answering:
         # is decided in the database (storage/live_store.py).
         if live and outcome.live_since is not None and outcome.live_since >= survey.k:
             self._on_live_step(survey)
-        return Receipt(survey.id, valid, changed=not outcome.new_respondent, title=survey.title)
+        if delegation is not None:
+            await self._submitted_for(survey, key, member, participant, delegation, valid)
+        return Receipt(
+            survey.id, valid, changed=not outcome.new_respondent, title=survey.title,
+            delegation=delegation, submitted_at=self._clock.now(),
+        )
 
-    async def save_draft(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> int:
-        """Save partial answers to resume later; they count for nothing until submitted."""
+    async def _submitted_for(
+        self, survey: Survey, key: bytes, member: Participant, identity: Participant, name: str,
+        valid: Mapping[str, Answer],
+    ) -> None:  # fmt: skip
+        """The delegation's draft becomes what was submitted, and its other members are told who did it."""
+        payload = json.dumps({qid: encode_answer(a) for qid, a in valid.items()})
+        version = await self._repo.save_draft(survey.id, anonymity.draft_slot(key, identity), payload)
+        if version is not None:
+            self.draft_versions.saved(survey.id, anonymity.draft_seen_slot(key, member), version)
+        colleagues = next((d.members for d in await self._repo.delegations(survey.id) if d.name == name), ())
+        others = tuple(p for p in colleagues if p != member)
+        await self._events.publish(DelegationSubmitted(survey.id, survey.title, name, member, others))
+
+    async def save_draft(
+        self, participant: Participant, survey_id: str, answers: Mapping[str, object]
+    ) -> DraftSaved:
+        """Save partial answers to resume later; they count for nothing until submitted. A delegation
+        shares one draft: the latest save wins, and the editor is told if a colleague saved meanwhile."""
         survey, key = await self.open_survey(survey_id)
-        valid = self._validate_answers(survey, answers)
+        member = participant
+        participant, delegation = await delegations.respondent(self._repo, survey, key, participant)
+        valid = self._validate_answers(survey, answers, draft=True)
         # A separate read is enough here: while a survey is open its eligibility set only grows.
         if not await self._repo.is_eligible(survey.id, anonymity.responded_slot(key, participant)):
             raise NotInvited(survey.title)
         payload = json.dumps({qid: encode_answer(a) for qid, a in valid.items()})
-        if not await self._repo.save_draft(survey.id, anonymity.draft_slot(key, participant), payload):
+        version = await self._repo.save_draft(survey.id, anonymity.draft_slot(key, participant), payload)
+        if version is None:
             raise await self._refused(survey.id)
-        return len(valid)
+        if delegation is None:
+            return DraftSaved(len(valid))
+        seen = anonymity.draft_seen_slot(key, member)
+        return DraftSaved(len(valid), self.draft_versions.saved(survey.id, seen, version))
 
-    async def load_draft(self, participant: Participant, survey_id: str) -> dict[str, Answer]:
+    async def load_draft(self, participant: Participant, survey_id: str, opening: bool = False) -> dict[str, Answer]:
+        """The draft; of a delegation, the shared one. `opening`: the member is shown it to edit (a form
+        opens), so later saves by colleagues are news to them."""
         survey, key = await self.open_survey(survey_id)
-        payload = await self._repo.load_draft(survey.id, anonymity.draft_slot(key, participant))
-        if payload is None:
+        member = participant
+        participant, delegation = await delegations.respondent(self._repo, survey, key, participant)
+        stored = await self._repo.load_draft(survey.id, anonymity.draft_slot(key, participant))
+        if delegation is not None:
+            seen = anonymity.draft_seen_slot(key, member)
+            self.draft_versions.opened(survey.id, seen, stored[1] if stored else 0, replace=opening)
+        if stored is None:
             return {}
-        return {qid: decode_answer(encoded) for qid, encoded in json.loads(payload).items()}
+        return {qid: decode_answer(encoded) for qid, encoded in json.loads(stored[0]).items()}
 
     async def has_responded(self, participant: Participant, survey_id: str) -> bool:
         """Whether someone answered at all (never what): used to tailor reminders and App Home."""
         try:
             survey, key = await self.open_survey(survey_id)
-        except SurveyNotOpen:
+            participant, _ = await delegations.respondent(self._repo, survey, key, participant)
+        except (SurveyNotOpen, NotInvited):
             return False
         return anonymity.responded_slot(key, participant) in await self._repo.responded_slots(survey.id)
 
     async def non_respondents(self, survey_id: str) -> list[Participant]:
-        """Roster members without a responded marker: who gets a reminder."""
+        """Roster members without a responded marker (every member of a delegation without one): who gets a
+        reminder."""
         try:
             survey, key = await self.open_survey(survey_id)
         except SurveyNotOpen:
             return []
         responded = await self._repo.responded_slots(survey.id)
-        return [p for p in await self._repo.roster(survey.id) if anonymity.responded_slot(key, p) not in responded]
+        return await delegations.non_respondents(self._repo, survey, key, responded)

@@ -21,6 +21,7 @@ from bot.clock import SystemClock
 from bot.command_handler import CommandHandler
 from bot.config import Config, MasterSecret, ensure_data_dir, load_master_secret, secret_warning
 from bot.delivery import Delivery, Messengers
+from bot.invited import RosterRule
 from bot.metrics_server import MetricsServer
 from bot.ports import ChartRenderer, Clock, PlatformAdapter, ReminderBook, ReplicaLock, StateStore
 from bot.presenting import Presenter
@@ -55,6 +56,7 @@ class Core:
 
     async def close(self) -> None:
         await self.service.settle()
+        await self.delivery.notices.settle()
         for item in reversed(self.background):
             await item.stop()
         if self.scheduler is not None and self.scheduler.started:
@@ -118,6 +120,7 @@ async def build_core(
     reminders = reminders or book
     commands = CommandHandler(delivery, clock, config.canvass.timezone, config.canvass.default_k, reminders)
     state = repository_module.SqlStateStore(engine)
+    service.roster_rule = RosterRule(state, config.organisers)
     locks = importlib.import_module("storage.locks")
     presenter = None
     if config.present.enabled:

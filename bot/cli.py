@@ -43,7 +43,7 @@ def _cmd_demo(args: argparse.Namespace) -> None:
     from bot.demo import run_demo
 
     output = Path(args.output or f"canvass-demo-{datetime.now():%Y%m%d-%H%M%S}")
-    asyncio.run(run_demo(output))
+    asyncio.run(run_demo(output, lessons=args.lessons))
 
 
 def _cmd_survey(args: argparse.Namespace) -> None:
@@ -242,6 +242,8 @@ def parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="a simulated meeting on the embedded defaults; writes results to a folder")
     demo.add_argument("--output", help="output folder (default: ./canvass-demo-TIMESTAMP)")
+    demo.add_argument("--lessons", action="store_true",
+                      help="only the lessons-learnt questionnaire (a grid and a lessons question)")  # fmt: skip
     demo.set_defaults(handler=_cmd_demo)
 
     survey = sub.add_parser("survey", help="check or create a survey written in TOML")

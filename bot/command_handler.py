@@ -113,7 +113,8 @@ class CommandHandler:
                 survey = await self.service.close_survey(actor, survey_id)
                 count = await self.service.published_respondents(survey)
                 said = f"{count}" if count is not None else f"fewer than {survey.k}"
-                return Reply(f"Closed “{survey.title}” [{survey.id}] with {said} respondents.")
+                unit = "delegations" if survey.by_delegation else "respondents"
+                return Reply(f"Closed “{survey.title}” [{survey.id}] with {said} {unit}.")
             case c.Extend(survey_id=survey_id, when=when):
                 survey = await self.service.get(survey_id)
                 closes = parse_time(when, survey.timezone, self.clock.now())

@@ -49,6 +49,7 @@ class SlackConfig:
     api_url: str = ""  # Web API base URL; empty means Slack's own
     update_interval_seconds: float = 5.0
     api_timeout_seconds: float = 30.0  # one Web API attempt; a timed-out attempt is retried with backoff
+    public_url: str = ""  # HTTP mode: the base URL Slack reaches (for a participant's one-time PDF link)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class MatrixConfig:
     sync_timeline_limit: int = 0  # events per room per sync; 0: the homeserver's default (gaps are backfilled)
     standby_retry_seconds: float = 15.0  # a replica without the sync lock tries again this often
     redact_after_seconds: float = 60.0  # a DM that shows a participant's answers (review) is redacted then
+    copy_seconds: float = 900.0  # a participant's own copy (text and encrypted PDF) is redacted then
+    # Users never counted as invited from a room's members (bots, bridges), as ids or globs: "@_discord_*"
+    not_invited: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

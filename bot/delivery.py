@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from bot.delegations import DelegationNotices
 from bot.domain import Actor, Participant, ResultsMode, Survey, Target
 from bot.events import Event, SurveyClosed
 from bot.ports import ChartRenderer, Messenger, RenderedChart
@@ -46,6 +47,7 @@ class Delivery:
         # from a process, such as the CLI, that has no chat connection).
         self.auto_post_results = auto_post_results
         service.events.subscribe(self._on_event)
+        self.notices = DelegationNotices(service.events, messengers)  # "submitted by X" to a delegation's others
 
     async def _capture_roster(self, survey: Survey) -> list[Participant] | None:
         if await self.service.roster(survey.id):
@@ -55,7 +57,8 @@ class Delivery:
             messenger = self.messengers.get(target.platform)
             if messenger is not None:
                 members.extend(await messenger.channel_members(target))
-        return members
+        # Who counts as invited: people who can answer, not those running it (bot/invited.py).
+        return await self.service.roster_rule.members(survey, members)
 
     async def open(self, actor: Actor | None, survey_id: str) -> Survey:
         """Open now: take the roster (unless given), then announce in the channels and invite by DM."""

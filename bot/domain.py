@@ -27,6 +27,8 @@ class QuestionKind(enum.StrEnum):
     SCALE = "scale"
     RANKING = "ranking"
     TEXT = "text"
+    GRID = "grid"  # several rows rated on one shared scale
+    LESSONS = "lessons"  # a repeatable group of categorised, positive/negative entries
 
 
 CHOICE_KINDS = frozenset({QuestionKind.SINGLE, QuestionKind.MULTI})
@@ -63,6 +65,14 @@ class Actor(Participant):
 
 
 @dataclass(frozen=True)
+class Delegation:
+    """A named group of members answering a survey together: one shared draft, one submission."""
+
+    name: str
+    members: tuple[Participant, ...]
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     position: int
@@ -75,6 +85,11 @@ class Question:
     min_label: str = ""
     max_label: str = ""
     required: bool = True
+    # grid: the items rated, in the order written (the scale fields above are their shared scale)
+    rows: tuple[str, ...] = ()
+    # lessons: the organiser's categories, and how many entries one respondent may add
+    categories: tuple[str, ...] = ()
+    max_entries: int = 10
 
     @property
     def is_nps(self) -> bool:
@@ -100,7 +115,8 @@ class Survey:
     created_by: str
     description: str = ""
     respondents_at_close: int | None = None
-    invited_count: int = 0
+    invited_count: int = 0  # persons, or delegations when by_delegation
+    by_delegation: bool = False  # respondents are delegations (bot/delegations.py)
 
     @property
     def is_poll(self) -> bool:
@@ -115,10 +131,21 @@ class Survey:
         raise NotFound(f"Question {question_id} is not part of survey {self.id}.")
 
 
+@dataclass(frozen=True)
+class Lesson:
+    """One entry of a lessons question."""
+
+    category: int  # index into Question.categories
+    positive: bool  # True: practice to replicate; False: room for improvement
+    title: str
+    description: str = ""
+
+
 # Validated answers, as stored in a ballot:
 #   single -> int (option index); multi -> tuple of option indexes; scale -> int value;
-#   ranking -> tuple of option indexes, best first; text -> str.
-Answer: TypeAlias = int | str | tuple[int, ...]
+#   ranking -> tuple of option indexes, best first; text -> str;
+#   grid -> one int or None (row skipped) per row, in order; lessons -> tuple of Lesson.
+Answer: TypeAlias = int | str | tuple[int, ...] | tuple[int | None, ...] | tuple[Lesson, ...]
 
 
 @dataclass(frozen=True)
@@ -132,6 +159,9 @@ class QuestionSpec:
     min_label: str = ""
     max_label: str = ""
     required: bool = True
+    rows: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    max_entries: int = 10
 
 
 @dataclass(frozen=True)
@@ -159,4 +189,6 @@ class SurveySpec:
     timezone: str = "UTC"
     description: str = ""
     roster: tuple[Participant, ...] | None = None
+    delegations: tuple[Delegation, ...] | None = None  # instead of a roster: respondents are delegations
     reminders: tuple[ReminderSpec, ...] = field(default_factory=tuple)
+    include_organisers: bool = False  # a roster taken from a channel counts its organisers too (bot/invited.py)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeAlias
 
+from bot.domain import Participant
+
 log = logging.getLogger(__name__)
 
 
@@ -46,8 +48,29 @@ class RemindersChanged:
     survey_id: str
 
 
+@dataclass(frozen=True)
+class DelegationSubmitted:
+    """A member submitted for their delegation; the colleagues are told privately (bot/delegations.py).
+    In memory only: it names people, so it is never logged or stored."""
+
+    survey_id: str
+    title: str
+    delegation: str
+    by: Participant
+    colleagues: tuple[Participant, ...]
+
+    def __repr__(self) -> str:  # an exception log names the event type; never its people
+        return f"DelegationSubmitted({self.survey_id})"
+
+
 Event: TypeAlias = (
-    SurveyCreated | SurveyOpened | SurveyClosed | DeadlineChanged | LiveResultsChanged | RemindersChanged
+    SurveyCreated
+    | SurveyOpened
+    | SurveyClosed
+    | DeadlineChanged
+    | LiveResultsChanged
+    | RemindersChanged
+    | DelegationSubmitted
 )
 Handler: TypeAlias = Callable[[Event], Awaitable[None]]
 

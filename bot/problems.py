@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from bot.errors import InvalidInput
 
 _INDEXED = re.compile(r"^([A-Za-z_]+)\[(\d+)\]$")
-_NAMES = {"questions": "question", "options": "option", "reminders": "reminder", "targets": "target",
+_NAMES = {"questions": "question", "options": "option", "rows": "row", "categories": "category",
+          "reminders": "reminder", "targets": "target",
           "roster": "roster entry"}  # fmt: skip
 
 

@@ -97,6 +97,66 @@ class TextResult:
 
 
 @dataclass(frozen=True)
+class GridRow:
+    """One item of a grid. Fewer than k ratings: withheld, and then not even its count is shown."""
+
+    label: str
+    respondents: int | None  # ratings of this row; None when withheld
+    distribution: tuple[ScaleBucket, ...] = ()  # every value from min to max; empty when withheld
+    median: float | None = None
+    mean: float | None = None
+
+    @property
+    def withheld(self) -> bool:
+        return self.respondents is None
+
+
+@dataclass(frozen=True)
+class GridResult:
+    question: QuestionHeader
+    respondents: int  # ballots to the question (a row may have fewer ratings: rows can be skipped)
+    rows: tuple[GridRow, ...]  # in the order written
+    scale_min: int
+    scale_max: int
+    min_label: str
+    max_label: str
+    k: int
+
+
+@dataclass(frozen=True)
+class LessonEntry:
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class LessonCell:
+    """One category × polarity. `respondents` counts those who filed at least one lesson there (None: fewer
+    than k, shown as "<k"); the entries are all of them, shuffled by content (several may be one person's)."""
+
+    category: str
+    positive: bool
+    respondents: int | None
+    entries: tuple[LessonEntry, ...]
+
+
+@dataclass(frozen=True)
+class LessonsResult:
+    question: QuestionHeader
+    respondents: int
+    categories: tuple[str, ...]
+    cells: tuple[LessonCell, ...]  # per category in order, positive then negative
+    k: int
+
+    def cell(self, category: int, positive: bool) -> LessonCell:
+        return self.cells[2 * category + (0 if positive else 1)]
+
+    @property
+    def entry_count(self) -> int:
+        return sum(len(c.entries) for c in self.cells)
+
+
+@dataclass(frozen=True)
 class HiddenResult:
     """Fewer than k respondents: nothing at all may be shown, not even a percentage."""
 
@@ -105,8 +165,13 @@ class HiddenResult:
     reason: str  # e.g. "not enough responses yet (n < 5)"
 
 
-QuestionResult: TypeAlias = ChoiceResult | ScaleResult | RankingResult | TextResult | HiddenResult
-VisibleResult: TypeAlias = ChoiceResult | ScaleResult | RankingResult | TextResult
+QuestionResult: TypeAlias = (
+    ChoiceResult | ScaleResult | RankingResult | TextResult | GridResult | LessonsResult | HiddenResult
+)
+VisibleResult: TypeAlias = ChoiceResult | ScaleResult | RankingResult | TextResult | GridResult | LessonsResult
+
+POSITIVE_NAME = "positive: practice to replicate"
+NEGATIVE_NAME = "negative: room for improvement"
 
 
 @dataclass(frozen=True)

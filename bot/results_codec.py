@@ -10,7 +10,12 @@ from typing import Any
 from bot.domain import QuestionKind
 from bot.results import (
     ChoiceResult,
+    GridResult,
+    GridRow,
     HiddenResult,
+    LessonCell,
+    LessonEntry,
+    LessonsResult,
     OptionCount,
     QuestionHeader,
     QuestionResult,
@@ -28,6 +33,8 @@ _TYPES: dict[str, type] = {
     "scale": ScaleResult,
     "ranking": RankingResult,
     "text": TextResult,
+    "grid": GridResult,
+    "lessons": LessonsResult,
     "hidden": HiddenResult,
 }
 _NAMES = {cls: name for name, cls in _TYPES.items()}
@@ -70,6 +77,16 @@ def _question_from_dict(data: dict[str, Any]) -> QuestionResult:
     elif kind == "text":
         fields["answers"] = tuple(fields["answers"])
         fields["top_terms"] = tuple(TermCount(**t) for t in fields["top_terms"])
+    elif kind == "grid":
+        fields["rows"] = tuple(
+            GridRow(**{**r, "distribution": tuple(ScaleBucket(**b) for b in r["distribution"])})
+            for r in fields["rows"]
+        )
+    elif kind == "lessons":
+        fields["categories"] = tuple(fields["categories"])
+        fields["cells"] = tuple(
+            LessonCell(**{**c, "entries": tuple(LessonEntry(**e) for e in c["entries"])}) for c in fields["cells"]
+        )
     result: QuestionResult = _TYPES[kind](**fields)
     return result
 

@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import anonymity, results_codec
+from bot import anonymity, delegations, own_ballot, results_codec
 from bot.answering import Answering, Receipt, not_open_message
+from bot.delegations import DraftSaved, check_delegations
 from bot.domain import (
     Actor,
     Answer,
@@ -32,6 +33,7 @@ from bot.events import (
     SurveyOpened,
 )
 from bot.ids import new_survey_id, question_id
+from bot.invited import RosterRule
 from bot.live import LIVE_REFRESH_SECONDS, LiveResults
 from bot.ports import Clock, SurveyReminders, SurveyRepository
 from bot.results import SurveyResults
@@ -52,12 +54,14 @@ class Progress:
     respondents_stepped: int | None  # None while fewer than k
     invited: int
     k: int
+    unit: str = ""  # "delegations" when they are the respondents
 
     def describe(self) -> str:
         of = f" of {self.invited}" if self.invited else ""
+        answered = f"{self.unit} answered" if self.unit else "answered"
         if self.respondents_stepped is None:
-            return f"fewer than {self.k}{of} answered"
-        return f"{self.respondents_stepped}+{of} answered" if self.respondents_stepped else f"0{of} answered"
+            return f"fewer than {self.k}{of} {answered}"
+        return f"{self.respondents_stepped}+{of} {answered}" if self.respondents_stepped else f"0{of} {answered}"
 
 
 class Canvass:
@@ -78,8 +82,9 @@ class Canvass:
         self.events = events or EventBus()
         self.rights = Rights(organisers)
         self.live = LiveResults(repository, clock, self.events)
-        self.answering = Answering(repository, clock, master_secret, self.live.refresh_soon)
+        self.answering = Answering(repository, clock, master_secret, self.live.refresh_soon, self.events)
         self._reminders: SurveyReminders | None = None
+        self.roster_rule = RosterRule(None, organisers)  # given the state store by the composition root
 
     @property
     def _open_cache(self) -> dict[str, tuple[Survey, bytes]]:
@@ -123,7 +128,13 @@ class Canvass:
             Question(
                 id=question_id(survey_id, i),
                 position=i,
-                **{**vars(q), "text": q.text.strip(), "options": tuple(o.strip() for o in q.options)},
+                **{
+                    **vars(q),
+                    "text": q.text.strip(),
+                    "options": tuple(o.strip() for o in q.options),
+                    "rows": tuple(r.strip() for r in q.rows),
+                    "categories": tuple(c.strip() for c in q.categories),
+                },
             )
             for i, q in enumerate(spec.questions)
         )
@@ -140,19 +151,25 @@ class Canvass:
             timezone=spec.timezone,
             created_by=actor.key if actor else "system",
             description=spec.description,
+            by_delegation=spec.delegations is not None,
         )
+        if spec.delegations is not None:
+            spec = check_delegations(spec)
         if spec.reminders:
             if self._reminders is None:
                 log.warning("survey %s: %d reminders ignored (no scheduler wired)", survey_id, len(spec.reminders))
             else:
                 self._reminders.check(survey, spec.reminders, now)
-        if spec.roster is not None:
+        if spec.roster is not None or spec.delegations is not None:
             self.rights.require_roster(actor)
         await self._repo.add_survey(survey, anonymity.new_key_salt())
         if spec.roster is not None:
             await self._repo.set_roster(survey_id, spec.roster)
+        if spec.delegations is not None:
+            await self._repo.set_delegations(survey_id, spec.delegations)
         if spec.reminders and self._reminders is not None:
             await self._reminders.save(survey, spec.reminders, now)
+        await self.roster_rule.remember(survey_id, spec.include_organisers)
         await self.events.publish(SurveyCreated(survey_id))
         return await self._repo.get_survey(survey_id)
 
@@ -176,9 +193,9 @@ class Canvass:
         if survey.closes_at and survey.closes_at <= now:
             raise InvalidInput("the closing time has passed; extend it before opening", "closes_at")
         # Who may answer, as marker slots, stored before the first vote can arrive (break 3).
-        await self._repo.set_eligible(
-            survey.id, await self._marker_slots(survey.id, await self._repo.roster(survey.id))
-        )
+        key = await self._survey_key(survey.id)
+        respondents = await delegations.respondents(self._repo, survey, key)
+        await self._repo.set_eligible(survey.id, [anonymity.responded_slot(key, p) for p in respondents])
         if not await self._repo.transition(survey.id, (Status.DRAFT, Status.SCHEDULED), Status.OPEN):
             raise SurveyNotOpen(f"Survey {survey.id} was opened or closed meanwhile.")
         if survey.opens_at is None or survey.opens_at > now:
@@ -186,11 +203,14 @@ class Canvass:
         await self.events.publish(SurveyOpened(survey.id))
         return await self.get(survey.id)
 
-    async def _marker_slots(self, survey_id: str, people: Sequence[Participant]) -> list[bytes]:
+    async def _survey_key(self, survey_id: str) -> bytes:
         salt = await self._repo.key_salt(survey_id)
         if salt is None:
             raise SurveyNotOpen(f"Survey {survey_id} is closed.")
-        key = anonymity.survey_key(self.answering.secret, salt)
+        return anonymity.survey_key(self.answering.secret, salt)
+
+    async def _marker_slots(self, survey_id: str, people: Sequence[Participant]) -> list[bytes]:
+        key = await self._survey_key(survey_id)
         return [anonymity.responded_slot(key, p) for p in people]
 
     async def invite(self, actor: Actor | None, survey_id: str, people: Sequence[Participant]) -> list[Participant]:
@@ -203,6 +223,8 @@ class Canvass:
         self.rights.require_roster(actor)
         if survey.status is Status.CLOSED:
             raise SurveyNotOpen(f"Survey {survey.id} is closed; its roster is gone.")
+        if survey.by_delegation:
+            raise InvalidInput("this survey is answered by delegations; they are set in its survey file")
         before = set(await self._repo.roster(survey.id))
         people = [p for p in _unique(people) if p not in before]
         if survey.status is Status.OPEN:
@@ -237,6 +259,7 @@ class Canvass:
                 return survey
             raise SurveyNotOpen(f"Survey {survey.id} is already closed.")
         self.answering.open_cache.pop(survey.id, None)
+        self.answering.draft_versions.forget(survey.id)
         if not await self._repo.seal(survey.id):
             return await self.get(survey.id)
         if survey.closes_at is None or survey.closes_at > self._clock.now():
@@ -256,14 +279,21 @@ class Canvass:
     async def submit(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> Receipt:
         return await self.answering.submit(participant, survey_id, answers)
 
-    async def save_draft(self, participant: Participant, survey_id: str, answers: Mapping[str, object]) -> int:
+    async def save_draft(
+        self, participant: Participant, survey_id: str, answers: Mapping[str, object]
+    ) -> DraftSaved:
         return await self.answering.save_draft(participant, survey_id, answers)
 
-    async def load_draft(self, participant: Participant, survey_id: str) -> dict[str, Answer]:
-        return await self.answering.load_draft(participant, survey_id)
+    async def load_draft(self, participant: Participant, survey_id: str, opening: bool = False) -> dict[str, Answer]:
+        return await self.answering.load_draft(participant, survey_id, opening)
 
     async def has_responded(self, participant: Participant, survey_id: str) -> bool:
         return await self.answering.has_responded(participant, survey_id)
+
+    async def own_answers(self, participant: Participant, survey_id: str) -> dict[str, Answer]:
+        """Their own submitted answers, for a prefill; only for the participant's own authenticated
+        answer-opening request (see bot/own_ballot.py). Refuses once the survey is closed."""
+        return await own_ballot.own_answers(self.answering, participant, survey_id)
 
     async def non_respondents(self, survey_id: str) -> list[Participant]:
         return await self.answering.non_respondents(survey_id)
@@ -273,18 +303,19 @@ class Canvass:
 
     async def progress(self, survey_id: str) -> Progress:
         survey = await self.get(survey_id)
+        unit = "delegations" if survey.by_delegation else ""
         if survey.results_mode is ResultsMode.LIVE:
             # Live: the count published with the snapshots, so it obeys the same pairwise rule.
             view = await self._repo.live_view(survey.id)
             if survey.status is Status.CLOSED:
                 shown = final_respondents(survey, view)
-                return Progress(stepped(shown, survey.k) if shown else None, survey.invited_count, survey.k)
-            return Progress(stepped(view.respondents if view else 0, survey.k), survey.invited_count, survey.k)
+                return Progress(stepped(shown, survey.k) if shown else None, survey.invited_count, survey.k, unit)
+            return Progress(stepped(view.respondents if view else 0, survey.k), survey.invited_count, survey.k, unit)
         if survey.status is Status.CLOSED:
             count = survey.respondents_at_close or 0
         else:
             count = await self._repo.respondent_count(survey.id)
-        return Progress(stepped(count, survey.k), survey.invited_count, survey.k)
+        return Progress(stepped(count, survey.k), survey.invited_count, survey.k, unit)
 
     async def published_respondents(self, survey: Survey) -> int | None:
         """What a closed survey may say about how many answered (None: fewer than k)."""

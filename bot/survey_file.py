@@ -15,7 +15,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.domain import Participant, QuestionKind, QuestionSpec, ReminderSpec, ResultsMode, SurveySpec, Target
+from bot.delegations import delegation_problems, delegation_warnings
+from bot.domain import (
+    Delegation,
+    Participant,
+    QuestionKind,
+    QuestionSpec,
+    ReminderSpec,
+    ResultsMode,
+    SurveySpec,
+    Target,
+)
 from bot.errors import InvalidInput
 from bot.problems import Problem, SurveyFileError
 from bot.survey_lines import locate
@@ -26,10 +36,12 @@ __all__ = ["CheckedSurvey", "Problem", "SurveyFileError", "check_survey", "load_
 
 SURVEY_KEYS = {
     "title", "description", "timezone", "opens_at", "closes_at", "results", "min_respondents",
-    "targets", "roster", "questions", "reminders",
+    "targets", "roster", "delegations", "questions", "reminders", "include_organisers",
 }  # fmt: skip
+DELEGATION_KEYS = {"name", "members"}
 QUESTION_KEYS = {
     "kind", "text", "options", "max_selections", "min", "max", "min_label", "max_label", "required",
+    "rows", "categories", "max_entries",
 }  # fmt: skip
 REMINDER_KEYS = {"at", "before_close", "audience", "message", "daily"}
 _TOML_LINE = re.compile(r"^(.*) \(at line (\d+), column (\d+)\)$")
@@ -95,10 +107,9 @@ def _question(raw: Any, index: int, found: _Found) -> QuestionSpec | None:
         return None
     _unknown(raw, QUESTION_KEYS, where, found)
     kind_name = _get(raw, "kind", str, where, found)
-    options = _get(raw, "options", list, where, found, [])
-    for i, option in enumerate(options):
-        if not isinstance(option, str):
-            found.add("must be text", f"{where}options[{i}]")
+    options = _texts(raw, "options", where, found)
+    rows = _texts(raw, "rows", where, found)  # a grid's items
+    categories = _texts(raw, "categories", where, found)  # a lessons question's categories
     try:
         kind = QuestionKind(kind_name)
     except ValueError:
@@ -109,16 +120,28 @@ def _question(raw: Any, index: int, found: _Found) -> QuestionSpec | None:
     spec = QuestionSpec(
         kind=kind,
         text=_get(raw, "text", str, where, found, ""),
-        options=tuple(o for o in options if isinstance(o, str)),
+        options=options,
         max_selections=_get(raw, "max_selections", int, where, found, picks),
         scale_min=_get(raw, "min", int, where, found, 1),
         scale_max=_get(raw, "max", int, where, found, 5),
         min_label=_get(raw, "min_label", str, where, found, "Not at all likely" if is_nps else ""),
         max_label=_get(raw, "max_label", str, where, found, "Extremely likely" if is_nps else ""),
         required=_get(raw, "required", bool, where, found, True),
+        rows=rows,
+        categories=categories,
+        max_entries=_get(raw, "max_entries", int, where, found, 10),
     )
     found.extend(question_problems(spec, f"questions[{index}]"))
     return spec
+
+
+def _texts(raw: dict[str, Any], key: str, where: str, found: _Found) -> tuple[str, ...]:
+    """A list of labels (options, rows, categories); each one that is not text is reported at its line."""
+    values = _get(raw, key, list, where, found, [])
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            found.add("must be text", f"{where}{key}[{i}]")
+    return tuple(v for v in values if isinstance(v, str))
 
 
 def _reminder(raw: Any, index: int, tz: str, now: datetime, found: _Found) -> ReminderSpec | None:
@@ -164,12 +187,36 @@ def _target(raw: Any, index: int, found: _Found) -> Target | None:
     return Target(platform, channel) if platform and channel else None
 
 
-def _participant(raw: Any, index: int, found: _Found) -> Participant | None:
+def _participant(raw: Any, index: int, found: _Found, where: str = "roster") -> Participant | None:
     if not isinstance(raw, str) or ":" not in raw:
-        found.add("must look like 'slack:U0123' or 'matrix:@alice:example.org'", f"roster[{index}]")
+        found.add("must look like 'slack:U0123' or 'matrix:@alice:example.org'", f"{where}[{index}]")
         return None
     platform, user_id = raw.split(":", 1)
     return Participant(platform, user_id)
+
+
+def _delegation(raw: Any, index: int, found: _Found) -> Delegation | None:
+    where = f"delegations[{index}]."
+    if not isinstance(raw, dict):
+        found.add('must be a table such as {name = "Belgium", members = ["slack:U0123"]}', f"delegations[{index}]")
+        return None
+    _unknown(raw, DELEGATION_KEYS, where, found)
+    raw_members = _get(raw, "members", list, where, found, [])
+    members = [_participant(p, i, found, f"{where}members") for i, p in enumerate(raw_members)]
+    return Delegation(_get(raw, "name", str, where, found, ""), tuple(p for p in members if p is not None))
+
+
+def _delegations(data: dict[str, Any], found: _Found) -> tuple[Delegation, ...] | None:
+    """`[[delegations]]` tables; every problem with them (bot.delegations) is reported with the rest."""
+    raw = _get(data, "delegations", list, "", found)
+    if raw is None:
+        return None
+    if "roster" in data:
+        found.add("give either a roster or delegations, not both", "delegations")
+    read = [_delegation(d, i, found) for i, d in enumerate(raw)]
+    if all(d is not None for d in read):
+        found.extend(delegation_problems([d for d in read if d is not None]))
+    return tuple(d for d in read if d is not None)
 
 
 def _zone(data: dict[str, Any], default_zone: str, found: _Found) -> tuple[str, str]:
@@ -211,7 +258,9 @@ def _read(data: dict[str, Any], default_zone: str, default_k: int, now: datetime
         closes_at=_time(data, "closes_at", read_zone, now, found),
         timezone=zone_name,
         roster=tuple(p for p in roster if p is not None) if raw_roster is not None else None,
+        delegations=_delegations(data, found),
         reminders=tuple(r for r in reminders if r is not None),
+        include_organisers=_get(data, "include_organisers", bool, "", found, False),
     )
     found.extend(survey_problems(spec, questions=False))
     if not raw_questions:
@@ -246,7 +295,8 @@ def check_survey(text: str, default_zone: str, default_k: int, now: datetime, *,
         found.extend(schedule_problems(spec, now))
     if found.errors:
         raise SurveyFileError(sorted((problem(e) for e in found.errors), key=lambda p: p.line or 0))
-    return CheckedSurvey(spec, tuple(problem(w) for w in schedule_warnings(spec)))
+    warnings = [*schedule_warnings(spec), *delegation_warnings(spec)]
+    return CheckedSurvey(spec, tuple(problem(w) for w in warnings))
 
 
 def parse_survey(text: str, default_zone: str, default_k: int, now: datetime, *, first_line: int = 1,

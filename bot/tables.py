@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from bot.ranking_places import place_labels
 from bot.results import (
+    NEGATIVE_NAME,
+    POSITIVE_NAME,
     ChoiceResult,
+    GridResult,
     HiddenResult,
+    LessonCell,
+    LessonEntry,
+    LessonsResult,
     QuestionResult,
     RankingResult,
     ScaleResult,
@@ -59,6 +66,60 @@ def _text_body(q: TextResult) -> str:
     return f"{terms}\n\nAnswers (shuffled):\n{answers}"
 
 
+def grid_body(q: GridResult) -> str:
+    """One line per row: its n, the count of each value, median and mean; a row under k is withheld."""
+    values = [str(v) for v in range(q.scale_min, q.scale_max + 1)]
+    rows = []
+    for row in q.rows:
+        if row.respondents is None:
+            rows.append([row.label, f"<{q.k}", *(["·"] * len(values)), "withheld", ""])
+            continue
+        counts = [str(b.count) for b in row.distribution]
+        rows.append([row.label, str(row.respondents), *counts, number(row.median or 0), number(row.mean or 0)])
+    ends = f"Scale {q.scale_min}–{q.scale_max}"
+    if q.min_label or q.max_label:
+        ends += f" ({q.scale_min} = {q.min_label or q.scale_min}, {q.scale_max} = {q.max_label or q.scale_max})"
+    note = f"A row rated by fewer than {q.k} respondents is withheld."
+    return f"{ends}\n" + _table(["Item", "n", *values, "Median", "Mean"], rows) + f"\n\n{note}"
+
+
+def cell_count(count: int | None, k: int) -> str:
+    return str(count) if count is not None else f"<{k}"
+
+
+def grouped_entries(cell: LessonCell) -> list[tuple[LessonEntry, int]]:
+    """Identical lessons once, with how many filed them, in the already shuffled order."""
+    counts: dict[LessonEntry, int] = {}
+    for entry in cell.entries:
+        counts[entry] = counts.get(entry, 0) + 1
+    return list(counts.items())
+
+
+def lesson_line(entry: LessonEntry, count: int) -> str:
+    title = " ".join(entry.title.split()) + (f" ×{count}" if count > 1 else "")
+    return f"{title}: {' '.join(entry.description.split())}" if entry.description else title
+
+
+def lessons_body(q: LessonsResult) -> str:
+    """The category × polarity table (respondents who filed at least one lesson there), then every entry,
+    grouped by cell and shuffled by content."""
+    rows = [
+        [label, cell_count(q.cell(i, True).respondents, q.k), cell_count(q.cell(i, False).respondents, q.k)]
+        for i, label in enumerate(q.categories)
+    ]
+    table = _table(["Category", "Positive", "Negative"], rows)
+    parts = [f"{table}\n\nRespondents who filed at least one lesson in each cell; below {q.k} shown as <{q.k}."]
+    for cell in q.cells:
+        if cell.entries:
+            polarity = POSITIVE_NAME if cell.positive else NEGATIVE_NAME
+            lines = [f"{cell.category} — {polarity} ({len(cell.entries)} lessons, shuffled):"]
+            lines += [f"- {lesson_line(entry, n)}" for entry, n in grouped_entries(cell)]
+            parts.append("\n".join(lines))
+    if not q.entry_count:
+        parts.append("No lessons were filed.")
+    return "\n\n".join(parts)
+
+
 def question_table(q: QuestionResult, results: SurveyResults | None = None) -> str:
     status = f" · {status_line(results)}" if results is not None else ""
     if isinstance(q, HiddenResult):
@@ -73,10 +134,14 @@ def question_table(q: QuestionResult, results: SurveyResults | None = None) -> s
         return title + _table(["Value", "Count", "Percent"], rows) + "\n\n" + _scale_stats(q)
     if isinstance(q, RankingResult):
         return title + _table(
-            ["Rank", "Option", "Borda", "Ranked 1st", "Percent"],
-            [[str(i), it.label, str(it.borda), str(it.first_count), pct(it.first_percent)]
-             for i, it in enumerate(q.items, start=1)],
+            ["Place", "Option", "Borda", "Ranked 1st", "Percent"],
+            [[place, it.label, str(it.borda), str(it.first_count), pct(it.first_percent)]
+             for place, it in zip(place_labels(q), q.items, strict=True)],
         )  # fmt: skip
+    if isinstance(q, GridResult):
+        return title + grid_body(q)
+    if isinstance(q, LessonsResult):
+        return title + lessons_body(q)
     return title + _text_body(q)
 
 

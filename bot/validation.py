@@ -6,9 +6,10 @@ import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from bot.domain import Answer, Question, QuestionKind, QuestionSpec, ResultsMode, SurveySpec
+from bot.domain import Answer, Lesson, Question, QuestionKind, QuestionSpec, ResultsMode, SurveySpec
 from bot.errors import InvalidInput
 from bot.invisible import has_invisible, strip_invisible
+from bot.kind_answers import MAX_LESSON_ENTRIES, as_int, as_sequence, grid_answer, lessons_answer
 from bot.limits import (
     MAX_OPTION_CHARS,
     MAX_OPTIONS,
@@ -20,6 +21,7 @@ from bot.limits import (
 )
 
 MAX_SCALE_POINTS = 11  # 0..10 for NPS
+SCALED_KINDS = frozenset({QuestionKind.SCALE, QuestionKind.GRID})
 
 
 def validate_question(spec: QuestionSpec, field: str) -> None:
@@ -38,7 +40,9 @@ def question_problems(spec: QuestionSpec, field: str) -> Iterator[InvalidInput]:
         )
     yield from _invisible_problems(
         [("text", spec.text), ("min_label", spec.min_label), ("max_label", spec.max_label)]
-        + [(f"options[{i}]", option) for i, option in enumerate(spec.options)],
+        + [(f"options[{i}]", option) for i, option in enumerate(spec.options)]
+        + [(f"rows[{i}]", row) for i, row in enumerate(spec.rows)]
+        + [(f"categories[{i}]", category) for i, category in enumerate(spec.categories)],
         field,
     )
     if spec.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING):
@@ -49,7 +53,19 @@ def question_problems(spec: QuestionSpec, field: str) -> Iterator[InvalidInput]:
         yield InvalidInput(
             f"must be between 1 and the number of options ({len(spec.options)})", f"{field}.max_selections"
         )
-    if spec.kind is QuestionKind.SCALE:
+    if spec.kind is QuestionKind.GRID:
+        yield from _label_list_problems(spec.rows, "row", "rows", 1, field)
+    elif spec.rows:
+        yield InvalidInput(f"a {spec.kind} question takes no rows", f"{field}.rows")
+    if spec.kind is QuestionKind.LESSONS:
+        yield from _label_list_problems(spec.categories, "category", "categories", 1, field)
+        if not 1 <= spec.max_entries <= MAX_LESSON_ENTRIES:
+            yield InvalidInput(
+                f"must be from 1 to {MAX_LESSON_ENTRIES} (got {spec.max_entries})", f"{field}.max_entries"
+            )
+    elif spec.categories:
+        yield InvalidInput(f"a {spec.kind} question takes no categories", f"{field}.categories")
+    if spec.kind in SCALED_KINDS:
         if spec.scale_min >= spec.scale_max:
             yield InvalidInput(f"min ({spec.scale_min}) must be below max ({spec.scale_max})", f"{field}.max")
         elif spec.scale_min < 0 or spec.scale_max - spec.scale_min + 1 > MAX_SCALE_POINTS:
@@ -85,6 +101,27 @@ def _option_problems(spec: QuestionSpec, field: str) -> Iterator[InvalidInput]:
         if option.casefold() in seen:
             yield InvalidInput(f"the option {option!r} appears twice", f"{field}.options[{i}]")
         seen.add(option.casefold())
+
+
+def _label_list_problems(
+    labels: Sequence[str], noun: str, key: str, minimum: int, field: str
+) -> Iterator[InvalidInput]:
+    """Rows of a grid and categories of a lessons question follow the rules of options."""
+    if len(labels) < minimum:
+        yield InvalidInput(f"needs at least {minimum} {noun}", f"{field}.{key}")
+    if len(labels) > MAX_OPTIONS:
+        yield InvalidInput(f"at most {MAX_OPTIONS} {key} (got {len(labels)})", f"{field}.{key}")
+    seen: set[str] = set()
+    for i, label in enumerate(labels):
+        if not label.strip():
+            yield InvalidInput(f"a {noun} is empty", f"{field}.{key}[{i}]")
+        if len(label) > MAX_OPTION_CHARS:
+            yield InvalidInput(
+                f"a {noun} may have at most {MAX_OPTION_CHARS} characters (got {len(label)})", f"{field}.{key}[{i}]"
+            )
+        if label.strip().casefold() in seen:
+            yield InvalidInput(f"the {noun} {label!r} appears twice", f"{field}.{key}[{i}]")
+        seen.add(label.strip().casefold())
 
 
 def validate_survey(spec: SurveySpec) -> None:
@@ -129,7 +166,7 @@ def schedule_problems(spec: SurveySpec, now: datetime) -> Iterator[InvalidInput]
 
 def schedule_warnings(spec: SurveySpec) -> Iterator[InvalidInput]:
     """Legal but probably not meant; shown by `survey validate` and `survey create`."""
-    if not spec.targets and spec.roster is None:
+    if not spec.targets and spec.roster is None and spec.delegations is None:
         yield InvalidInput(
             "none: `open` would send to nobody (add targets = [{platform = ..., channel = ...}] or a roster;"
             " in chat, `survey` uses the channel it is typed in)",
@@ -139,48 +176,37 @@ def schedule_warnings(spec: SurveySpec) -> Iterator[InvalidInput]:
         yield InvalidInput("none: the roster is invited by DM, but the results are posted to no channel", "targets")
 
 
-def _as_int(raw: object, what: str) -> int:
-    if isinstance(raw, bool):
-        raise InvalidInput(f"{what} must be a whole number")
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-        return int(raw.strip())
-    raise InvalidInput(f"{what} must be a whole number")
-
-
 def _option_index(question: Question, raw: object) -> int:
-    index = _as_int(raw, "an option")
+    index = as_int(raw, "an option")
     if not 0 <= index < len(question.options):
         raise InvalidInput(f"there is no option {index + 1}; choose 1 to {len(question.options)}")
     return index
 
 
-def _as_sequence(raw: object, what: str) -> Sequence[object]:
-    if isinstance(raw, (list, tuple)):
-        return raw
-    raise InvalidInput(f"{what} must be a list")
-
-
-def validate_answer(question: Question, raw: object) -> Answer:
-    """Turn an adapter's raw answer into the canonical form, or explain what is wrong."""
+def validate_answer(question: Question, raw: object, *, draft: bool = False) -> Answer:
+    """Turn an adapter's raw answer into the canonical form, or explain what is wrong. A `draft` may leave
+    rows of a required grid unrated; the submission checks them."""
     kind = question.kind
     if kind is QuestionKind.SINGLE:
         return _option_index(question, raw)
     if kind is QuestionKind.MULTI:
-        picks = tuple(sorted({_option_index(question, item) for item in _as_sequence(raw, "a selection")}))
+        picks = tuple(sorted({_option_index(question, item) for item in as_sequence(raw, "a selection")}))
         if not picks:
             raise InvalidInput("choose at least one option")
         if len(picks) > question.max_selections:
             raise InvalidInput(f"choose at most {question.max_selections} options (got {len(picks)})")
         return picks
     if kind is QuestionKind.SCALE:
-        value = _as_int(raw, "the rating")
+        value = as_int(raw, "the rating")
         if value not in question.scale_values:
             raise InvalidInput(f"the rating must be from {question.scale_min} to {question.scale_max} (got {value})")
         return value
+    if kind is QuestionKind.GRID:
+        return grid_answer(question, raw, draft)
+    if kind is QuestionKind.LESSONS:
+        return lessons_answer(question, raw)
     if kind is QuestionKind.RANKING:
-        order = tuple(_option_index(question, item) for item in _as_sequence(raw, "a ranking"))
+        order = tuple(_option_index(question, item) for item in as_sequence(raw, "a ranking"))
         if sorted(order) != list(range(len(question.options))):
             raise InvalidInput(f"rank every option exactly once (1 to {len(question.options)})")
         return order
@@ -196,10 +222,25 @@ def validate_answer(question: Question, raw: object) -> Answer:
 
 
 def encode_answer(answer: Answer) -> str:
-    """Canonical JSON, so equal answers are equal strings and can be grouped in SQL."""
+    """Canonical JSON, so equal answers are equal strings and can be grouped in SQL. Lessons are objects
+    with sorted keys; every older kind keeps the encoding it always had, so stored ballots still decode."""
+    if isinstance(answer, tuple) and answer and isinstance(answer[0], Lesson):
+        value: object = [
+            {"category": e.category, "description": e.description, "positive": e.positive, "title": e.title}
+            for e in answer
+            if isinstance(e, Lesson)
+        ]
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return json.dumps(list(answer) if isinstance(answer, tuple) else answer, ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_answer(payload: str) -> Answer:
     value = json.loads(payload)
-    return tuple(value) if isinstance(value, list) else value
+    if isinstance(value, list):
+        if value and isinstance(value[0], dict):
+            return tuple(
+                Lesson(int(e["category"]), bool(e["positive"]), str(e["title"]), str(e.get("description", "")))
+                for e in value
+            )
+        return tuple(value)
+    return value  # type: ignore[no-any-return]

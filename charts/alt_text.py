@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from bot.results import ChoiceResult, RankingResult, ScaleResult, SurveyResults, VisibleResult
+from bot.ranking_places import place_labels
+from bot.results import (
+    ChoiceResult,
+    GridResult,
+    LessonsResult,
+    RankingResult,
+    ScaleResult,
+    SurveyResults,
+    VisibleResult,
+)
 from bot.tables import MULTI_NOTE, question_table
 from bot.textfmt import status_line
 from charts.figures import term_rows
+from charts.grid import row_numbers
 from charts.guard import ensure_visible
 from charts.headline import is_nps
+from charts.lessons import cell_label
 from charts.report_text import response_rate
 from charts.scale import nps_split
 from charts.textfmt import number, pct
@@ -38,14 +49,30 @@ def alt_text(results: SurveyResults, question: VisibleResult) -> str:
         )
     if isinstance(q, RankingResult):
         parts = "; ".join(
-            f"{i}. {it.label}: {it.borda} Borda points, ranked first by {it.first_count} "
+            f"{place}: {it.label}: {it.borda} Borda points, ranked first by {it.first_count} "
             f"({pct(it.first_percent)})"
-            for i, it in enumerate(q.items, start=1)
+            for place, it in zip(place_labels(q), q.items, strict=True)
         )
         return f"Ranking bar chart, by Borda score. {head} {parts}."
-    terms = (
-        "; ".join(f"{r.label}: {r.numbers}" for r in term_rows(q)) or "no term used by 2 or more respondents"
-    )
+    if isinstance(q, GridResult):
+        ends = f"{q.scale_min} = {q.min_label or q.scale_min}, {q.scale_max} = {q.max_label or q.scale_max}"
+        parts = "; ".join(
+            f"{row.label}: {row_numbers(q, i)}"
+            + (", " + ", ".join(f"{b.value}: {b.count}" for b in row.distribution) if row.distribution else "")
+            for i, row in enumerate(q.rows)
+        )
+        return f"Grid of diverging bars, one per item, on a {q.scale_min}–{q.scale_max} scale ({ends}). {head} {parts}."
+    if isinstance(q, LessonsResult):
+        parts = "; ".join(
+            f"{label}: positive {cell_label(q, q.cell(i, True).respondents)},"
+            f" negative {cell_label(q, q.cell(i, False).respondents)}"
+            for i, label in enumerate(q.categories)
+        )
+        return (
+            f"Lessons by category and polarity (respondents who filed one). {head} {parts}. "
+            f"{q.entry_count} lessons are listed in the text."
+        )
+    terms = "; ".join(f"{r.label}: {r.numbers}" for r in term_rows(q)) or "no term used by 2 or more respondents"
     return f"Top terms in free-text answers. {head} {terms}. {len(q.answers)} answers are listed in the text."
 
 

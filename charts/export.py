@@ -8,9 +8,14 @@ import io
 import json
 from typing import Any
 
+from bot.ranking_places import place_labels
 from bot.results import (
+    NEGATIVE_NAME,
+    POSITIVE_NAME,
     ChoiceResult,
+    GridResult,
     HiddenResult,
+    LessonsResult,
     QuestionResult,
     RankingResult,
     ScaleResult,
@@ -28,10 +33,19 @@ def _hidden(results: SurveyResults, q: QuestionResult) -> dict[str, Any]:
     return question_to_dict(HiddenResult(q.question, k, hidden_text(k, results)))
 
 
+def _visible_dict(q: QuestionResult) -> dict[str, Any]:
+    data = question_to_dict(q)
+    if isinstance(q, RankingResult):
+        # Ties as ties ("joint 1st"), as every other view shows them (bot/ranking_places.py).
+        for item, place in zip(data["items"], place_labels(q), strict=True):
+            item["place"] = place
+    return data
+
+
 def to_json(results: SurveyResults) -> str:
     data = results_to_dict(results)
     data["questions"] = [
-        question_to_dict(q) if as_visible(results, q) is not None else _hidden(results, q) for q in results.questions
+        _visible_dict(q) if as_visible(results, q) is not None else _hidden(results, q) for q in results.questions
     ]
     return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
@@ -77,12 +91,31 @@ def to_csv(results: SurveyResults) -> str:
             if q.nps is not None:
                 row("NPS", "", "", f"{q.nps:.1f}", "promoters minus detractors")
         elif isinstance(q, RankingResult):
-            for item in q.items:
+            for place, item in zip(place_labels(q), q.items, strict=True):
                 row(item.label, item.first_count, f"{item.first_percent:.1f}", item.borda,
-                    "count and percent ranked first; score is Borda")  # fmt: skip
+                    f"{place}; count and percent ranked first; score is Borda")  # fmt: skip
         elif isinstance(q, TextResult):
             for group in group_answers(q):
                 row(group.text, group.count, "", "", "free-text answer (shuffled; count of identical answers)")
             for term in q.top_terms:
                 row(term.term, term.respondents, "", "", "respondents using the term")
+        elif isinstance(q, GridResult):
+            for r in q.rows:
+                if r.respondents is None:
+                    row(r.label, "", "", "", f"withheld: fewer than {q.k} ratings")
+                    continue
+                for b in r.distribution:
+                    row(f"{r.label} · {b.value}", b.count, f"{b.percent:.1f}", "", "percent of the row's ratings")
+                row(f"{r.label} · median", r.respondents, "", f"{r.median:g}", "count is the row's ratings")
+                row(f"{r.label} · mean", r.respondents, "", f"{r.mean:.2f}", "count is the row's ratings")
+        elif isinstance(q, LessonsResult):
+            for cell_ in q.cells:
+                polarity = POSITIVE_NAME if cell_.positive else NEGATIVE_NAME
+                count = cell_.respondents if cell_.respondents is not None else f"<{q.k}"
+                row(f"{cell_.category} · {polarity}", count, "", "", "respondents who filed at least one lesson")
+            for cell_ in q.cells:
+                polarity = "positive" if cell_.positive else "negative"
+                for entry in cell_.entries:
+                    lesson = f"{entry.title} — {entry.description}" if entry.description else entry.title
+                    row(lesson, "", "", "", cell(f"lesson: {cell_.category} · {polarity} (shuffled within the group)"))
     return out.getvalue()

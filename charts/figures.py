@@ -5,8 +5,11 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 
 from bot.domain import QuestionKind
+from bot.ranking_places import place_labels, places
 from bot.results import (
     ChoiceResult,
+    GridResult,
+    LessonsResult,
     QuestionResult,
     RankingResult,
     ScaleResult,
@@ -19,9 +22,11 @@ from bot.textfmt import status_line
 from charts import palette
 from charts.answers import group_answers
 from charts.bars import Row, bar_rows
+from charts.grid import grid_chart
 from charts.guard import ensure_visible
 from charts.headline import is_nps, leaders
 from charts.layout import CHAT, Block, Style, spacer, stack, text_block
+from charts.lessons import lessons_chart
 from charts.report_text import response_rate
 from charts.scale import diverging_bar, nps_bar
 from charts.textfmt import pct, wrap
@@ -47,12 +52,12 @@ def ranking_rows(result: RankingResult) -> list[Row]:
     best = max(result.max_borda_per_respondent * result.respondents, 1)
     return [
         Row(
-            f"{i}. {item.label}",
+            f"{label}: {item.label}",
             100 * item.borda / best,
             f"{item.borda} pts · 1st: {item.first_count} ({pct(item.first_percent)})",
-            lead=i == 1 and item.borda > 0,
+            lead=place == 1 and item.borda > 0,  # every option tied at the top is marked
         )
-        for i, item in enumerate(result.items, start=1)
+        for label, place, item in zip(place_labels(result), places(result), result.items, strict=True)
     ]
 
 
@@ -117,6 +122,10 @@ def body(
             spacer(0.08),
             text_block(wrap(note, note_cols), small, style, color=palette.MUTED, gid="note"),
         ]
+    if isinstance(question, GridResult):
+        return grid_chart(question, style, width)
+    if isinstance(question, LessonsResult):
+        return lessons_chart(question, style, width)
     answers: list[Block] = []
     if answers_budget > 0:
         answers, _ = answers_block(question, style, width, answers_budget)
@@ -165,4 +174,6 @@ KIND_NAMES = {
     QuestionKind.SCALE: "scale",
     QuestionKind.RANKING: "ranking",
     QuestionKind.TEXT: "free text",
+    QuestionKind.GRID: "grid",
+    QuestionKind.LESSONS: "lessons",
 }

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bot.results import ChoiceResult, HiddenResult, QuestionResult, RankingResult, ScaleResult, SurveyResults
+from bot.ranking_places import first_place
+from bot.results import (
+    ChoiceResult,
+    GridResult,
+    HiddenResult,
+    LessonsResult,
+    QuestionResult,
+    RankingResult,
+    ScaleResult,
+    SurveyResults,
+)
 from bot.textfmt import hidden_text
 from charts.guard import as_visible
 from charts.scale import nps_split
@@ -34,12 +44,21 @@ def headline(results: SurveyResults, question: QuestionResult) -> str:
     if isinstance(q, ScaleResult):
         if is_nps(q):
             return f"NPS {nps_split(q).score:+.0f} · median {number(q.median)} · n = {q.respondents}"
-        return (
-            f"Median {number(q.median)}, mean {number(q.mean)} on {q.scale_min}–{q.scale_max} · n = {q.respondents}"
-        )
+        return f"Median {number(q.median)}, mean {number(q.mean)} on {q.scale_min}–{q.scale_max} · n = {q.respondents}"
     if isinstance(q, RankingResult):
-        first = q.items[0].label if q.items else "—"
-        return f"Ranked first overall: {first} · n = {q.respondents}"
+        top = first_place(q)
+        first = " and ".join(top) if top else "—"
+        joint = "Joint first overall" if len(top) > 1 else "Ranked first overall"
+        return f"{joint}: {first} · n = {q.respondents}"
+    if isinstance(q, GridResult):
+        shown = [r for r in q.rows if r.median is not None]
+        if not shown:
+            return f"Every row withheld (fewer than {q.k} ratings each) · n = {q.respondents}"
+        best = max(shown, key=lambda r: r.mean or 0)
+        stats = f"median {number(best.median or 0)}, mean {number(best.mean or 0)}"
+        return f"Highest: {best.label} — {stats} · n = {q.respondents}"
+    if isinstance(q, LessonsResult):
+        return f"{q.entry_count} lessons from n = {q.respondents}"
     terms = ", ".join(t.term for t in q.top_terms[:3])
     tail = f" · top terms: {terms}" if terms else ""
     return f"{len(q.answers)} answers{tail}"

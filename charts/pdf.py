@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from bot.results import HiddenResult, QuestionResult, SurveyResults, TextResult, VisibleResult
+from bot.results import (
+    NEGATIVE_NAME,
+    POSITIVE_NAME,
+    HiddenResult,
+    LessonsResult,
+    QuestionResult,
+    SurveyResults,
+    TextResult,
+    VisibleResult,
+)
+from bot.tables import grouped_entries
 from bot.textfmt import hidden_text, status_line
 from charts import palette
 from charts.answers import group_answers
@@ -158,6 +168,35 @@ def _answers(question: TextResult, style: Style, width: float) -> list[Block]:
     return [*blocks, spacer(0.2)]
 
 
+def _lessons(question: LessonsResult, style: Style, width: float) -> list[Block]:
+    """Every lesson whole, under its category and polarity; shuffled within each group by content."""
+    size, small = style.label_size, style.small_size
+    head = f"All {question.entry_count} lessons, in full (grouped by category and polarity; shuffled in each group)"
+    blocks = [spacer(0.15), text_block(_lines(head, style, size, width), size, style, gap_after=0.1,
+                                       fontweight="bold", color=palette.INK)]  # fmt: skip
+    for cell in question.cells:
+        if not cell.entries:
+            continue
+        polarity = POSITIVE_NAME if cell.positive else NEGATIVE_NAME
+        group = f"{cell.category} — {polarity} · {len(cell.entries)}"
+        blocks.append(text_block(_lines(group, style, size, width), size, style, gap_after=0.06,
+                                 fontweight="bold", color=palette.BAR, gid="lesson-group"))  # fmt: skip
+        for entry, n in grouped_entries(cell):  # a title (150) and a description (2,000 characters) fit a page
+            title = _lines(f"• {entry.title}" + (f" ×{n}" if n > 1 else ""), style, size, width)
+            blocks.append(text_block(title, size, style, gap_after=0.02, fontweight="bold", color=palette.INK,
+                                     gid="lesson-title"))  # fmt: skip
+            if entry.description:
+                lines = _lines(entry.description, style, small, width - 0.2)
+                blocks.append(_indented(text_block(lines, small, style, gap_after=0.08, color=palette.INK,
+                                                   gid="lesson-description"), 0.2))  # fmt: skip
+        blocks.append(spacer(0.1))
+    return blocks
+
+
+def _indented(block: Block, by: float) -> Block:
+    return Block(block.height, lambda canvas, left, top: block.draw(canvas, left + by, top))
+
+
 def _flow(results: SurveyResults, style: Style = PDF) -> list[list[Block]]:
     width = A4_WIDTH - 2 * MARGIN
     flow = _Pages()
@@ -180,6 +219,9 @@ def _flow(results: SurveyResults, style: Style = PDF) -> list[list[Block]]:
                 flow.add(block)
         for block in _fitted_body(visible, style, width, flow.room):
             flow.add(block)
+        if isinstance(visible, LessonsResult):
+            for block in _lessons(visible, style, width):
+                flow.add(block)
     return flow.pages
 
 

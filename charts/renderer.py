@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
 from typing import Any, TypeVar
 
+from bot.domain import Answer, Survey
 from bot.ports import RenderedChart
 from bot.results import SurveyResults, VisibleResult
 from charts.alt_text import alt_text, table_text
+from charts.contribution import contribution_pdf
 from charts.digest import digest
 from charts.guard import ensure_visible, visible_questions
 from charts.output import png_bytes
@@ -84,6 +87,10 @@ class MatplotlibChartRenderer:
         if not visible_questions(results):
             return None
         return await self._cached(("summary", digest(results)), render_summary, results)
+
+    async def contribution_pdf(self, survey: Survey, answers: Mapping[str, Answer], submitted_at: datetime) -> bytes:
+        # Never through the cache: a participant's copy must not outlive its delivery in this process.
+        return await asyncio.wrap_future(self._pool.submit(contribution_pdf, survey, answers, submitted_at))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

@@ -96,15 +96,11 @@ def ranking(labels: list[str], orders: list[list[int]], text: str = "", position
         for pos, opt in enumerate(order):
             borda[opt] += n_opt - 1 - pos
     ranked = sorted(range(n_opt), key=lambda i: (-borda[i], i))
-    items = tuple(
-        RankedOption(labels[i], borda[i], borda[i] / n, first[i], 100 * first[i] / n) for i in ranked
-    )
+    items = tuple(RankedOption(labels[i], borda[i], borda[i] / n, first[i], 100 * first[i] / n) for i in ranked)
     return RankingResult(header(QuestionKind.RANKING, text, position), n, items, n_opt - 1)
 
 
-def free_text(
-    answers: list[str], terms: list[tuple[str, int]], text: str = "", position: int = 1
-) -> TextResult:
+def free_text(answers: list[str], terms: list[tuple[str, int]], text: str = "", position: int = 1) -> TextResult:
     return TextResult(
         header(QuestionKind.TEXT, text, position),
         len(answers),
@@ -184,3 +180,53 @@ def workshop() -> SurveyResults:
             ),
         ]
     )
+
+
+TOOLBOX_ROWS = (
+    "Political and diplomatic démarches",
+    "Restrictive measures (sanctions)",
+    "Mediation support",
+    "Strategic communication",
+    "Early-warning and conflict analysis",
+)
+TOOLBOX_CATEGORIES = ("process", "measures", "effect")
+WHERE = ("Noted in the debrief", "Raised by the desk officers", "Seen in the first weeks", "Clear from the reports")
+
+
+def toolbox(k: int = 5) -> SurveyResults:
+    """A lessons-learnt questionnaire on a diplomatic toolbox: a grid and a lessons question, counted by the real
+    aggregation from made-up ballots (12 delegations; the last row is rated by too few to be shown)."""
+    from bot.aggregation import aggregate
+    from bot.domain import Lesson, Question
+    from bot.validation import encode_answer
+
+    grid = Question("q1", 0, QuestionKind.GRID, "How effective was each instrument of the toolbox in this crisis?",
+                    min_label="Not effective", max_label="Very effective", required=False,
+                    rows=TOOLBOX_ROWS)  # fmt: skip
+    lessons = Question("q2", 1, QuestionKind.LESSONS, "Which lessons should the next crisis response keep or change?",
+                       categories=TOOLBOX_CATEGORIES)  # fmt: skip
+    ratings = [(4, 3, 5, 2, None), (5, 2, 4, 3, None), (3, 3, 4, 2, 4), (4, 1, 5, 3, None), (2, 2, 3, 1, None),
+               (4, 3, 4, 4, 5), (5, 2, 5, 3, None), (3, 4, 4, 2, None), (4, 2, 3, 3, None), (4, 3, 5, 2, None),
+               (2, 1, 4, 3, 3), (5, 3, 4, 2, None)]  # fmt: skip
+    pool = {
+        (0, True): ["Early coordination call worked", "One lead per capital", "Shared situation picture"],
+        (0, False): ["Too many parallel formats", "Late consultation of missions", "Unclear mandate at first"],
+        (1, True): ["Targeted listings were quick", "Clear messaging with partners"],
+        (1, False): ["Humanitarian exemptions came late", "Enforcement varied by country"],
+        (2, True): ["Mediation kept channels open"],
+        (2, False): ["Effect hard to measure", "No baseline before the measures"],
+    }
+    cells = list(pool)
+    entries = []
+    for i in range(len(ratings)):
+        picks = [cells[(i + j * 2) % len(cells)] for j in range(1 + i % 3)] + [(0, True) if i % 2 else (0, False)]
+        entries.append(tuple(
+            Lesson(c, p, pool[(c, p)][(i + n) % len(pool[(c, p)])],
+                   f"{WHERE[i % len(WHERE)]}: what happened, and why it matters next time." if n % 2 == 0 else "")
+            for n, (c, p) in enumerate(dict.fromkeys(picks))
+        ))  # fmt: skip
+    counted = [
+        aggregate(grid, [(encode_answer(r), 1) for r in ratings], k),
+        aggregate(lessons, [(encode_answer(e), 1) for e in entries], k),
+    ]
+    return survey(counted, respondents=len(ratings), k=k, title="Lessons learnt: the crisis toolbox")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import Status
@@ -33,22 +33,47 @@ class Answering(RepositoryBase):
     ) -> SubmitOutcome:
         return await self._writer.submit(Submission(survey_id, ballots_, marker_slot, draft_slot, count_live))
 
-    async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> bool:
+    async def save_draft(self, survey_id: str, draft_slot: bytes, payload: str) -> int | None:
+        """Store a draft; its new version (counting every save, atomically), or None if not open."""
         async with self.engine.begin() as conn:
             if not await self._is_open(conn, survey_id):
-                return False
-            stmt = self._insert(drafts).values(survey_id=survey_id, slot=draft_slot, payload=payload)
-            await conn.execute(
-                stmt.on_conflict_do_update(index_elements=["survey_id", "slot"], set_={"payload": payload})
+                return None
+            stmt = self._insert(drafts).values(survey_id=survey_id, slot=draft_slot, payload=payload, version=1)
+            version = await conn.scalar(
+                stmt.on_conflict_do_update(
+                    index_elements=["survey_id", "slot"],
+                    set_={"payload": payload, "version": drafts.c.version + 1},
+                ).returning(drafts.c.version)
             )
-            return True
+            return int(version or 1)
 
-    async def load_draft(self, survey_id: str, draft_slot: bytes) -> str | None:
+    async def load_draft(self, survey_id: str, draft_slot: bytes) -> tuple[str, int] | None:
+        """A draft's payload and version."""
         async with self.reader.connect() as conn:
-            payload: str | None = await conn.scalar(
-                select(drafts.c.payload).where(drafts.c.survey_id == survey_id, drafts.c.slot == draft_slot)
+            row = (
+                await conn.execute(
+                    select(drafts.c.payload, drafts.c.version).where(
+                        drafts.c.survey_id == survey_id, drafts.c.slot == draft_slot
+                    )
+                )
+            ).first()
+        return None if row is None else (row.payload, int(row.version))
+
+    async def own_ballots(self, survey_id: str, keys: Sequence[tuple[str, bytes]]) -> dict[str, str]:
+        """The answers stored under these (question_id, slot) pairs, while the survey is open: one
+        participant's own ballot, read for a prefill. Nothing is written; after close slots are gone."""
+        if not keys:
+            return {}
+        async with self.reader.connect() as conn:
+            status = await conn.scalar(select(surveys.c.status).where(surveys.c.id == survey_id))
+            if status != str(Status.OPEN):
+                return {}
+            rows = await conn.execute(
+                select(ballots.c.question_id, ballots.c.answer).where(
+                    tuple_(ballots.c.question_id, ballots.c.slot).in_(list(keys))
+                )
             )
-            return payload
+            return {str(qid): str(answer) for qid, answer in rows}
 
     async def responded_slots(self, survey_id: str) -> set[bytes]:
         async with self.reader.connect() as conn:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.ports import LiveStep, LiveView
+from storage.live_views import State, differing, grid_rows, held
 from storage.tables import BallotRow, LiveResultRow, LiveSnapshotRow, PublishedBallotRow, RespondedRow
 
 log = logging.getLogger(__name__)
@@ -32,16 +33,8 @@ snapshots = LiveSnapshotRow.__table__  # type: ignore[attr-defined]
 published = PublishedBallotRow.__table__  # type: ignore[attr-defined]
 hints = LiveResultRow.__table__  # type: ignore[attr-defined]  # the refresh counter (a hint only)
 
-State = dict[bytes, str]  # slot -> canonical answer; absent: no answer
-
-
 class _LostRace(Exception):
     pass
-
-
-def differing(a: State, b: State) -> int:
-    """How many ballots are in a different state (new, changed or withdrawn) between two states."""
-    return sum(1 for slot in a.keys() | b.keys() if a.get(slot) != b.get(slot))
 
 
 def _states(rows: Sequence[tuple[bytes, int, str | None]], versions: Sequence[int]) -> list[State]:
@@ -63,10 +56,10 @@ def _states(rows: Sequence[tuple[bytes, int, str | None]], versions: Sequence[in
     return states
 
 
-def may_move(current: State, earlier: Sequence[State], k: int) -> bool:
-    """Publishing `current` keeps the rule against every earlier publication, and changes something."""
-    diffs = [differing(current, state) for state in earlier]
-    return diffs[-1] > 0 and all(d == 0 or d >= k for d in diffs)
+def may_move(current: State, earlier: Sequence[State], k: int, rows: int = 0) -> bool:
+    """Publishing `current` keeps the rule against every earlier publication, and changes something.
+    A grid's rows are each held to the rule too (storage/live_views.py)."""
+    return differing(current, earlier[-1]) > 0 and held(current, earlier, k, rows)
 
 
 async def _ballots(conn: AsyncConnection, question_id: str) -> State:
@@ -163,10 +156,11 @@ class LiveStore:
         version = int(row.version) + 1
         counts: dict[str, list[tuple[str, int]]] = {}
         changes: list[dict[str, Any]] = []
+        rows = await grid_rows(conn, question_ids)
         for qid in question_ids:
             current = await _ballots(conn, qid)
             earlier = await _history(conn, qid, history.get(qid, []))
-            if not may_move(current, earlier, k):
+            if not may_move(current, earlier, k, rows.get(qid, 0)):
                 continue
             counts[qid] = sorted(Counter(current.values()).items())
             last = earlier[-1]
@@ -204,10 +198,11 @@ async def freeze_at_close(
     if row is not None and row.version > 0 and row.frozen is None:
         history: dict[str, list[int]] = json.loads(row.history)
         frozen = []
+        rows = await grid_rows(conn, question_ids)
         for qid in question_ids:
             current = await _ballots(conn, qid)
             earlier = await _history(conn, qid, history.get(qid, []))
-            if any(0 < differing(current, state) < k for state in earlier):
+            if not held(current, earlier, k, rows.get(qid, 0)):
                 frozen.append(qid)
         late = await _respondents(conn, survey_id) - row.respondents
         await conn.execute(

@@ -13,6 +13,7 @@ from bot.ports import LiveStep, LiveView
 from storage.answers import Answering
 from storage.ballot_writer import BallotWriter
 from storage.base import ballots, from_db_time, sealed, to_db_time
+from storage.delegations import DelegationRows
 from storage.eligibility import EligibilityStore
 from storage.engine import create_read_engine
 from storage.live_store import LiveStore
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-class SqlRepository(SurveyRows, Answering, Sealing):
+class SqlRepository(SurveyRows, Answering, Sealing, DelegationRows):
     def __init__(self, engine: AsyncEngine, scrub_policy: ScrubPolicy | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name

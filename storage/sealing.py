@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import Status
 from bot.ports import SealReport
@@ -19,6 +20,7 @@ from storage.base import (
     survey_keys,
     surveys,
 )
+from storage.delegations import members as delegation_members
 from storage.eligibility import eligible
 from storage.live_store import freeze_at_close
 from storage.scrub import FileScrubber
@@ -26,7 +28,7 @@ from storage.scrub import FileScrubber
 # Every table with a `survey_id` column whose rows of a survey must not outlive its close: its salt,
 # slots, participant ids, drafts and live-results bookkeeping. The seal deletes the survey's rows from
 # each, and each is scrubbed from the files: adding a table here is all it takes.
-PER_SURVEY_TABLES = (survey_keys, responded, drafts, roster, live, eligible)
+PER_SURVEY_TABLES = (survey_keys, responded, drafts, roster, live, eligible, delegation_members)
 
 # Adapter state of one survey lives in `bot_state` under this prefix and is deleted with it. State the
 # adapter still needs to clean up after the close goes under `cleanup:<id>:`, which the seal keeps.
@@ -84,7 +86,7 @@ class Sealing(RepositoryBase):
                 .where(surveys.c.id == survey_id)
                 .values(
                     respondents_at_close=await count_rows(conn, responded, survey_id),
-                    invited_at_close=await count_rows(conn, roster, survey_id),
+                    invited_at_close=await _invited(conn, survey_id),
                 )
             )
             question_ids = select(questions.c.id).where(questions.c.survey_id == survey_id).scalar_subquery()
@@ -118,3 +120,12 @@ class Sealing(RepositoryBase):
     async def checkpointed(self) -> None:
         """Wait until the CHECKPOINT that follows a PostgreSQL close has run."""
         await self._scrubber.checkpointed()
+
+
+async def _invited(conn: AsyncConnection, survey_id: str) -> int:
+    """Who was invited, as the survey counts its respondents: persons, or delegations."""
+    by_delegation = await conn.scalar(select(surveys.c.by_delegation).where(surveys.c.id == survey_id))
+    if not by_delegation:
+        return await count_rows(conn, roster, survey_id)
+    names = select(delegation_members.c.delegation).where(delegation_members.c.survey_id == survey_id).distinct()
+    return int(await conn.scalar(select(func.count()).select_from(names.subquery())) or 0)

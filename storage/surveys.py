@@ -22,6 +22,7 @@ from storage.base import (
     targets,
     to_db_time,
 )
+from storage.delegations import delegation_counts
 
 
 class SurveyRows(RepositoryBase):
@@ -39,6 +40,7 @@ class SurveyRows(RepositoryBase):
                     closes_at=to_db_time(survey.closes_at),
                     timezone=survey.timezone,
                     created_by=survey.created_by,
+                    by_delegation=survey.by_delegation,
                 )
             )
             await conn.execute(insert(survey_keys).values(survey_id=survey.id, key_salt=key_salt))
@@ -58,6 +60,9 @@ class SurveyRows(RepositoryBase):
                         "min_label": q.min_label,
                         "max_label": q.max_label,
                         "required": q.required,
+                        "grid_rows": json.dumps(list(q.rows), ensure_ascii=False),
+                        "categories": json.dumps(list(q.categories), ensure_ascii=False),
+                        "max_entries": q.max_entries,
                     }
                     for q in survey.questions
                 ],
@@ -85,6 +90,9 @@ class SurveyRows(RepositoryBase):
                 )
             ).all()
         )
+        delegated = [row.id for row in rows if row.by_delegation and row.invited_at_close is None]
+        if delegated:  # delegation surveys count delegations, not members (storage/delegations.py)
+            invited.update(await delegation_counts(conn, delegated))
         by_survey: dict[str, list[Question]] = {i: [] for i in ids}
         for q in question_rows:
             by_survey[q.survey_id].append(
@@ -100,6 +108,9 @@ class SurveyRows(RepositoryBase):
                     min_label=q.min_label,
                     max_label=q.max_label,
                     required=q.required,
+                    rows=tuple(json.loads(q.grid_rows)),
+                    categories=tuple(json.loads(q.categories)),
+                    max_entries=q.max_entries,
                 )
             )
         targets_by: dict[str, list[Target]] = {i: [] for i in ids}
@@ -121,6 +132,7 @@ class SurveyRows(RepositoryBase):
                 description=row.description,
                 respondents_at_close=row.respondents_at_close,
                 invited_count=invited.get(row.id, 0) if row.invited_at_close is None else row.invited_at_close,
+                by_delegation=bool(row.by_delegation),
             )
             for row in rows
         ]

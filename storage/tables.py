@@ -34,6 +34,7 @@ class SurveyRow(SQLModel, table=True):
     created_by: str
     respondents_at_close: int | None = None
     invited_at_close: int | None = None  # the roster itself is deleted at close
+    by_delegation: bool = False  # respondents are delegations (migration 0006)
 
 
 class SurveyKeyRow(SQLModel, table=True):
@@ -61,6 +62,9 @@ class QuestionRow(SQLModel, table=True):
     min_label: str = ""
     max_label: str = ""
     required: bool = True
+    grid_rows: str = "[]"  # JSON list: a grid's items
+    categories: str = "[]"  # JSON list: a lessons question's categories
+    max_entries: int = 10
 
 
 class TargetRow(SQLModel, table=True):
@@ -126,6 +130,9 @@ class DraftRow(SQLModel, table=True):
     survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
     slot: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
     payload: str
+    # Bumped by every save, so a delegation member is told a colleague saved since they opened it.
+    # No member id is kept with it (migration 0006).
+    version: int = 0
 
 
 class LiveResultRow(SQLModel, table=True):
@@ -241,3 +248,17 @@ class PresentTokenRow(SQLModel, table=True):
     survey_id: str = Field(foreign_key="surveys.id", index=True, max_length=16)
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+class DelegationMemberRow(SQLModel, table=True):
+    """Which delegation each member answers for (bot/delegations.py): participant ids and delegation
+    names, like the roster, and like it deleted at close (storage/sealing.py). No link to any answer:
+    slots are derived from the delegation's name under the survey key, which close erases."""
+
+    __tablename__ = "delegation_members"
+    __table_args__ = NO_ROWID
+
+    survey_id: str = Field(foreign_key="surveys.id", primary_key=True, max_length=16)
+    platform: str = Field(primary_key=True, max_length=16)
+    user_id: str = Field(primary_key=True, max_length=255)
+    delegation: str = Field(max_length=100)

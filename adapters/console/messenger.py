@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.anonymity import survey_notice
 from bot.domain import Participant, QuestionKind, Survey, Target
+from bot.invitation_text import deadline_phrase, mentions_deadline, question_count, reminder_text
 from bot.ports import RenderedChart
 from bot.results import SurveyResults
 from bot.tables import survey_table
@@ -35,7 +36,9 @@ class ConsoleMessenger:
             lines.append(survey.description)
         for q in survey.questions:
             lines.append(f"Q{q.position + 1}. {q.text} ({_how_to_answer(survey, q.position)})")
-            lines.extend(f"   {i + 1}. {option}" for i, option in enumerate(q.options))
+            lines.extend(f"   {i + 1}. {option}" for i, option in enumerate(q.options + q.rows))
+            if q.categories:
+                lines.append("   categories: " + ", ".join(f"{i + 1} {c}" for i, c in enumerate(q.categories)))
         if survey.closes_at:
             lines.append(f"Closes {format_local(survey.closes_at, survey.timezone)}.")
         lines.append(survey_notice(survey))
@@ -43,10 +46,11 @@ class ConsoleMessenger:
 
     async def invite_participant(self, participant: Participant, survey: Survey) -> None:
         if not survey.is_poll:
+            closes = "" if mentions_deadline(survey.description, survey) else f" It {deadline_phrase(survey)}."
             self._emit(
                 f"DM {participant.user_id}",
-                f"You are invited to answer “{survey.title}” [{survey.id}]: /answer {survey.id} N VALUE, then "
-                f"/submit {survey.id}. {survey_notice(survey)}",
+                f"You are invited to answer “{survey.title}” ({question_count(survey)}).{closes} "
+                f"Answer: /answer {survey.id} N VALUE, then /submit {survey.id}. {survey_notice(survey)}",
             )
 
     async def post_results(self, target: Target, results: SurveyResults, charts: Sequence[RenderedChart]) -> None:
@@ -68,6 +72,10 @@ class ConsoleMessenger:
     async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         self._emit(f"DM {participant.user_id}", text)
 
+    async def remind_participant(self, participant: Participant, survey: Survey, message: str) -> None:
+        # The console's "button" is the command to type; the id appears only inside it.
+        self._emit(f"DM {participant.user_id}", f"{reminder_text(survey, message)} Answer: /answer {survey.id} N VALUE")
+
     async def channel_members(self, target: Target) -> list[Participant]:
         return [Participant(PLATFORM, name) for name in self.members]
 
@@ -82,4 +90,10 @@ def _how_to_answer(survey: Survey, position: int) -> str:
         + (f", {q.scale_min} = {q.min_label}, {q.scale_max} = {q.max_label}" if q.min_label else ""),
         QuestionKind.RANKING: f"{verb} followed by every option number, best first",
         QuestionKind.TEXT: f"{verb} your text",
+        QuestionKind.GRID: f"{verb} one rating {q.scale_min}..{q.scale_max} per row, in order"
+        + (", - to skip a row" if not q.required else ""),
+        QuestionKind.LESSONS: (
+            f"{verb} CATEGORY + TITLE | DESCRIPTION" if survey.is_poll else f"{verb} add CATEGORY + TITLE | DESCRIPTION"
+        )
+        + f" (- for room for improvement; up to {q.max_entries})",
     }[q.kind]

@@ -20,7 +20,7 @@ class ConsoleAdapter:
     def __init__(self, core: Any, write: Callable[[str], None] = print) -> None:
         self.core = core
         self.messenger = ConsoleMessenger(write=write, chart_dir=core.config.data_path / "charts")
-        self.session = ConsoleSession(core.service, core.commands, self.messenger, write)
+        self.session = ConsoleSession(core.service, core.commands, self.messenger, write, renderer=core.renderer)
         self._stopped = asyncio.Event()
         self._lines: asyncio.Queue[str] = asyncio.Queue()
         self._done = asyncio.Event()  # clear while `run` may be executing a line

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 
+from adapters.matrix import kinds_prompts
 from bot.domain import Question, QuestionKind
 from bot.errors import InvalidInput
+from bot.kinds_text import parse_grid_reply
 
 _NUMBERS = re.compile(r"^[\d\s,;>.]+$")
 
 
 def how_to_reply(question: Question) -> str:
+    if question.kind in kinds_prompts.KINDS:
+        return kinds_prompts.how_to_reply(question)
     n = len(question.options)
     if question.kind is QuestionKind.SINGLE:
         return f"reply {_or(n)}"
@@ -36,6 +40,8 @@ def parse_reply(question: Question, text: str) -> object:
     """The raw answer for the core to validate; numbers are 1-based for people, 0-based for the core."""
     if question.kind is QuestionKind.TEXT:
         return text.strip()
+    if question.kind is QuestionKind.GRID:
+        return parse_grid_reply(question, text)  # lessons come one per message: kinds_flow
     if not _NUMBERS.match(text.strip()):
         raise InvalidInput(f"I did not understand that: {how_to_reply(question)}.")
     numbers = [int(n) for n in re.findall(r"\d+", text)]
@@ -48,20 +54,3 @@ def parse_reply(question: Question, text: str) -> object:
             raise InvalidInput(f"choose one option: {how_to_reply(question)}.")
         return numbers[0] - 1
     return [n - 1 for n in numbers]
-
-
-def describe(question: Question, answer: object) -> str:
-    """The participant's own answer in words, for their own DM only."""
-    if question.kind is QuestionKind.TEXT:
-        text = str(answer)
-        return f"“{text[:200]}{'…' if len(text) > 200 else ''}”"
-    if question.kind is QuestionKind.SCALE:
-        return str(answer)
-    indexes = (
-        [answer] if isinstance(answer, int) else list(answer) if isinstance(answer, (list, tuple)) else []
-    )
-    return ", ".join(
-        f"{i + 1}. {question.options[i]}"
-        for i in indexes
-        if isinstance(i, int) and 0 <= i < len(question.options)
-    )

@@ -1,48 +1,47 @@
-"""The private conversation in each DM: one question after another, with skip, back, review, save
-and submit. Answers go straight into the core's draft (keyed by an HMAC slot), so a save survives a
-restart; where the flow stands (the next question, and whether its prompt went out) is kept durably
+"""The private conversation in each DM: one question after another, with skip, back, review, save,
+submit, change and copy. Answers go into the core's draft (keyed by an HMAC slot; an edit of a submission
+waits in memory instead, edits.py), so a save survives a restart; where the flow stands is kept durably
 by `progress`, so that a restart sends the prompt it lost and reads the next reply in context.
 
-One bot message per question (the prompt, which for a poll is the poll itself, with the text reply in
-its fallback body); the anonymity notice goes in the invitation and the review only. A survey
-answered straight through costs questions + 3 messages: invitation, prompts, "all answered", and the
-confirmation.
+One bot message per question (for a poll, the poll itself, with the text reply in its fallback body);
+the anonymity notice goes in the invitation and the review only: a survey answered straight through
+costs questions + 3 messages (invitation, prompts, "all answered", the confirmation).
 
-Nothing stored in the DM repeats an answer: confirmations say which question was saved, never what;
-`review` is the one message that shows answers, and it is redacted after a short delay. Every event
-of a survey in the DM (the participant's and the bot's) goes on the survey's trail, to be redacted
-once handled or at close."""
+A prompt's lead says which question was saved, never what. The messages that show answers in words
+(review, the confirmation of a submit, the answers reloaded by change, the copy) are redacted after a
+short delay. Every event of a survey in the DM goes on the survey's trail, redacted at close."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from adapters.matrix import polls
-from adapters.matrix.answers import describe, parse_reply
+from adapters.matrix.answers import parse_reply
+from adapters.matrix.copies import Copies
 from adapters.matrix.dm import DirectRooms
-from adapters.matrix.formatting import CONTROLS, invitation, notice_content, question_prompt
+from adapters.matrix.edits import Drafts
+from adapters.matrix.flow import ALL_ANSWERED, Place, first_unanswered, next_step
+from adapters.matrix.formatting import invitation, notice_content, question_prompt
+from adapters.matrix.keywords import Keywords
+from adapters.matrix.kinds_flow import LessonsFlow
+from adapters.matrix.own_record import OpenSurveys, submitted_note, submitted_text
 from adapters.matrix.progress import DONE, Progress, Step
 from adapters.matrix.rooms import OnSent, RoomSender
 from adapters.matrix.trail import Trail
-from bot.anonymity import survey_notice
-from bot.domain import Answer, Participant, Question, Status, Survey
+from bot.answering import Receipt
+from bot.domain import Participant, Question, QuestionKind, Status, Survey
 from bot.errors import CanvassError, InvalidInput
 from bot.service import Canvass
 
 log = logging.getLogger(__name__)
 PLATFORM = "matrix"
 DEFAULT_REVIEW_SECONDS = 60.0
-ALL_ANSWERED = "All questions have an answer: reply review to check them, or submit to send them."
-KEYWORDS = frozenset({"skip", "back", "review", "save", "submit", "resume", "continue", "change", "help"})
-
-
-@dataclass
-class Place:
-    survey_id: str
-    index: int
-    submitted: bool = False  # the survey is submitted (and no new answer given since)
+KEYWORDS = frozenset(
+    {"skip", "back", "review", "save", "submit", "resume", "continue", "change", "help", "copy", "copy yes"}
+)
+AFTER_SUBMIT = frozenset({"change", "help", "copy", "copy yes"})  # what a submitted survey still takes
 
 
 class Conversations:
@@ -53,6 +52,7 @@ class Conversations:
         dms: DirectRooms,
         sender: RoomSender,
         review_seconds: float = DEFAULT_REVIEW_SECONDS,
+        copies: Copies | None = None,
     ) -> None:
         self.service = service
         self.trail = trail
@@ -61,6 +61,11 @@ class Conversations:
         self.review_seconds = review_seconds
         self._places: dict[str, Place] = {}  # DM room -> where its flow stands (cache of `progress`)
         self.progress = Progress(trail.state)
+        self.lessons = LessonsFlow(self)
+        self.keywords = Keywords(self)
+        self.copies = copies
+        self.open = OpenSurveys(service)
+        self.drafts = Drafts(service)
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -88,22 +93,30 @@ class Conversations:
 
         return track
 
-    async def _step(self, step: Step, user_id: str, text: str) -> None:
+    async def _step(self, step: Step, user_id: str, text: str, redact_after: float | None = None) -> None:
         """A message that moves the conversation on: durable until sent (resent after a restart)."""
         await self.progress.at(step)
-        self.sender.send_dm(
-            step.room, user_id, notice_content(text), on_sent=self._tracker(step.room, step.survey_id, step=step)
-        )
+        track = self._tracker(step.room, step.survey_id, redact_after, step=step)
+        self.sender.send_dm(step.room, user_id, notice_content(text), on_sent=track)
 
     async def _ask(
-        self, room_id: str, user_id: str, survey: Survey, question: Question, lead: str = "", intro: bool = False
+        self,
+        room_id: str,
+        user_id: str,
+        survey: Survey,
+        question: Question,
+        lead: str = "",
+        intro: bool = False,
+        reminder: str = "",
     ) -> None:
         self._places[room_id] = Place(survey.id, question.position)
         step = Step(survey.id, room_id, question.position, intro=intro)
         await self.progress.at(step)
+        ordinal = self.open.ordinal(user_id, survey.id)
         if intro:
-            self.sender.send_dm(room_id, user_id, invitation(survey), on_sent=self._tracker(room_id, survey.id))
-        prompt = question_prompt(survey, question, lead)
+            head = invitation(survey, ordinal, reminder)
+            self.sender.send_dm(room_id, user_id, head, on_sent=self._tracker(room_id, survey.id))
+        prompt = question_prompt(survey, question, lead, ordinal)
         if not polls.is_poll_question(question):
             self.sender.send_dm(
                 room_id, user_id, notice_content(prompt), on_sent=self._tracker(room_id, survey.id, step=step)
@@ -116,12 +129,21 @@ class Conversations:
 
         self.sender.send_dm(room_id, user_id, polls.start_content(question, prompt), polls.POLL_START, remember)
 
-    async def invite(self, user_id: str, survey: Survey) -> None:
+    async def invite(self, user_id: str, survey: Survey, reminder: str = "") -> None:
+        """The invitation and the first question; a reminder (its text) restarts the flow the same way."""
         room_id = await self.dms.room_for(user_id)
         participant = Participant(PLATFORM, user_id)
-        draft = {} if survey.is_poll else await self.service.load_draft(participant, survey.id)
-        first = _first_unanswered(survey, draft, 0) or survey.questions[0]
-        await self._ask(room_id, user_id, survey, first, intro=True)
+        await self.open.refresh(user_id, opened=survey.id)
+        draft = {} if survey.is_poll else await self.drafts.load(room_id, participant, survey, opening=True)
+        first = first_unanswered(survey, draft, 0) or survey.questions[0]
+        await self._ask(room_id, user_id, survey, first, intro=True, reminder=reminder)
+
+    def closed(self, survey_id: str) -> None:
+        self.progress.closed(survey_id)
+        self.open.closed(survey_id)
+        self.drafts.closed(survey_id)
+        if self.copies is not None:
+            self.copies.forget_survey(survey_id)
 
     async def restore(self) -> None:
         """After a restart: every conversation in progress continues where it stood. A prompt that had
@@ -132,6 +154,7 @@ class Conversations:
                 if partner is None:
                     continue
                 try:
+                    await self.open.refresh(partner)
                     await self._resume_step(survey, step, partner)
                 except Exception:
                     log.exception("matrix: could not resume a conversation of survey %s", survey.id)
@@ -140,7 +163,7 @@ class Conversations:
         n = len(survey.questions)
         if step.index == DONE:
             self._places[step.room] = Place(survey.id, 0, submitted=True)
-            await self._confirm(step.room, partner, survey, changed=False)
+            await self.confirm(step.room, partner, survey, changed=False)
             return
         self._places[step.room] = Place(survey.id, min(step.index, n - 1))
         if step.sent:
@@ -150,8 +173,25 @@ class Conversations:
         else:
             await self._ask(step.room, partner, survey, survey.questions[step.index], intro=step.intro)
 
-    async def _confirm(self, room_id: str, user_id: str, survey: Survey, changed: bool) -> None:
-        if survey.is_poll:
+    async def confirm(
+        self, room_id: str, user_id: str, survey: Survey, changed: bool, receipt: Receipt | None = None
+    ) -> None:
+        if receipt is not None and self.copies is not None:
+            self.copies.hold(room_id, receipt)  # memory only, for a `copy` asked for soon after
+        delegation = receipt.delegation if receipt is not None else None
+        if receipt is not None and delegation is None:
+            # In words, so the participant sees what was recorded; redacted after the review delay.
+            text = submitted_text(survey, receipt.answers, receipt.changed, self.review_seconds, survey.is_poll)
+            await self._step(Step(survey.id, room_id, DONE), user_id, text, redact_after=self.review_seconds)
+            return
+        if delegation is not None:
+            what = "replaced its earlier submission" if changed else "are submitted"
+            text = (
+                f"✅ Thank you: {delegation}'s answers {what}, anonymously between delegations. Your colleagues "
+                "are told privately that you submitted them. Reply change to answer again; a new submission "
+                "by any of you replaces this one."
+            )
+        elif survey.is_poll:
             what = "changed" if changed else "recorded"
             text = f"✅ Your answer is {what}, anonymously. Answer again to change it before the poll closes."
         else:
@@ -204,7 +244,7 @@ class Conversations:
         raw = polls.raw_answer(question, response.answer_ids)
         place = self._places.get(room_id)
         if place is not None and place.submitted and place.survey_id == survey.id and not survey.is_poll:
-            await self.say(room_id, user_id, self._submitted_note(survey) + " This click was not counted.", survey.id)
+            await self.say(room_id, user_id, submitted_note(survey) + " This click was not counted.", survey.id)
             return
         await self._record(room_id, user_id, survey, question, raw)
 
@@ -219,22 +259,22 @@ class Conversations:
             await self.say(room_id, user_id, f"“{survey.title}” is not open, so answers are not accepted.", survey.id)
             return survey.id
         word = text.strip().lower()
-        if place.submitted and not survey.is_poll and word not in ("change", "help"):
+        if place.submitted and not survey.is_poll and word not in AFTER_SUBMIT:
             # Submitted: never back to question 1 by surprise (a restart, a stray "resume").
-            await self.say(room_id, user_id, self._submitted_note(survey), survey.id)
+            await self.say(room_id, user_id, submitted_note(survey), survey.id)
             return survey.id
-        if word in KEYWORDS and not (survey.is_poll and word not in ("help", "resume", "continue")):
-            await self._keyword(room_id, user_id, survey, place, word)
+        if word.startswith("survey ") and word[7:].strip().isdigit():
+            await self.keywords.switch(room_id, user_id, int(word[7:].strip()))
+            return survey.id
+        if word in KEYWORDS and not (survey.is_poll and word not in ("help", "resume", "continue", "copy", "copy yes")):
+            await self.keywords.on_word(room_id, user_id, survey, place, word)
             return survey.id
         question = survey.questions[place.index]
+        if question.kind is QuestionKind.LESSONS:
+            await self.lessons.on_text(room_id, user_id, survey, question, text)  # one lesson per message
+            return survey.id
         await self._record(room_id, user_id, survey, question, parse_reply(question, text))
         return survey.id
-
-    def _submitted_note(self, survey: Survey) -> str:
-        return (
-            f"Your answers to “{survey.title}” are submitted. Reply change to answer again; "
-            "a new submission replaces the old one."
-        )
 
     async def _recover(self, room_id: str, user_id: str) -> Place | None:
         """Without a stored place (an older version's conversation): the newest open survey this
@@ -247,8 +287,8 @@ class Conversations:
         )
         for survey in surveys:
             if participant in await self.service.roster(survey.id):
-                draft = {} if survey.is_poll else await self.service.load_draft(participant, survey.id)
-                first = _first_unanswered(survey, draft, 0)
+                draft = {} if survey.is_poll else await self.drafts.load(room_id, participant, survey)
+                first = first_unanswered(survey, draft, 0)
                 submitted = (
                     not survey.is_poll and not draft and await self.service.has_responded(participant, survey.id)
                 )
@@ -261,87 +301,33 @@ class Conversations:
         participant = Participant(PLATFORM, user_id)
         if survey.is_poll:
             receipt = await self.service.submit(participant, survey.id, {question.id: raw})
-            await self._confirm(room_id, user_id, survey, receipt.changed)
+            await self.confirm(room_id, user_id, survey, receipt.changed, receipt)
             return
-        draft: dict[str, object] = dict(await self.service.load_draft(participant, survey.id))
+        draft = await self.drafts.load(room_id, participant, survey)
         draft[question.id] = raw
-        await self.service.save_draft(participant, survey.id, draft)
-        answered = await self.service.load_draft(participant, survey.id)
+        note = await self.drafts.save(room_id, participant, survey, draft)
+        answered = await self.drafts.load(room_id, participant, survey)
         n = len(survey.questions)
         lead = f"Saved for question {question.position + 1} of {n}."
+        lead += f" {note}" if note else ""
         place = self._places.get(room_id)
         if place is not None and (place.survey_id, place.index) != (survey.id, question.position):
             # An earlier poll clicked again: the flow stays where it was; say what comes next.
-            await self.say(room_id, user_id, f"{lead} {_next_step(survey, answered, place)}", survey.id)
+            await self.say(room_id, user_id, f"{lead} {next_step(survey, answered, place)}", survey.id)
             return
-        following = _first_unanswered(survey, answered, question.position + 1)
+        await self.advance(room_id, user_id, survey, question, answered, lead)
+
+    async def advance(
+        self, room_id: str, user_id: str, survey: Survey, question: Question, answered: Mapping[str, object], lead: str
+    ) -> None:
+        """On from `question`: the next unanswered question, or "all answered"."""
+        n = len(survey.questions)
+        # Changing a submission: the rest is answered, and a skipped optional question stays skipped.
+        required = self.drafts.editing(room_id, survey.id)
+        following = first_unanswered(survey, answered, question.position + 1, required_only=required)
         if following is None:
             self._places[room_id] = Place(survey.id, question.position)
-            missing = _first_unanswered(survey, answered, 0)
-            text = f"{lead} {ALL_ANSWERED if missing is None else _next_step(survey, answered, None)}"
+            text = f"{lead} {next_step(survey, answered, None)}"
             await self._step(Step(survey.id, room_id, n), user_id, text)
             return
         await self._ask(room_id, user_id, survey, following, lead=lead)
-
-    async def _keyword(self, room_id: str, user_id: str, survey: Survey, place: Place, word: str) -> None:
-        participant = Participant(PLATFORM, user_id)
-        n = len(survey.questions)
-        if word == "help":
-            await self.say(room_id, user_id, f"Answer the question I asked last. Any time: {CONTROLS}.", survey.id)
-        elif word in ("resume", "continue"):
-            draft = await self.service.load_draft(participant, survey.id) if not survey.is_poll else {}
-            await self._ask(
-                room_id, user_id, survey, _first_unanswered(survey, draft, 0) or survey.questions[place.index]
-            )
-        elif word == "skip":
-            await self._ask(room_id, user_id, survey, survey.questions[min(place.index + 1, n - 1)])
-        elif word == "back":
-            await self._ask(room_id, user_id, survey, survey.questions[max(place.index - 1, 0)])
-        elif word == "review":
-            draft = await self.service.load_draft(participant, survey.id)
-            wait = f"{self.review_seconds:g} seconds"
-            lines = [
-                f"Your answers so far to “{survey.title}” (only you see this; not submitted yet). "
-                f"I delete this message in {wait}, so that your answers do not stay in this chat:"
-            ]
-            for q in survey.questions:
-                mine = describe(q, draft[q.id]) if q.id in draft else "— not answered"
-                lines.append(f"{q.position + 1}. {q.text}: {mine}")
-            lines.append("Reply submit to send them, or back / skip to move around.")
-            lines.append(survey_notice(survey))
-            await self.say(room_id, user_id, "\n".join(lines), survey.id, redact_after=self.review_seconds)
-        elif word == "save":
-            draft = await self.service.load_draft(participant, survey.id)
-            await self.service.save_draft(participant, survey.id, draft)
-            self._places.pop(room_id, None)
-            await self.say(
-                room_id,
-                user_id,
-                f"💾 Saved {len(draft)} of {n} answers (not submitted). Reply resume "
-                "any time before the deadline to continue where you left off.",
-                survey.id,
-            )
-        elif word == "change":
-            await self._ask(room_id, user_id, survey, survey.questions[0])
-        elif word == "submit":
-            draft = await self.service.load_draft(participant, survey.id)
-            receipt = await self.service.submit(participant, survey.id, draft)
-            self._places[room_id] = Place(survey.id, 0, submitted=True)
-            await self._confirm(room_id, user_id, survey, receipt.changed)
-
-
-def _first_unanswered(survey: Survey, draft: dict[str, Answer] | dict[str, object], start: int) -> Question | None:
-    for q in survey.questions[start:]:
-        if q.id not in draft:
-            return q
-    return None
-
-
-def _next_step(survey: Survey, answered: dict[str, Answer], place: Place | None) -> str:
-    """What the participant should do next, given what is answered and where the flow stands."""
-    if place is not None and survey.questions[place.index].id not in answered:
-        return f"Question {place.index + 1} is still waiting for your answer."
-    missing = _first_unanswered(survey, answered, 0)
-    if missing is None:
-        return ALL_ANSWERED
-    return f"Question {missing.position + 1} has no answer yet: reply back or skip to get there, or submit."

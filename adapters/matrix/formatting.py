@@ -6,15 +6,35 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from adapters.matrix import kinds_prompts
 from adapters.matrix.answers import how_to_reply
 from bot.anonymity import FREE_TEXT_TRUTH, survey_notice
 from bot.domain import Question, QuestionKind, Survey
-from bot.results import ChoiceResult, HiddenResult, QuestionResult, RankingResult, ScaleResult, SurveyResults
-from bot.tables import question_table, survey_table
+from bot.ranking_places import place_labels
+from bot.results import (
+    ChoiceResult,
+    GridResult,
+    HiddenResult,
+    LessonsResult,
+    QuestionResult,
+    RankingResult,
+    ScaleResult,
+    SurveyResults,
+)
+from bot.tables import grid_body, lessons_body, question_table, survey_table
 from bot.timeparse import format_local
 
 DM_HINT = "I have sent you a private message: answer there, where only you and I can see it."
 CONTROLS = "skip · back · review · save · submit"
+
+
+# Marks the announcements and results in shared rooms: a vote or reaction there gets the "not counted"
+# note, one on any other message (a command's reply, someone else's) none (issue 16).
+PUBLIC_MARK = "org.canvass.public"
+
+
+def public(content: dict[str, Any]) -> dict[str, Any]:
+    return {**content, PUBLIC_MARK: True}
 
 
 def notice_content(body: str, html: str | None = None, msgtype: str = "m.notice") -> dict[str, Any]:
@@ -26,6 +46,8 @@ def notice_content(body: str, html: str | None = None, msgtype: str = "m.notice"
 
 
 def kind_label(question: Question) -> str:
+    if question.kind in kinds_prompts.KINDS:
+        return kinds_prompts.kind_label(question)
     return {
         QuestionKind.SINGLE: "one choice",
         QuestionKind.MULTI: f"up to {question.max_selections} choices",
@@ -37,19 +59,19 @@ def kind_label(question: Question) -> str:
 
 def announcement(survey: Survey) -> dict[str, Any]:
     what = "Poll" if survey.is_poll else "Survey"
-    lines = [f"📋 {what}: {survey.title} [{survey.id}]"]
-    html = [f"<p>📋 <strong>{what}: {escape(survey.title)}</strong> [<code>{survey.id}</code>]</p>"]
+    # No internal id: participants read this too; organisers get it in the reply to their command.
+    lines = [f"📋 {what}: {survey.title}"]
+    html = [f"<p>📋 <strong>{what}: {escape(survey.title)}</strong></p>"]
     if survey.description:
         lines.append(survey.description)
         html.append(f"<p>{escape(survey.description)}</p>")
     items = []
     for q in survey.questions:
         lines.append(f"{q.position + 1}. {q.text} ({kind_label(q)})")
-        opts = "".join(f"<li>{escape(o)}</li>" for o in q.options)
-        items.append(
-            f"<li>{escape(q.text)} <em>({kind_label(q)})</em>{f'<ul>{opts}</ul>' if opts else ''}</li>"
-        )
-        lines.extend(f"   - {o}" for o in q.options)
+        listed = q.options or q.rows  # a grid's rows are listed like options
+        opts = "".join(f"<li>{escape(o)}</li>" for o in listed)
+        items.append(f"<li>{escape(q.text)} <em>({kind_label(q)})</em>{f'<ul>{opts}</ul>' if opts else ''}</li>")
+        lines.extend(f"   - {o}" for o in listed)
     html.append(f"<ol>{''.join(items)}</ol>")
     if survey.closes_at:
         closes = f"Closes {format_local(survey.closes_at, survey.timezone)}."
@@ -57,33 +79,51 @@ def announcement(survey: Survey) -> dict[str, Any]:
         html.append(f"<p>{escape(closes)}</p>")
     lines += [survey_notice(survey), DM_HINT]
     html += [f"<p>{escape(survey_notice(survey))}</p>", f"<p><strong>{escape(DM_HINT)}</strong></p>"]
-    return notice_content("\n".join(lines), "".join(html))
+    return public(notice_content("\n".join(lines), "".join(html)))
 
 
-def invitation(survey: Survey) -> dict[str, Any]:
-    """The first DM of a survey: the one place (with the review) that carries the anonymity notice.
-    No internal id: participants know a survey by its title."""
-    what = "poll" if survey.is_poll else f"survey of {len(survey.questions)} questions"
+def invitation(survey: Survey, ordinal: str = "", reminder: str = "") -> dict[str, Any]:
+    """The first DM of a survey (or a reminder that restarts its flow): the deadline, the number of
+    questions and the anonymity notice. No internal id: participants know a survey by its title, and by
+    an ordinal ("Survey 2 of 2") while they have more than one open."""
+    n = len(survey.questions)
+    what = "poll" if survey.is_poll else f"survey of {n} question{'s' if n != 1 else ''}"
     closes = f" It closes {format_local(survey.closes_at, survey.timezone)}." if survey.closes_at else ""
+    if reminder:
+        head = reminder  # already names the survey and, unless the organiser's text has it, the deadline
+    else:
+        head = f"Hello! Please answer the {what} “{survey.title}”.{closes}"
+    if ordinal:
+        number = ordinal.split()[1]
+        head = f"{ordinal}: {head} (You have more than one open: reply survey {number} to come back to this one.)"
     extra = "" if survey.is_poll else f"\nI will ask one question at a time. Any time: {CONTROLS}."
-    body = f"Hello! Please answer the {what} “{survey.title}”.{closes}{extra}\n{survey_notice(survey)}"
+    body = f"{head}{extra}\n{survey_notice(survey)}"
     return notice_content(body, escape(body).replace("\n", "<br>"))
 
 
-def question_prompt(survey: Survey, question: Question, lead: str = "") -> str:
+def question_prompt(survey: Survey, question: Question, lead: str = "", ordinal: str = "") -> str:
     """One message per question: for a poll, this is the poll's fallback body, with the text reply."""
     where = (
         ""
         if survey.is_poll
         else f"Question {question.position + 1} of {len(survey.questions)} ({kind_label(question)}). "
     )
+    if ordinal:
+        where = f"{ordinal}, “{survey.title}”. {where}"
     lines = [f"{lead} {where}{question.text}".strip()]
+    if question.kind in kinds_prompts.KINDS:
+        lines += kinds_prompts.prompt_lines(question)
+        if not survey.is_poll:
+            lines.append(f"Any time: {CONTROLS}.")
+        if question.kind is QuestionKind.LESSONS:
+            lines.append(FREE_TEXT_TRUTH[0].upper() + FREE_TEXT_TRUTH[1:] + ".")
+        if not question.required and not survey.is_poll:
+            lines.append("This question is optional: reply skip to leave it out.")
+        return "\n".join(lines)
     if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING):
         lines += [f"{i + 1}. {o}" for i, o in enumerate(question.options)]
     if question.kind is QuestionKind.SCALE and (question.min_label or question.max_label):
-        lines.append(
-            f"{question.scale_min} = {question.min_label}, {question.scale_max} = {question.max_label}"
-        )
+        lines.append(f"{question.scale_min} = {question.min_label}, {question.scale_max} = {question.max_label}")
     hint = how_to_reply(question)
     if question.kind in (QuestionKind.SINGLE, QuestionKind.SCALE):
         hint = "click an option, or " + hint
@@ -121,14 +161,15 @@ def question_html(result: QuestionResult) -> str:
         return title + n + summary + _table(("value", "n", "%"), rows)
     if isinstance(result, RankingResult):
         ranked = [
-            (f"{i + 1}. {it.label}", str(it.borda), f"{it.mean_borda:.2f}", f"{it.first_percent:.0f}%")
-            for i, it in enumerate(result.items)
+            (f"{place}: {it.label}", str(it.borda), f"{it.mean_borda:.2f}", f"{it.first_percent:.0f}%")
+            for place, it in zip(place_labels(result), result.items, strict=True)
         ]
         return title + n + _table(("option (by Borda score)", "Borda", "mean", "ranked 1st"), ranked)
-    terms = (
-        ", ".join(f"{t.term} ({t.respondents})" for t in result.top_terms)
-        or "none shared by 2 or more people"
-    )
+    if isinstance(result, (GridResult, LessonsResult)):
+        # The plain-text table (bot/tables.py), escaped whole: rows, cells, and every lesson in full.
+        body = grid_body(result) if isinstance(result, GridResult) else lessons_body(result)
+        return f"{title}{n}<pre>{escape(body)}</pre>"
+    terms = ", ".join(f"{t.term} ({t.respondents})" for t in result.top_terms) or "none shared by 2 or more people"
     answers = "".join(f"<li>{escape(a)}</li>" for a in result.answers)
     return f"{title}{n}<p>Top terms: {escape(terms)}</p><p>Answers (shuffled):</p><ul>{answers}</ul>"
 
@@ -142,7 +183,7 @@ def results_table(results: SurveyResults) -> dict[str, Any]:
     )
     notes = "".join(f"<p><em>{escape(note)}</em></p>" for note in results.notes)  # e.g. late answers not shown
     html = head + notes + "".join(question_html(q) for q in results.questions)
-    return notice_content(survey_table(results), html)
+    return public(notice_content(survey_table(results), html))
 
 
 def chart_caption(result: QuestionResult) -> str:

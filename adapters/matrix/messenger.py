@@ -9,12 +9,15 @@ import json
 import logging
 import struct
 from collections.abc import Sequence
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from nio import UploadResponse
 
-from adapters.matrix.formatting import announcement, notice_content, results_table
-from bot.domain import Participant, Survey, Target
+from adapters.matrix.formatting import announcement, notice_content, public, results_table
+from bot.domain import Participant, Status, Survey, Target
+from bot.errors import NotFound
+from bot.invitation_text import reminder_text
 from bot.ports import RenderedChart, StateStore
 from bot.results import SurveyResults
 
@@ -78,7 +81,7 @@ class MatrixMessenger:
                 "info": info,
                 "filename": f"{results.survey_id}-q{i}.png",
             }
-            images.append(await sender.send(target.channel, content))
+            images.append(await sender.send(target.channel, public(content)))
         table = await sender.send(target.channel, results_table(results))
         key = f"{LIVE_KEY}{results.survey_id}.{target.channel}"
         previous = await self.state.get_state(key)
@@ -105,6 +108,29 @@ class MatrixMessenger:
             # (unless it waits for the person to join an encrypted DM, which may take days).
             await sent
 
+    async def remind_participant(self, participant: Participant, survey: Survey, message: str) -> None:
+        """Matrix has no buttons: a reminder to someone who has not submitted starts the flow again
+        instead (the reminder with the invitation's notice, then the next question, so a reply answers
+        it). Otherwise, or once the survey is closed, it goes as a plain note."""
+        text = reminder_text(survey, message)
+        if await self._restart_flow(participant, text, survey.id):
+            return
+        await self.send_direct(participant, text, survey.id)
+
+    async def _restart_flow(self, participant: Participant, text: str, survey_id: str) -> bool:
+        await self.adapter.ready()
+        service = self.adapter.core.service
+        try:
+            survey = await service.get(survey_id)
+            if survey.status is not Status.OPEN or (
+                not survey.is_poll and await service.has_responded(participant, survey_id)
+            ):
+                return False
+        except NotFound:
+            return False
+        await self.adapter.conversations.invite(participant.user_id, survey, reminder=text)
+        return True
+
     async def channel_members(self, target: Target) -> list[Participant]:
         await self.adapter.ready()
         client = self.adapter.client
@@ -114,4 +140,15 @@ class MatrixMessenger:
         if members is None:
             log.warning("matrix: could not list the members of a room: %s", getattr(response, "message", response))
             return []
-        return [Participant(PLATFORM, m.user_id) for m in members if m.user_id != client.user_id]
+        skip = list(self.adapter.config.not_invited)
+        # Bots are not people who can answer: the bot itself, and users the operator lists (bridges,
+        # appservice users, other bots; the homeserver does not tell a client which users are bots).
+        return [
+            Participant(PLATFORM, m.user_id)
+            for m in members
+            if m.user_id != client.user_id and not is_bot(m.user_id, skip)
+        ]
+
+
+def is_bot(user_id: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatchcase(user_id, pattern) for pattern in patterns)

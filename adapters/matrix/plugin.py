@@ -6,14 +6,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Coroutine
+from functools import partial
 from typing import Any
 
 from nio import AsyncClient, LocalProtocolError, RoomRedactResponse
 
 from adapters.matrix import polls
 from adapters.matrix.client import connect
+from adapters.matrix.closing import closed_note
 from adapters.matrix.commands import RoomCommands
 from adapters.matrix.conversation import Conversations
+from adapters.matrix.copies import Copies
 from adapters.matrix.dm import DirectRooms
 from adapters.matrix.logs import quiet_third_party_loggers
 from adapters.matrix.messenger import PLATFORM, MatrixMessenger
@@ -92,8 +95,9 @@ class MatrixAdapter:
         self.sender = RoomSender(client, RateLimiter(self.config.messages_per_second), loop.wait_for)
         self.trail = Trail(self.core.state, self._redact, self._is_closed)  # fresh after a lost lock
         await self.trail.load()
+        copies = Copies(client, self.sender, self.trail, self.core.renderer, self.config.copy_seconds)
         self.conversations = Conversations(
-            self.core.service, self.trail, self.dms, self.sender, self.config.redact_after_seconds
+            self.core.service, self.trail, self.dms, self.sender, self.config.redact_after_seconds, copies
         )
         commands = RoomCommands(client, self.core.commands, self.sender, self.config.command_prefix)
         router_ref.append(
@@ -254,7 +258,9 @@ class MatrixAdapter:
     async def _on_core_event(self, event: Event) -> None:
         if isinstance(event, SurveyClosed):
             if self._ready.is_set():
-                self.conversations.progress.closed(event.survey_id)
+                self.conversations.closed(event.survey_id)
+                rooms = self.trail.rooms(event.survey_id)  # before the close's redactions forget them
+                self._spawn(self._closed_notes(event.survey_id, rooms), "matrix-closed-notes")
             # In the background, after the results: redacting a whole survey's DMs takes a while.
             # Not connected (standby, starting): the trail's sweep finishes it on the syncing replica.
             if self._ready.is_set():
@@ -263,6 +269,26 @@ class MatrixAdapter:
         if isinstance(event, LiveResultsChanged) and self._ready.is_set():
             # Off the answering path: rendering, uploading and redacting must not delay the tally.
             self._spawn(self._post_live(event.survey_id), "matrix-live-chart")
+
+    async def _closed_notes(self, survey_id: str, rooms: set[str]) -> None:
+        """One "closed" note per DM of the survey (the close redacts the invitation itself)."""
+        try:
+            survey = await self.core.service.get(survey_id)
+        except NotFound:
+            return
+        assert self.client is not None
+        text = closed_note(survey, self.client, PLATFORM)
+        seconds = self.config.copy_seconds
+        for room in sorted(rooms):
+            partner = self.dms.partner(room)
+            if partner is None:
+                continue
+            sent = await self.conversations.say(room, partner, text)
+            sent.add_done_callback(partial(self._redact_note, room, seconds))
+
+    def _redact_note(self, room: str, seconds: float, sent: asyncio.Future[str]) -> None:
+        if not sent.cancelled() and sent.exception() is None:
+            self.trail.later("", room, sent.result(), seconds)
 
     async def _post_live(self, survey_id: str) -> None:
         async with self._live_lock:

@@ -5,7 +5,10 @@ against the question they were last asked.
 One entry per survey and DM room, under "survey:<id>:" so that the seal deletes it at close:
     survey:<id>:matrix.next.<room> -> {"q": <question position>, "sent": bool, "intro": bool}
 "q" is DONE while the confirmation of a submission is on its way (the entry goes once it is sent).
-It never holds an answer: only which question comes next, and whether its prompt went out.
+It never holds an answer: only which question comes next, and whether its prompt went out. A grid is
+one step (one prompt, one compact reply); a lessons question is one step however many lessons it
+takes, as the lessons go into the draft (keyed by the HMAC draft slot) and the step says only that
+this question is the one being asked (adapters/matrix/kinds_flow.py).
 """
 
 from __future__ import annotations

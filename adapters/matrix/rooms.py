@@ -45,6 +45,9 @@ class RoomSender:
         self._joined: dict[str, asyncio.Event] = {}  # encrypted rooms waiting for their partner
         self.encrypted_rooms: set[str] = set()  # rooms we created encrypted, before nio has synced them
 
+    def is_encrypted(self, room_id: str) -> bool:
+        return self._encrypted(room_id)
+
     def _encrypted(self, room_id: str) -> bool:
         room = self.client.rooms.get(room_id)
         return room_id in self.encrypted_rooms or bool(room and room.encrypted)

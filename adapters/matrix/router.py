@@ -11,6 +11,7 @@ from adapters.matrix import polls
 from adapters.matrix.commands import RoomCommands, strip_prefix
 from adapters.matrix.conversation import Conversations
 from adapters.matrix.dm import DirectRooms, not_private
+from adapters.matrix.formatting import PUBLIC_MARK
 from adapters.matrix.rooms import RoomSender
 from adapters.matrix.sync import Invite
 
@@ -115,11 +116,20 @@ class Router:
             await self.conversations.on_text(room_id, partner, event.event_id, event.body)
 
     async def _note_shared_answer(self, room_id: str, user_id: str, target: str) -> None:
-        """Only for a reaction or vote on Canvass's own message: others' reactions are none of its business."""
+        """Only for a reaction or vote on Canvass's own announcement or results: a reaction to anything
+        else (a command's reply, someone else's message) is none of its business."""
         if user_id == self.me or (room_id, user_id) in self._noted:
             return
         found = await self.sender.client.room_get_event(room_id, target)
         if not isinstance(found, RoomGetEventResponse) or found.event.sender != self.me:
+            return
+        event = found.event
+        if isinstance(event, MegolmEvent):  # an encrypted room: read the mark from the decrypted event
+            try:
+                event = self.sender.client.decrypt_event(event)
+            except Exception:
+                return
+        if (event.source.get("content") or {}).get(PUBLIC_MARK) is not True:
             return
         self._noted.add((room_id, user_id))
         await self.conversations.say(await self.dms.room_for(user_id), user_id, SHARED_NOTE)

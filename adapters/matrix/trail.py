@@ -115,6 +115,13 @@ class Trail:
             self._unwritten.append((survey_id, room, event, due.when))
         self._wake.set()
 
+    def rooms(self, survey_id: str) -> set[str]:
+        """The DM rooms this survey has events in (for the note sent after its close)."""
+        rooms = {room for room, _ in self._keep.get(survey_id, set())}
+        rooms |= {room for sid, _, room in self._polls.values() if sid == survey_id}
+        rooms |= {d.room for d in self._due if d.survey_id == survey_id}
+        return {room for room in rooms if room}
+
     # -- the worker ------------------------------------------------------------------------------
 
     async def load(self) -> None:

@@ -11,7 +11,17 @@ from urllib.parse import quote
 
 from bot.domain import Target
 from bot.presenting import PresentView
-from bot.results import ChoiceResult, HiddenResult, QuestionResult, RankingResult, ScaleResult, TextResult
+from bot.ranking_places import place_labels
+from bot.results import (
+    ChoiceResult,
+    GridResult,
+    HiddenResult,
+    LessonsResult,
+    QuestionResult,
+    RankingResult,
+    ScaleResult,
+    TextResult,
+)
 
 MAX_TEXT_ANSWERS = 8  # on a projector; the rest stay in the chat's export
 
@@ -77,8 +87,11 @@ def _scale(result: ScaleResult) -> str:
 def _ranking(result: RankingResult) -> str:
     top = result.max_borda_per_respondent or 1
     rows = "".join(
-        _row(item.label, f"score {item.mean_borda:.1f} · first {_pct(item.first_percent)}", item.mean_borda / top)
-        for item in result.items
+        _row(
+            f"{place}: {item.label}", f"score {item.mean_borda:.1f} · first {_pct(item.first_percent)}",
+            item.mean_borda / top,
+        )
+        for place, item in zip(place_labels(result), result.items, strict=True)
     )
     return f'<ol class="chart{_density(len(result.items))}" aria-label="Options by Borda score, best first">{rows}</ol>'
 
@@ -94,6 +107,37 @@ def _text(result: TextResult) -> str:
     return f'<ul class="answers" aria-label="Answers, in shuffled order">{items}</ul>{extra}{terms}'
 
 
+def _grid(result: GridResult) -> str:
+    """Each row's mean as a bar over the scale; a row under k says so and shows no number."""
+    span = (result.scale_max - result.scale_min) or 1
+    rows = "".join(
+        _row(r.label, f"withheld (n < {result.k})", 0.0)
+        if r.mean is None
+        else _row(
+            r.label, f"mean {r.mean:.1f} · median {r.median:g} · n {r.respondents}", (r.mean - result.scale_min) / span
+        )
+        for r in result.rows
+    )
+    return (
+        f'<ul class="chart{_density(len(result.rows))}" aria-label="Items, with the mean rating of each">{rows}</ul>'
+        f'<p class="facts">{_e(f"scale {result.scale_min}–{result.scale_max}")}</p>'
+    )
+
+
+def _lessons(result: LessonsResult) -> str:
+    top = max(result.respondents, 1)
+    rows = []
+    for i, label in enumerate(result.categories):
+        for positive in (True, False):
+            count = result.cell(i, positive).respondents
+            value = str(count) if count is not None else f"<{result.k}"
+            rows.append(_row(f"{label} · {'positive' if positive else 'negative'}", value, (count or 0) / top))
+    return (
+        f'<ul class="chart dense" aria-label="Respondents who filed a lesson, per category and polarity">'
+        f'{"".join(rows)}</ul><p class="note">{result.entry_count} lessons: see the handout.</p>'
+    )
+
+
 def _body(result: QuestionResult, k: int) -> str:
     if isinstance(result, HiddenResult):
         return f'<p class="waiting" role="status">Results appear when at least {k} have answered.</p>'
@@ -103,6 +147,10 @@ def _body(result: QuestionResult, k: int) -> str:
         return _scale(result)
     if isinstance(result, RankingResult):
         return _ranking(result)
+    if isinstance(result, GridResult):
+        return _grid(result)
+    if isinstance(result, LessonsResult):
+        return _lessons(result)
     return _text(result)
 
 

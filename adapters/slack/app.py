@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 from adapters.slack.context import SlackContext
-from adapters.slack.handlers import answering, commands, creating, home, voting
+from adapters.slack.handlers import answering, commands, copy, creating, home, lessons, voting
 
 # Bolt logs request bodies at DEBUG; answers must never reach a log (DESIGN.md rule 7).
 _bolt_log = logging.getLogger("canvass.slack.bolt")
@@ -35,6 +35,6 @@ def build_app(ctx: SlackContext, signing_secret: str) -> AsyncApp:
         return None
 
     app.middleware(drop_retried_events)
-    for module in (commands, voting, answering, creating, home):
+    for module in (commands, voting, answering, lessons, copy, creating, home):
         module.register(app, ctx)
     return app

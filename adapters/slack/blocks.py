@@ -14,6 +14,7 @@ from adapters.slack import ids
 from adapters.slack.escape import fenced, mrkdwn
 from bot.anonymity import survey_notice
 from bot.domain import QuestionKind, ResultsMode, Status, Survey
+from bot.invitation_text import deadline_phrase, mentions_deadline, question_count, reminder_text
 from bot.results import SurveyResults
 from bot.service import Progress
 from bot.tables import question_table, survey_table
@@ -171,11 +172,14 @@ def _answer_blocks(survey: Survey) -> list[Block]:
     ]
 
 
-def _deadline(survey: Survey) -> str:
+def _deadline(survey: Survey, reader_zone: str | None = None) -> str:
     if survey.closes_at is None:
         return "No deadline: closes when an organiser closes it"
     verb = "Closed" if survey.status is Status.CLOSED else "Closes"
-    return f"{verb} {slack_date(survey.closes_at, survey.timezone)}"
+    fallback_zone = survey.timezone
+    if reader_zone and deadline_phrase(survey, reader_zone) != deadline_phrase(survey):
+        fallback_zone = reader_zone  # a valid zone Slack gave for this reader
+    return f"{verb} {slack_date(survey.closes_at, fallback_zone)}"
 
 
 def poll_message(survey: Survey, progress: Progress, live: SurveyResults | None) -> tuple[str, list[Block]]:
@@ -190,7 +194,7 @@ def poll_message(survey: Survey, progress: Progress, live: SurveyResults | None)
     if survey.status is Status.OPEN:
         blocks.extend(_answer_blocks(survey))
         blocks.append(context("Your answer goes only to Canvass; nobody in the channel sees it."))
-    blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
+    blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)}"))  # no internal id (issue 16)
     blocks.append(context(esc(survey_notice(survey))))
     if live is not None and not live.hidden:
         blocks.append(section("*Live results*"))
@@ -214,7 +218,7 @@ def survey_announcement(survey: Survey, progress: Progress) -> tuple[str, list[B
         blocks.append(
             context("Each participant got a direct message with a Start button. Answers are private.")
         )
-    blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)} · `{survey.id}`"))
+    blocks.append(context(f"{esc(progress.describe())} · {_deadline(survey)}"))  # no internal id (issue 16)
     blocks.append(context(esc(survey_notice(survey))))
     return esc(f"Survey: {survey.title}"), blocks
 
@@ -223,27 +227,38 @@ def announcement(survey: Survey, progress: Progress, live: SurveyResults | None)
     return poll_message(survey, progress, live) if survey.is_poll else survey_announcement(survey, progress)
 
 
-def invitation(survey: Survey) -> tuple[str, list[Block]]:
-    """The DM that starts a survey: a Start button opening the private modal."""
-    blocks: list[Block] = [
-        section(f"You are invited to answer *{esc(survey.title)}* ({len(survey.questions)} questions)."),
-    ]
-    if survey.description:
+def invitation(survey: Survey, reader_zone: str | None = None, reminder: str | None = None) -> tuple[str, list[Block]]:
+    """The DM that starts a survey (or, with `reminder`, reminds of it): a Start button opening the private
+    modal, the number of questions, the deadline in the reader's zone (once: not when the organiser's own
+    text gives it), the anonymity notice. Never the raw survey id."""
+    count = question_count(survey)
+    if reminder is not None:
+        head_text = reminder_text(survey, reminder, reader_zone)
+        head = esc(head_text)
+        given = True  # reminder_text said the deadline, or the organiser did
+    else:
+        head_text = f"You are invited to answer “{survey.title}” ({count})."
+        head = f"You are invited to answer *{esc(survey.title)}* ({count})."
+        given = mentions_deadline(survey.description, survey)
+    blocks: list[Block] = [section(head)]
+    if survey.description and reminder is None:
         blocks.append(context(esc(survey.description)))
+    label = "Start" if reminder is None else "Answer"
     blocks.append(
         {
             "type": "actions",
             "block_id": f"open|{survey.id}",
-            "elements": [button("Start", ids.OPEN_ANSWER, survey.id, style="primary")],
+            "elements": [button(label, ids.OPEN_ANSWER, survey.id, style="primary")],
         }
     )
-    blocks.append(
-        context(
-            f"{_deadline(survey)} · You can save a draft and come back, and change your answers until close."
-        )
-    )
+    tail = "You can save a draft and come back, and change your answers until close."
+    if not given:
+        when = _deadline(survey, reader_zone)
+        tail = f"{when} · {tail}"
+        head_text = f"{head_text} It {deadline_phrase(survey, reader_zone)}."
+    blocks.append(context(tail))
     blocks.append(context(esc(survey_notice(survey))))
-    return esc(f"You are invited to answer “{survey.title}”"), blocks
+    return esc(head_text), blocks
 
 
 # -- results -------------------------------------------------------------------------------------

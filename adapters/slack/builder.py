@@ -11,7 +11,9 @@ from typing import Any
 
 from adapters.slack import ids
 from adapters.slack.blocks import Block, button, context, input_block, option, plain
+from bot.delegations import delegation_problems
 from bot.domain import (
+    Delegation,
     Participant,
     QuestionKind,
     QuestionSpec,
@@ -26,7 +28,7 @@ from bot.timeparse import parse_duration, parse_time, zone
 
 PLATFORM = "slack"
 BLOCKS_PER_QUESTION = 5
-MAX_BUILDER_QUESTIONS = 17  # 5 blocks each, plus 12 for the survey's own fields: under Slack's 100 per view
+MAX_BUILDER_QUESTIONS = 17  # 5 blocks each, plus 13 for the survey's own fields: under Slack's 100 per view
 KIND_LABELS = {
     QuestionKind.SINGLE: "Single choice",
     QuestionKind.MULTI: "Multiple choice",
@@ -182,6 +184,17 @@ def builder_modal(meta: BuilderMeta, default_k: int, default_zone: str = "UTC") 
         )
     )
     blocks.append(
+        input_block(
+            "b_deleg",
+            "Or delegations: one answer per delegation",
+            _text(multiline=True, placeholder="Belgium: U0123 U0456 matrix:@ann:example.org"),
+            optional=True,
+            hint="One delegation per line: its name, a colon, then its members' Slack ids (U0123, or "
+            "slack:U0123) or Matrix ids (matrix:@ann:example.org). Members share one draft and see who "
+            "submitted; k then counts delegations.",
+        )
+    )
+    blocks.append(
         context("A poll is a survey with one question: it is answered with buttons in the channel.")
     )
     return {
@@ -274,6 +287,9 @@ def spec_from_state(
         raise InvalidInput(error.reason, "closes_at") from None
     people = _value(values, "b_people") or []
     roster = tuple(Participant(PLATFORM, user) for user in people if isinstance(user, str)) or None
+    delegations = parse_delegations(_value(values, "b_deleg") or "")
+    if delegations is not None and roster is not None:
+        raise InvalidInput("choose participants or delegations, not both", "delegations")
     return SurveySpec(
         title=_value(values, "b_title") or "",
         description=_value(values, "b_desc") or "",
@@ -285,6 +301,7 @@ def spec_from_state(
         closes_at=closes,
         timezone=tz,
         roster=roster,
+        delegations=delegations,
         reminders=_reminders(_value(values, "b_remind") or "", tz, now),
     )
 
@@ -305,6 +322,45 @@ def _reminders(text: str, tz: str, now: datetime) -> tuple[ReminderSpec, ...]:
     return tuple(specs)
 
 
+_SLACK_ID = re.compile(r"^<?@?([UW][A-Z0-9]{2,})(?:\|[^>]*)?>?$")
+
+
+def _member(token: str) -> Participant | None:
+    """A member as the organiser typed it: U0123, <@U0123>, slack:U0123 or matrix:@ann:example.org."""
+    platform, _, rest = token.partition(":")
+    if platform in ("slack", "matrix") and rest:
+        return Participant(platform, rest)
+    match = _SLACK_ID.match(token)
+    return Participant(PLATFORM, match.group(1)) if match else None
+
+
+def parse_delegations(text: str) -> tuple[Delegation, ...] | None:
+    """`Name: member member` per line; every problem is refused with its line (bot/delegations.py)."""
+    lines = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not lines:
+        return None
+    read: list[Delegation] = []
+    for n, line in lines:
+        name, colon, rest = line.partition(":")
+        if not colon or not name.strip():
+            raise InvalidInput(f"line {n}: write the name, a colon, then the members", "delegations")
+        members = []
+        for token in rest.replace(",", " ").split():
+            member = _member(token)
+            if member is None:
+                raise InvalidInput(
+                    f"line {n}: {token!r} is not a Slack id (U0123) or matrix:@name:server",
+                    "delegations",
+                )
+            members.append(member)
+        read.append(Delegation(name.strip(), tuple(members)))
+    for problem in delegation_problems(read):
+        index = re.match(r"delegations\[(\d+)\]", problem.field or "")
+        where = f", line {lines[int(index.group(1))][0]}" if index else ""
+        raise InvalidInput(f"{where.removeprefix(', ')}: {problem.reason}" if where else problem.reason, "delegations")
+    return tuple(read)
+
+
 _FIELD = re.compile(r"^questions\[(\d+)\]\.?(\w*)")
 
 
@@ -315,6 +371,8 @@ def error_block(field: str | None) -> str:
     match = _FIELD.match(field)
     if field.startswith("reminders"):
         return "b_remind"
+    if field.startswith("delegations"):
+        return "b_deleg"
     if match:
         part = match.group(2)
         suffix = {"text": "text", "options": "options", "kind": "kind"}.get(part, "details")

@@ -17,6 +17,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.background import Background
+from adapters.slack.copies import CopyDesk
+from adapters.slack.edits import PendingEdits
 from adapters.slack.escape import mrkdwn
 from adapters.slack.live import LiveUpdater
 from adapters.slack.messenger import PLATFORM, SlackMessenger
@@ -24,7 +26,7 @@ from adapters.slack.metrics import SlackMetrics
 from bot.command_handler import CommandHandler
 from bot.delivery import Delivery
 from bot.domain import Actor, Participant
-from bot.ports import Clock, StateStore
+from bot.ports import ChartRenderer, Clock, StateStore
 from bot.service import Canvass
 
 log = logging.getLogger(__name__)
@@ -102,6 +104,22 @@ class SlackContext:
     # first and the confirmations trail by a moment, instead of every request waiting its turn
     # behind hundreds of Web API calls.
     confirm_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CONFIRMATIONS_IN_FLIGHT))
+    # A participant's copy (adapters/slack/copies.py): held in memory, linked only in HTTP mode.
+    copies: CopyDesk = field(default_factory=CopyDesk)
+    edits: PendingEdits = field(default_factory=PendingEdits)  # a resubmission across modal pages
+    renderer: ChartRenderer | None = None
+    mode: str = "socket"
+    public_url: str = ""  # where Slack reaches this server (HTTP mode); empty: no download links
+
+    def no_pdf_reason(self) -> str:
+        if self.renderer is None:
+            return "No PDF: charts are not enabled on this server. This text is your copy."
+        if self.mode != "http":
+            return (
+                "No PDF here: in Socket Mode it could only come as a DM file, which stays in the workspace's "
+                "history (exports can read DMs). This text is your copy."
+            )
+        return "No PDF: the operator has not set [slack] public_url. This text is your copy."
 
     def confirm(self, channel: str, user: str, text: str) -> None:
         """Tell one voter privately, after the ack, without crowding out other votes' acks."""
@@ -109,6 +127,15 @@ class SlackContext:
         async def send() -> None:
             async with self.confirm_slots:
                 await self.messenger.ephemeral(channel, user, text)
+
+        self.background.spawn(send(), "vote-confirm")
+
+    def confirm_blocks(self, channel: str, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        """As `confirm`, with Block Kit the caller built (every participant string plain or escaped)."""
+
+        async def send() -> None:
+            async with self.confirm_slots:
+                await self.messenger.ephemeral(channel, user, text, blocks)
 
         self.background.spawn(send(), "vote-confirm")
 

@@ -22,6 +22,7 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.request.internals import parse_body
 
+from adapters.slack.copies import COPY_PATH, CopyDesk
 from adapters.slack.metrics import SlackMetrics
 from adapters.slack.payload_check import problem
 from adapters.slack.signature import is_valid
@@ -63,9 +64,11 @@ class SlackHttpServer:
         host: str,
         port: int,
         shutdown_timeout: float = 10.0,
+        copies: CopyDesk | None = None,
         direct: DirectRoutes | None = None,
     ) -> None:
         self.app = app
+        self.copies = copies
         self.direct = dict(direct or {})
         self.signing_secret = signing_secret
         self.metrics = metrics
@@ -76,6 +79,8 @@ class SlackHttpServer:
             [
                 web.post(EVENTS_PATH, self.events),
                 web.get("/healthz", self.healthz),
+                # No HEAD: a probe must not use up the one download.
+                web.get(COPY_PATH + "{token}", self.copy, allow_head=False),
             ]
         )
         self.shutdown_timeout = shutdown_timeout
@@ -152,6 +157,16 @@ class SlackHttpServer:
             return None
         prefix = actions[0]["action_id"].split(":", 1)[0]
         return self.direct.get(prefix)
+
+    async def copy(self, request: web.Request) -> web.Response:
+        """A participant's one-time PDF (adapters/slack/copies.py): the random token is the only key, it
+        works once, and the response tells browsers and proxies to keep nothing."""
+        pdf = self.copies.download(request.match_info["token"]) if self.copies is not None else None
+        headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+        if pdf is None:
+            return web.Response(status=404, text="This link has been used or has expired.", headers=headers)
+        headers["Content-Disposition"] = 'attachment; filename="canvass-contribution.pdf"'
+        return web.Response(body=pdf, content_type="application/pdf", headers=headers)
 
     async def healthz(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": True})

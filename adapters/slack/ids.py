@@ -7,17 +7,21 @@ MULTI_PICK = "canvass_multi_pick"  # checkboxes on a channel poll: nothing happe
 MULTI_SUBMIT = "canvass_multi_submit"
 OPEN_ANSWER = "canvass_open_answer"  # "Start" / "Answer" buttons: value is the survey id
 SAVE_DRAFT = "canvass_save_draft"  # button inside the answer modal
+LESSON_ADD = "canvass_lesson_add"  # "Add another lesson" in the answer modal: value is the question id
+LESSON_REMOVE = "canvass_lesson_remove"  # "Remove" beside a lesson: value "QUESTION|ENTRY_KEY"
 HOME_CLOSE = "canvass_home_close"
 HOME_RESULTS = "canvass_home_results"
 HOME_REMIND = "canvass_home_remind"
 BUILDER_ADD = "canvass_builder_add"
+GET_COPY = "canvass_get_copy"  # on the ephemeral confirmation: value is a one-time token (adapters/slack/copies.py)
 
 ANSWER_VIEW = "canvass_answer"
 BUILDER_VIEW = "canvass_builder"
 INFO_VIEW = "canvass_info"
+COPY_VIEW = "canvass_copy"
 
 ANSWER_ACTION = "answer"  # the action id of every answer element inside the modal
-QUESTION_BLOCK = "q"  # block ids: "q|QID" or, for ranking, "q|QID|RANK"
+QUESTION_BLOCK = "q"  # block ids: "q|QID", "q|QID|RANK" (ranking) or "q|QID|ROW" (grid), "q|QID|L<key>|FIELD" (lessons)
 MULTI_BLOCK = "multi"  # block id of the checkbox row on a channel poll: "multi|SURVEY"
 
 

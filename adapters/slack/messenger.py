@@ -35,6 +35,7 @@ class SlackMessenger:
         self._bot_user: str | None = None
         self._dm_channels: dict[str, str] = {}
         self._humans: dict[str, bool] = {}
+        self._zones: dict[str, str] = {}  # user id -> IANA zone from users.info (memory only)
 
     async def bot_user_id(self) -> str:
         if self._bot_user is None:
@@ -62,7 +63,12 @@ class SlackMessenger:
     async def invite_participant(self, participant: Participant, survey: Survey) -> None:
         if survey.is_poll:
             return  # a quick poll is answered from its channel message
-        text, body = blocks.invitation(survey)
+        text, body = blocks.invitation(survey, await self.user_zone(participant.user_id))
+        await self._direct(participant, survey.id, text=text, blocks=body)
+
+    async def remind_participant(self, participant: Participant, survey: Survey, message: str) -> None:
+        """The invitation's button again, so a reminder is one click from the modal; deleted at close."""
+        text, body = blocks.invitation(survey, await self.user_zone(participant.user_id), reminder=message)
         await self._direct(participant, survey.id, text=text, blocks=body)
 
     async def post_results(
@@ -123,16 +129,38 @@ class SlackMessenger:
 
     async def _is_human(self, user_id: str) -> bool:
         if user_id not in self._humans:
-            user = (await self.client.users_info(user=user_id)).get("user") or {}
-            self._humans[user_id] = not (user.get("is_bot") or user.get("deleted") or user_id == "USLACKBOT")
+            await self._user_info(user_id)
         return self._humans[user_id]
+
+    async def _user_info(self, user_id: str) -> None:
+        # One users.info per person per process: whether they are a person, and their time zone.
+        user = (await self.client.users_info(user=user_id)).get("user") or {}
+        self._humans[user_id] = not (user.get("is_bot") or user.get("deleted") or user_id == "USLACKBOT")
+        self._zones[user_id] = str(user.get("tz") or "")
+
+    async def user_zone(self, user_id: str) -> str | None:
+        """The person's own time zone as Slack gives it (users.info `tz`), cached; None if unknown."""
+        if user_id not in self._zones:
+            try:
+                await self._user_info(user_id)
+            except Exception:  # no zone is no reason to fail an invitation: the survey's zone is used
+                log.warning("slack: users.info failed; the invitation uses the survey's time zone")
+                self._zones[user_id] = ""
+        return self._zones.get(user_id) or None
 
     # -- replies to one person --------------------------------------------------------------------
 
-    async def ephemeral(self, channel: str, user_id: str, text: str) -> None:
+    async def ephemeral(
+        self, channel: str, user_id: str, text: str, blocks: Sequence[dict[str, Any]] | None = None
+    ) -> None:
         """Only `user_id` sees it; in a DM or App Home (no channel) it goes to the bot's DM with them.
         Ephemeral messages are not stored, so this is where a person may see their own answer; the
         text is plain and escaped here."""
+        extra: dict[str, Any] = {"blocks": list(blocks)} if blocks else {}
         await self.ephemerals.send(
-            channel=channel or await self.dm_channel(user_id), user=user_id, text=mrkdwn(text), **SAFE_MESSAGE
+            channel=channel or await self.dm_channel(user_id),
+            user=user_id,
+            text=mrkdwn(text),
+            **extra,
+            **SAFE_MESSAGE,
         )

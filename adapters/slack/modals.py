@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.slack import ids
+from adapters.slack import ids, kinds_modal
 from adapters.slack.blocks import (
     Block,
     context,
@@ -51,17 +51,24 @@ class AnswerMeta:
         return cls(data["s"], data["p"], str(data.get("o") or ""))
 
 
-def question_cost(question: Question) -> int:
+def question_cost(question: Question, room: int = BLOCK_LIMIT - PAGE_OVERHEAD) -> int:
+    if question.kind in kinds_modal.KINDS:
+        return kinds_modal.cost(question, room)
     return len(question.options) if question.kind is QuestionKind.RANKING else 1
 
 
+def room_of(block_limit: int) -> int:
+    return max(1, block_limit - PAGE_OVERHEAD)
+
+
 def paginate(questions: Sequence[Question], block_limit: int = BLOCK_LIMIT) -> list[tuple[Question, ...]]:
-    """Greedy pages of whole questions; a ranking question needs one block per option."""
-    room = max(1, block_limit - PAGE_OVERHEAD)
+    """Greedy pages of whole questions; a ranking question needs one block per option, a grid one per
+    row, a lessons question as many as its most entries take."""
+    room = room_of(block_limit)
     pages: list[list[Question]] = [[]]
     used = 0
     for question in questions:
-        cost = question_cost(question)
+        cost = question_cost(question, room)
         if pages[-1] and used + cost > room:
             pages.append([])
             used = 0
@@ -104,10 +111,15 @@ def _multi_element(question: Question, initial: Sequence[int]) -> dict[str, Any]
     return element
 
 
-def question_blocks(question: Question, initial: Answer | None) -> list[Block]:
+def question_blocks(
+    question: Question, initial: Answer | None, form: object | None = None, room: int = BLOCK_LIMIT - PAGE_OVERHEAD
+) -> list[Block]:
+    """`form` is what a grid or lessons question shows now, when a page is rebuilt as it stands."""
     label = f"{question.position + 1}. {question.text}"
     optional = not question.required
     kind = question.kind
+    if kind in kinds_modal.KINDS:
+        return kinds_modal.question_blocks(question, initial, form, room)
     if kind is QuestionKind.SINGLE:
         single = initial if isinstance(initial, int) else None
         return [input_block(ids.question_block(question.id), label, _single_element(question, single), optional)]
@@ -122,13 +134,13 @@ def question_blocks(question: Question, initial: Answer | None) -> list[Block]:
             input_block(ids.question_block(question.id), label, _single_element(question, value), optional, hint)
         ]
     if kind is QuestionKind.MULTI:
-        picks = initial if isinstance(initial, tuple) else ()
+        picks = tuple(i for i in initial if isinstance(i, int)) if isinstance(initial, tuple) else ()
         hint = f"Choose up to {question.max_selections}."
         return [
             input_block(ids.question_block(question.id), label, _multi_element(question, picks), optional, hint)
         ]
     if kind is QuestionKind.RANKING:
-        order = initial if isinstance(initial, tuple) else ()
+        order = tuple(i for i in initial if isinstance(i, int)) if isinstance(initial, tuple) else ()
         blocks = []
         options = _options(question)
         for rank in range(len(question.options)):
@@ -164,7 +176,8 @@ def question_blocks(question: Question, initial: Answer | None) -> list[Block]:
 
 
 def first_block_of(question: Question) -> str:
-    return ids.question_block(question.id, 0 if question.kind is QuestionKind.RANKING else None)
+    multi_block = question.kind in (QuestionKind.RANKING, QuestionKind.GRID)
+    return ids.question_block(question.id, 0 if multi_block else None)
 
 
 def answer_modal(
@@ -176,6 +189,7 @@ def answer_modal(
     block_limit: int = BLOCK_LIMIT,
     answered_before: bool = False,
     status: str = "",
+    forms: Mapping[str, object] | None = None,
 ) -> dict[str, Any]:
     pages = paginate(survey.questions, block_limit)
     page = max(0, min(page, len(pages) - 1))
@@ -190,11 +204,19 @@ def answer_modal(
     blocks.append(context(esc(survey_notice(survey))))
     if answered_before:
         blocks.append(
-            context("You have answered already: submitting again replaces your answers (until close).")
+            context(
+                "Your delegation has answered already: submitting again replaces its answers (until close)."
+                if survey.by_delegation
+                else "You have answered already: these are your current answers. Change any and submit to replace "
+                "them (until close); closing keeps them as they are."
+            )
         )
     for question in pages[page]:
-        blocks.extend(question_blocks(question, draft.get(question.id)))
-    if not survey.is_poll:
+        blocks.extend(
+            question_blocks(question, draft.get(question.id), (forms or {}).get(question.id), room_of(block_limit))
+        )
+    # No drafts after a person's submission (adapters/slack/edits.py); a delegation's shared draft stays.
+    if not survey.is_poll and not (answered_before and not survey.by_delegation):
         blocks.append(
             {
                 "type": "actions",
@@ -218,7 +240,7 @@ def answer_modal(
         "title": plain(title, 24),
         "submit": plain("Submit" if last else "Next"),
         "close": plain("Cancel"),
-        "notify_on_close": not survey.is_poll,  # closing saves a draft
+        "notify_on_close": not survey.is_poll and not answered_before,  # closing saves a draft
         "blocks": blocks,
     }
 

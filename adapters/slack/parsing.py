@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from adapters.slack import ids
+from adapters.slack import ids, kinds_modal
 from bot.domain import Answer, Question, QuestionKind, Survey
 from bot.errors import InvalidInput
 from bot.validation import validate_answer
@@ -51,6 +51,11 @@ def answers_from_state(questions: Iterable[Question], values: Mapping[str, Any])
     """Raw answers for the questions shown in a modal; unanswered questions are left out."""
     raw: dict[str, object] = {}
     for question in questions:
+        if question.kind in kinds_modal.KINDS:
+            found = kinds_modal.raw_answer(question, values)
+            if found is not None:
+                raw[question.id] = found
+            continue
         if question.kind is QuestionKind.RANKING:
             picks = [
                 element_value(_block_state(values, ids.question_block(question.id, rank)))
@@ -70,8 +75,11 @@ def valid_subset(survey: Survey, raw: Mapping[str, object]) -> dict[str, Answer]
     """The answers that are valid on their own, for a draft saved while closing the modal."""
     kept: dict[str, Answer] = {}
     for qid, value in raw.items():
+        question = survey.question(qid)
+        if question.kind in kinds_modal.KINDS:
+            value = kinds_modal.draft_value(question, value)  # the complete lessons of several
         try:
-            kept[qid] = validate_answer(survey.question(qid), value)
+            kept[qid] = validate_answer(question, value)
         except InvalidInput:
             continue
     return kept

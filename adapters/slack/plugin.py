@@ -87,6 +87,9 @@ class SlackAdapter:
             timezone=core.config.canvass.timezone,
             default_k=core.config.canvass.default_k,
             modal_block_limit=modal_block_limit,
+            renderer=core.renderer,
+            mode=settings.mode,
+            public_url=settings.public_url if settings.mode == "http" else "",
         )
         self.app = build_app(self.context, settings.signing_secret)
         self.http: SlackHttpServer | None = None
@@ -111,6 +114,7 @@ class SlackAdapter:
                 self.settings.http_host,
                 self.settings.http_port,
                 shutdown_timeout=self.grace,
+                copies=self.context.copies,
                 direct={ids.VOTE: fast_vote(self.context)},
             )
             await self.http.start()

@@ -12,6 +12,7 @@ from functools import partial
 
 from bot.delivery import Messengers
 from bot.domain import Survey
+from bot.invitation_text import mentions_deadline, reminder_text
 from bot.ratelimit import RateLimiter
 from bot.service import Canvass
 from bot.timeparse import format_local
@@ -22,19 +23,15 @@ KeepAlive = Callable[[], Awaitable[bool]]  # renews the claim; False once it is 
 
 
 def direct_text(survey: Survey, message: str) -> str:
-    about = f"“{survey.title}” [{survey.id}]"
-    closes = f" It closes {format_local(survey.closes_at, survey.timezone)}." if survey.closes_at else ""
-    return (
-        f"{message} — {about}.{closes}"
-        if message
-        else f"Reminder: you have not answered {about} yet.{closes}"
-    )
+    """A reminder DM's text: no raw survey id, the deadline once (not when the organiser's text gives it)."""
+    return reminder_text(survey, message)
 
 
 def channel_text(survey: Survey, message: str, progress: str) -> str:
-    closes = f", closes {format_local(survey.closes_at, survey.timezone)}" if survey.closes_at else ""
+    given = mentions_deadline(message, survey)
+    closes = f", closes {format_local(survey.closes_at, survey.timezone)}" if survey.closes_at and not given else ""
     head = message or "Reminder: please answer"
-    return f"{head} — “{survey.title}” [{survey.id}]{closes}. So far: {progress}."
+    return f"{head} — “{survey.title}”{closes}. So far: {progress}."
 
 
 class Sender:
@@ -44,7 +41,6 @@ class Sender:
         self.limiter = limiter
 
     async def to_non_respondents(self, survey: Survey, message: str, keep_alive: KeepAlive) -> int:
-        text = direct_text(survey, message)
         sent = 0
         unconnected: set[str] = set()
         for participant in await self.service.non_respondents(survey.id):
@@ -52,8 +48,9 @@ class Sender:
             if messenger is None:
                 unconnected.add(participant.platform)
                 continue
+            # The adapter adds the same Start/Answer button as the invitation where it has buttons.
             await self.limiter.call(
-                participant.platform, partial(messenger.send_direct, participant, text, survey.id)
+                participant.platform, partial(messenger.remind_participant, participant, survey, message)
             )
             sent += 1
             if not await keep_alive():

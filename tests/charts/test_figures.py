@@ -171,7 +171,7 @@ def test_ranking_is_sorted_by_borda_with_first_place_share() -> None:
     q = samples.ranking(["A", "B", "C"], [[1, 0, 2]] * 3 + [[0, 1, 2]] * 2)
     fig = build_figure(samples.survey([q]), q)
     # B: 3*2 + 2*1 = 8, A: 3*1 + 2*2 = 7, C: 0; max = 2 per respondent * 5 = 10
-    assert texts(fig, "label") == ["★ 1. B", "2. A", "3. C"]
+    assert texts(fig, "label") == ["★ 1st: B", "2nd: A", "3rd: C"]
     assert bar_percents(fig) == pytest.approx([80, 70, 0])
     assert texts(fig, "numbers") == ["8 pts · 1st: 3 (60%)", "7 pts · 1st: 2 (40%)", "0 pts · 1st: 0 (0%)"]
 

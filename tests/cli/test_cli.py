@@ -70,15 +70,34 @@ def test_demo_runs_a_meeting_and_writes_its_outputs(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "results.csv").read_text().startswith("survey_id,question,kind,item")
     for name in ("results.pdf", "summary.png"):
         assert (tmp_path / "out" / name).stat().st_size > 1000
-    assert len(list((tmp_path / "out" / "posted").glob("*.png"))) == 6
     # The slide deck of the demo's survey, from its database: an overview, then one 16:9 page per question.
     survey_id = result.stdout.split("[", 1)[1].split("]", 1)[0]
+    assert len(list((tmp_path / "out" / "posted").glob(f"{survey_id}-q*.png"))) == 6
+    # Beside it, the lessons-learnt questionnaire: a grid and a lessons question, in lessons/.
+    lessons = json.loads((tmp_path / "out" / "lessons" / "results.json").read_text())
+    assert [q["type"] for q in lessons["questions"]][:2] == ["grid", "lessons"]
+    # It is answered per delegation: 20 people in 10 delegations of two; the last three people never answer,
+    # so 9 delegations do, each counted once however many of its members submitted.
+    assert lessons["respondents"] == 9 and lessons["invited"] == 10
+    assert len(list((tmp_path / "out" / "posted").glob("*.png"))) == 9
     env = {"CANVASS_DATA_DIR": str(tmp_path / "out")}
     deck = canvass("results", survey_id, "--format", "slides", "--output", "deck.pdf", cwd=tmp_path, env=env)
     assert deck.returncode == 0, deck.stderr
     pages = PdfReader(tmp_path / "deck.pdf").pages
     box = pages[0].mediabox
     assert len(pages) == 7 and float(box.width) / float(box.height) == pytest.approx(16 / 9, abs=0.01)
+
+
+def test_demo_lessons_runs_the_lessons_learnt_questionnaire_alone(tmp_path: Path) -> None:
+    result = canvass("demo", "--lessons", "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Crisis toolbox: lessons learnt" in result.stdout and "pre-meeting" not in result.stdout
+    exported = json.loads((tmp_path / "out" / "results.json").read_text())
+    grid, lessons = exported["questions"][:2]
+    assert all(r["respondents"] is None or r["respondents"] >= 5 for r in grid["rows"])
+    entries = sum(len(c["entries"]) for c in lessons["cells"])
+    assert entries >= exported["respondents"]  # every respondent filed at least one lesson, all are published
+    assert "Category  Positive  Negative" in (tmp_path / "out" / "results.txt").read_text()
 
 
 def test_create_then_export_is_refused_until_close(tmp_path: Path) -> None:

@@ -48,8 +48,8 @@ def test_validate_lists_every_problem_with_its_line(tmp_path: Path, capsys: pyte
     assert err.splitlines() == [
         f"canvass: {path}: 3 problems:",
         "  line 2, timezone: unknown time zone 'Europe/Bruxelles' (use a name such as Europe/Brussels)",
-        "  line 8, question 1, weight: unknown key (allowed: kind, max, max_label, max_selections, min, min_label,"
-        " options, required, text)",
+        "  line 8, question 1, weight: unknown key (allowed: categories, kind, max, max_entries, max_label,"
+        " max_selections, min, min_label, options, required, rows, text)",
         "  line 10, question 1, options: a single question needs at least 2 options",
     ]
 

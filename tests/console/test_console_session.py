@@ -64,7 +64,7 @@ async def test_a_quick_poll_from_creation_to_results(terminal: Terminal) -> None
     await terminal.type("/as organiser")
     closed = await terminal.type(f"/canvass close {poll}")
     assert "with 4 respondents" in closed
-    table = closed[closed.index("1. Lunch?"):]
+    table = closed[closed.index("1. Lunch?") :]
     assert re.search(r"Pizza\s+2\s+50%", table) and re.search(r"Sushi\s+2\s+50%", table)
 
 
@@ -81,7 +81,7 @@ async def test_survey_with_draft_and_submit(terminal: Terminal, tmp_path: Path) 
     assert "[DM ana] You are invited" in created
     await terminal.type("/as ana")
     assert "1 of 2 answered" in await terminal.type(f"/answer {survey} 1 4")
-    assert "Q1: 4" in await terminal.type(f"/draft {survey}")
+    assert "1. Ready?\n     → 4 (of 1 to 5)" in await terminal.type(f"/draft {survey}")
     refused = await terminal.type(f"/submit {survey}")
     assert "Please answer question 2" in refused
     await terminal.type(f"/answer {survey} 2 Because we prepared")
@@ -160,3 +160,109 @@ async def test_a_live_poll_posts_each_snapshot_to_the_channel(terminal: Terminal
     await vote("ana", 2)  # a changed answer is a ballot that differs, like a new one
     assert "[#general]" not in await vote("dee", 1)
     assert "[#general]" in await vote("eve", 1)  # ana's change, dee and eve: k ballots differ
+
+
+async def test_a_delegation_edits_one_draft_and_submits_once(terminal: Terminal, tmp_path: Path, core: Core) -> None:
+    """Two members of one delegation share a draft; one submits, both are told; another delegation's
+    member sees only their own; the result counts the delegation once; nothing of it is left after close."""
+    from tests.storage.dbdump import rows_mentioning
+    from tests.storage.rawfiles import holding, raw_bytes
+
+    names = ["Canaryland", "Zqbekistan", "Xyloria"]
+    members = {"Canaryland": ["annaqz", "bertqz"], "Zqbekistan": ["boraqz"], "Xyloria": ["cleoqz"]}
+    delegations = "".join(
+        f'[[delegations]]\nname = "{name}"\nmembers = [{", ".join(f"{chr(34)}console:{m}{chr(34)}" for m in ms)}]\n'
+        for name, ms in members.items()
+    )
+    survey_file = tmp_path / "d.toml"
+    survey_file.write_text(
+        'title = "Lessons"\nmin_respondents = 3\n'
+        + delegations
+        + '[[questions]]\nkind = "scale"\ntext = "Effective?"\n'
+        '[[questions]]\nkind = "single"\ntext = "Again?"\noptions = ["Yes", "No"]\n',
+        encoding="utf-8",
+    )
+    created = await terminal.type(f"/survey {survey_file}")
+    survey = survey_id_from(created)
+    assert "[DM annaqz] You are invited" in created and "its other members can see and change this draft" in created
+
+    await terminal.type("/as annaqz")
+    await terminal.type(f"/draft {survey}")
+    assert "1 of 2 answered" in await terminal.type(f"/answer {survey} 1 4")
+    await terminal.type("/as bertqz")
+    shown = await terminal.type(f"/draft {survey}")
+    assert "Your delegation's draft" in shown and "Q1: 4" in shown
+    saved = await terminal.type(f"/answer {survey} 2 1")
+    assert "2 of 2 answered" in saved and "since you opened it" not in saved
+    await terminal.type("/as annaqz")
+    edited = await terminal.type(f"/answer {survey} 1 5")  # anna opened it before bert's save
+    assert "Someone else in your delegation saved this draft since you opened it" in edited
+    await terminal.type("/as boraqz")
+    other = await terminal.type(f"/draft {survey}")
+    assert "Q1: —" in other and "Q2: —" in other  # Zqbekistan's own, empty draft
+
+    await terminal.type("/as bertqz")
+    start = len(terminal.lines)
+    assert "Canaryland's answer to “Lessons” is recorded" in await terminal.type(f"/submit {survey}")
+    await core.delivery.notices.settle()  # the colleagues' notices go after the submitter's answer
+    submitted = "\n".join(terminal.lines[start:])
+    assert "[DM annaqz]" in submitted and "bertqz (console) submitted the answers of your delegation" in submitted
+    assert "[DM bertqz]" not in submitted and "[DM boraqz]" not in submitted
+    for person, answer in (("boraqz", "2"), ("cleoqz", "3")):
+        await terminal.type(f"/as {person}")
+        await terminal.type(f"/answer {survey} 1 {answer}")
+        await terminal.type(f"/answer {survey} 2 2")
+        await terminal.type(f"/submit {survey}")
+
+    await terminal.type("/as organiser")
+    closed = await terminal.type(f"/canvass close {survey}")
+    assert f"Closed “Lessons” [{survey}] with 3 delegations." in closed
+    assert re.search(r"\b5\s+1\b", closed), closed  # Canaryland's 5 counted once (4 was replaced)
+    needles = names + [m for ms in members.values() for m in ms]
+    db = str(core.repository.engine.url)
+    assert (tmp_path / "canvass.db").exists() and db.endswith("canvass.db")
+    assert rows_mentioning(db, needles) == {}
+    assert holding(raw_bytes(db), needles) == []
+
+
+TOOLBOX = """title = "Toolbox"
+roster = ["console:ana", "console:ben", "console:cy"]
+[[questions]]
+kind = "grid"
+text = "Rate each"
+rows = ["Sanctions", "Mediation", "Démarches"]
+required = false
+[[questions]]
+kind = "lessons"
+text = "Lessons"
+categories = ["process", "effect"]
+max_entries = 2
+"""
+
+
+async def test_grid_and_lessons_answered_at_the_console(terminal: Terminal, tmp_path: Path) -> None:
+    survey_file = tmp_path / "toolbox.toml"
+    survey_file.write_text(TOOLBOX, encoding="utf-8")
+    created = await terminal.type(f"/survey {survey_file}")
+    survey = survey_id_from(created)
+    assert "   categories: 1 process, 2 effect" in created and "   1. Sanctions" in created
+    assert "one rating 1..5 per row" in created and "add CATEGORY + TITLE" in created
+    await terminal.type(f"/canvass open {survey}")
+    await terminal.type("/as ana")
+    assert "⚠ row 2 ‘Mediation’: the rating must be from 1 to 5 (got 9)" in await terminal.type(
+        f"/answer {survey} 1 4 9 2"
+    )
+    await terminal.type(f"/answer {survey} 1 4 - 2")
+    await terminal.type(f"/answer {survey} 2 add process + Early call worked | Set the tone")
+    await terminal.type(f"/answer {survey} 2 add 2 - Hard to measure")
+    assert "Question 2: at most 2 lessons (got 3)" in await terminal.type(f"/answer {survey} 2 add 1 + Third")
+    nowhere = await terminal.type(f"/answer {survey} 2 add nowhere + x")
+    assert "⚠ the lesson: choose a category (process, effect)" in nowhere
+    draft = await terminal.type(f"/draft {survey}")
+    # In words: each row with its rating, a skipped row said so; each lesson with its category and polarity.
+    assert "Sanctions: 4 (of 1 to 5)" in draft and "Mediation: (skipped)" in draft
+    assert "Lesson 1 (process; positive: practice to replicate): Early call worked" in draft
+    assert "Set the tone" in draft and "Lesson 2 (effect; negative: room for improvement): Hard to measure" in draft
+    await terminal.type(f"/answer {survey} 2 remove 1")
+    assert "Early call worked" not in await terminal.type(f"/draft {survey}")
+    assert "recorded" in await terminal.type(f"/submit {survey}")

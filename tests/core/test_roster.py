@@ -60,7 +60,7 @@ async def test_the_organiser_adds_people_to_an_open_survey(service: Canvass, com
     reply = await commands.handle_text(ORGANISER, CHANNEL, f"roster {survey.id} add latecomer InvitedZq0")
     assert "Added 1" in reply.text and "4 invited" in reply.text and not reply.public
     await service.submit(late, survey.id, {q1: 0})
-    assert await service.save_draft(late, survey.id, {q1: 1}) == 1
+    assert (await service.save_draft(late, survey.id, {q1: 1})).count == 1
     listed = await commands.handle_text(ORGANISER, CHANNEL, f"roster {survey.id} list")
     assert listed.text.startswith("4 invited") and "console:latecomer" in listed.text
     progress = await service.progress(survey.id)

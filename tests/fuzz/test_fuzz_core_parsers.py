@@ -8,9 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.commands import Command, parse_command
+from bot.domain import Question, QuestionKind
 from bot.errors import InvalidInput
+from bot.kinds_text import parse_grid_reply, parse_lesson_reply
 from bot.survey_file import parse_survey
 from bot.timeparse import parse_time
+from bot.validation import validate_answer
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 WORDS = st.sampled_from(
@@ -29,7 +32,10 @@ TOML_PIECES = st.sampled_from(
      'closes_at = "soon"', "closes_at = 2026-12-08T15:00:00", 'results = "live"', "min_respondents = 2",
      'timezone = "Nowhere/Land"', "[[reminders]]", 'before_close = "24h"', 'at = "2026-12-01 09:00"',
      'audience = "channel"', "daily = true", 'roster = ["slack:U1"]', "roster = [3]", "targets = [1]",
-     'targets = [{platform = "matrix", channel = "!r:x"}]', "= broken", "[questions]", 'required = "yes"']
+     'targets = [{platform = "matrix", channel = "!r:x"}]', "= broken", "[questions]", 'required = "yes"',
+     'kind = "grid"', 'kind = "lessons"', 'rows = ["Sanctions", "Mediation"]', "rows = []", "rows = [1]",
+     'categories = ["process", "effect"]', "categories = [2]", "max_entries = 0", "max_entries = 3",
+     'max_entries = "ten"']
 )  # fmt: skip
 
 
@@ -64,3 +70,33 @@ def test_time_parser_never_crashes(text: str) -> None:
     except InvalidInput:
         return
     assert moment.tzinfo is not None
+
+
+GRID = Question("g", 0, QuestionKind.GRID, "Rate", rows=("A", "B", "C"), required=False)
+LESSONS = Question("l", 1, QuestionKind.LESSONS, "L", categories=("process", "follow - up"), max_entries=3)
+REPLY_PIECES = st.sampled_from(["1", "5", "9", "-", "+", "|", "process", "follow - up", "2", ",", " ", "−", "x"])
+RAW = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 12), st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(st.text(max_size=80), st.lists(REPLY_PIECES, max_size=10).map(" ".join)))
+def test_grid_and_lesson_replies_parse_or_say_why(text: str) -> None:
+    for parse, question in ((parse_grid_reply, GRID), (parse_lesson_reply, LESSONS)):
+        try:
+            parse(question, text)  # type: ignore[operator]
+        except InvalidInput as error:
+            assert error.reason.strip()
+
+
+@settings(max_examples=1500, deadline=None)
+@given(RAW)
+def test_grid_and_lessons_answers_validate_or_say_why(raw: object) -> None:
+    for question in (GRID, LESSONS):
+        try:
+            validate_answer(question, raw)
+        except InvalidInput as error:
+            assert error.reason.strip()

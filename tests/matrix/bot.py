@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from adapters.matrix.plugin import MatrixAdapter
 from bot.bootstrap import Core, build_core, load_adapter
 from bot.config import Config, CoreConfig, MatrixConfig
+from bot.domain import Answer, Survey
 from bot.ports import RenderedChart
 from bot.results import SurveyResults, VisibleResult
 from bot.tables import question_table
+from charts.contribution import contribution_pdf
 from tests.matrix.homeserver import Account, Homeserver
 
 
@@ -48,6 +51,9 @@ class FakeRenderer:
 
     async def summary_chart(self, results: SurveyResults) -> RenderedChart | None:
         return None
+
+    async def contribution_pdf(self, survey: Survey, answers: Mapping[str, Answer], submitted_at: datetime) -> bytes:
+        return contribution_pdf(survey, answers, submitted_at)  # the real one: the copy test reads it back
 
 
 def bot_config(

@@ -79,6 +79,15 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(
         await asyncio.sleep(2)
         await bob.sync(timeout_ms=0)
         assert not [e for _, e in bob.events[mark:] if e.sender == me and "not counted" in body(e)]
+        # Nor is one to the bot's reply to a command: only its announcements and results get the note.
+        _, reply = await bob.wait_for(lambda r, e: r == room and e.sender == me and "Opened" in body(e))
+        mark = bob.mark()
+        await bob.client.room_send(
+            room, "m.reaction", {"m.relates_to": {"rel_type": "m.annotation", "event_id": reply.event_id, "key": "👍"}}
+        )
+        await asyncio.sleep(2)
+        await bob.sync(timeout_ms=0)
+        assert not [e for _, e in bob.events[mark:] if e.sender == me and "not counted" in body(e)]
         # A poll response in the shared room on the bot's announcement is answered privately, not counted.
         mark = bob.mark()
         await bob.vote(room, announce.event_id, ["a1"])

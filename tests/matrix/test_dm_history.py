@@ -74,6 +74,9 @@ async def bot_reads_every_dm(hs: Homeserver, token: str, user_id: str) -> dict[s
         await client.close()
 
 
+CLOSED_NOTE = "is closed, so it takes no more answers"
+
+
 def leftovers(histories: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str, str]]:
     """Every non-state event that still has content (a redaction event aside)."""
     found = []
@@ -82,6 +85,8 @@ def leftovers(histories: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str
             kind = event["type"]
             if kind in STATE_TYPES or "state_key" in event or kind == "m.room.redaction":
                 continue
+            if CLOSED_NOTE in str(event.get("content", {}).get("body", "")):
+                continue  # by design: the title and where results are, no answer (adapters/matrix/closing.py)
             if event.get("content"):
                 found.append((event["sender"], kind, json.dumps(event["content"])[:120]))
     return found
@@ -159,7 +164,7 @@ async def test_after_close_the_bots_token_reads_no_answer_in_any_dm(homeserver: 
 
         await command(organiser, room, me, f"!canvass close {survey_id}", "Closed")
         histories = await wait_until_clean(homeserver, bot)
-        assert len(histories) == 4  # the organiser is a room member, so invited too
+        assert len(histories) == 3  # the organiser created it: not invited by default (bot/invited.py)
         assert leftovers(histories) == []
         everything = json.dumps(histories)
         assert not [s for s in SECRETS if s in everything]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.matrix.bot import bot_config, start_bot
-from tests.matrix.helpers import command, survey_id_in, wait_bot_joined
+from tests.matrix.helpers import command, redacted, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, body, event_type, people
 
@@ -17,7 +17,8 @@ async def test_poll_answered_in_a_participant_created_encrypted_dm(
     me = bot_account.user_id
     (organiser,) = await people(homeserver, "enc-org", 1)
     (alice,) = await people(homeserver, "enc-alice", 1, store_root=tmp_path / "stores")
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data", encryption=True))
+    config = bot_config(homeserver, bot_account, tmp_path / "data", encryption=True, redact_after_seconds=2.0)
+    bot = await start_bot(config)
     try:
         assert bot.adapter.client is not None and bot.adapter.client.olm is not None
         device = bot.adapter.client.device_id
@@ -40,17 +41,20 @@ async def test_poll_answered_in_a_participant_created_encrypted_dm(
         mark = alice.mark()
         await alice.vote(dm, start.event_id, ["a2"])
         _, confirmation = await alice.wait_bot_text(me, "is recorded", after=mark, room=dm, timeout=60)
-        assert confirmation.decrypted and "No" not in body(confirmation)  # never echoed
+        # The confirmation says the answer in words (issue 11) and so is redacted soon, like review.
+        assert confirmation.decrypted and "anonymously: No." in body(confirmation)
+        assert await redacted(alice, dm, confirmation.event_id), "an answer stays in the DM"
         assert await bot.core.repository.respondent_count(survey_id) == 1
 
         # A text reply in the same encrypted room works too, and the device survives a restart.
         await bot.stop()
-        bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data", encryption=True))
+        bot = await start_bot(config)
         assert bot.adapter.client is not None and bot.adapter.client.device_id == device
         mark = alice.mark()
         await alice.say(dm, "1")
         _, changed = await alice.wait_bot_text(me, "is changed", after=mark, room=dm, timeout=60)
-        assert changed.decrypted and "Yes" not in body(changed)
+        assert changed.decrypted and "anonymously: Yes." in body(changed)
+        assert await redacted(alice, dm, changed.event_id), "an answer stays in the DM"
         assert await bot.core.repository.respondent_count(survey_id) == 1
     finally:
         await bot.stop()

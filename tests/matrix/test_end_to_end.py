@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.ranking_places import ordinal
 from tests.matrix.bot import FakeRenderer, bot_config, start_bot
 from tests.matrix.helpers import (
     command,
@@ -23,6 +24,7 @@ from tests.matrix.people import POLL_START, Person, body, content, event_type, j
 SURVEY = """!canvass survey
 title = "Offsite planning"
 min_respondents = 3
+include_organisers = true  # the organiser answers too (bot/invited.py)
 
 [[questions]]
 kind = "single"
@@ -148,9 +150,10 @@ def expected(plans: list[Plan]) -> dict[int, dict[str, int]]:
         1: {c: colours[c] for c in COLOURS},
         2: {d: drinks[d] for d in DRINKS},
         3: {str(v): ratings[str(v)] for v in range(1, 6)},
-        4: {
-            f"{i + 1}. {v}": n
-            for i, (v, n) in enumerate(sorted(borda.items(), key=lambda kv: (-kv[1], VENUES.index(kv[0]))))
+        4: {  # the place, ties as "joint" (1 + the options scoring strictly more), then the option
+            f"{'joint ' if list(borda.values()).count(n) > 1 else ''}"
+            f"{ordinal(1 + sum(m > n for m in borda.values()))}: {v}": n
+            for v, n in borda.items()
         },
     }
 

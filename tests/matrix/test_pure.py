@@ -90,3 +90,27 @@ def test_rate_limiter_spaces_sends_evenly() -> None:
     assert [limiter.reserve() for _ in range(3)] == [0.0, 0.25, 0.5]
     now[0] = 101.0
     assert limiter.reserve() == 0.0
+
+
+def test_bots_listed_by_the_operator_are_not_invited() -> None:
+    from adapters.matrix.messenger import is_bot
+
+    patterns = ["@_discord_*", "@bridgebot:example.org"]
+    assert is_bot("@_discord_1234:example.org", patterns) and is_bot("@bridgebot:example.org", patterns)
+    assert not is_bot("@alice:example.org", patterns) and not is_bot("@alice:example.org", [])
+
+
+def test_reminder_leaves_out_a_deadline_the_organiser_already_gave() -> None:
+    from datetime import UTC, datetime
+
+    from bot.domain import ResultsMode, Status, Survey
+    from bot.scheduling.sending import direct_text
+
+    closes = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
+    survey = Survey(
+        "s1x2y3z", "Budget", Status.OPEN, (SINGLE,), (), ResultsMode.AFTER_CLOSE, 5, None, closes, "UTC", "x"
+    )
+    plain = direct_text(survey, "")
+    assert "“Budget”" in plain and "It closes" in plain and "s1x2y3z" not in plain
+    assert "It closes" not in direct_text(survey, "Please answer by 17:00 on Wednesday")
+    assert "It closes" in direct_text(survey, "Please answer, it matters")

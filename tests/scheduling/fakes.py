@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.domain import Participant, Survey, Target
 from bot.ports import Clock, RenderedChart
 from bot.results import SurveyResults
+from bot.scheduling.sending import direct_text
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class RecordingMessenger:
 
     async def send_direct(self, participant: Participant, text: str, survey_id: str | None = None) -> None:
         self._add("direct", participant.user_id, text)
+
+    async def remind_participant(self, participant: Participant, survey: Survey, message: str) -> None:
+        await self.send_direct(participant, direct_text(survey, message), survey.id)
 
     async def channel_members(self, target: Target) -> list[Participant]:
         return [Participant(self.platform, m) for m in self.members]

@@ -27,6 +27,7 @@ from bot.domain import Participant, Survey, Target
 from bot.ports import RenderedChart
 from bot.results import SurveyResults
 from bot.scheduling.ports import ReminderRecord, ReminderStatus
+from bot.scheduling.sending import direct_text
 from storage.reminders import SqlReminderStore
 
 SECRET = "replica-test-secret-0123456789"
@@ -75,6 +76,9 @@ class BufferingMessenger:
 
     async def send_direct(self, participant: Participant, body: str, survey_id: str | None = None) -> None:
         await self._add("direct", participant.user_id, body)
+
+    async def remind_participant(self, participant: Participant, survey: Survey, message: str) -> None:
+        await self.send_direct(participant, direct_text(survey, message), survey.id)
 
     async def channel_members(self, target: Target) -> list[Participant]:
         return []

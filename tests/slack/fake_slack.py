@@ -117,6 +117,7 @@ class FakeSlack:
         self.files: dict[str, UploadedFile] = {}
         self.members: dict[str, list[str]] = {}
         self.bots: set[str] = {"UBOT"}
+        self.zones: dict[str, str] = {}  # users.info `tz`, per user
         self.views: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # what the channels hold now, by (channel, ts)
         self.rate_limited_calls = 0
@@ -284,7 +285,12 @@ class FakeSlack:
         if method == "users.info":
             return {
                 "ok": True,
-                "user": {"id": args["user"], "is_bot": args["user"] in self.bots, "deleted": False},
+                "user": {
+                    "id": args["user"],
+                    "is_bot": args["user"] in self.bots,
+                    "deleted": False,
+                    **({"tz": self.zones[args["user"]]} if args["user"] in self.zones else {}),
+                },
             }
         if method in ("views.open", "views.push", "views.publish", "views.update"):
             if method == "views.update" and args.get("view_id") and args["view_id"] not in self.views:

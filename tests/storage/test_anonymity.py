@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.types import Date, DateTime, Integer, Time
 
+from bot.delegations import DraftSaved
 from bot.domain import Answer, Participant, QuestionKind, QuestionSpec
 from bot.errors import InvalidInput
 from bot.service import Canvass, Receipt
@@ -203,11 +204,16 @@ def test_only_four_calls_take_a_person_and_none_returns_their_ballot() -> None:
             takes_person[name] = hints["return"]
     assert takes_person == {
         "submit": Receipt,
-        "save_draft": int,
-        "load_draft": dict[str, Answer],  # the person's own unsubmitted draft, never a ballot
+        "save_draft": DraftSaved,  # how many answers it holds, and whether a delegation colleague saved meanwhile
+        # The person's own unsubmitted draft, never a ballot; for a delegation member, their delegation's
+        # shared draft, which after a submission is what the delegation submitted (wanted within it).
+        "load_draft": dict[str, Answer],
         "has_responded": bool,
+        # Issue 11: one's own current answers, back to oneself only, for a prefill while the survey is open.
+        # Only the participant's own answer-opening request calls it (tests/core/test_own_ballot.py).
+        "own_answers": dict[str, Answer],
     }
-    assert not [n for n in dir(SqlRepository) if "ballot" in n and not n.startswith("_")]
+    assert [n for n in dir(SqlRepository) if "ballot" in n and not n.startswith("_")] == ["own_ballots"]
 
 
 async def test_submitted_answers_are_not_readable_back_by_user(service: Canvass) -> None:
@@ -216,3 +222,40 @@ async def test_submitted_answers_are_not_readable_back_by_user(service: Canvass)
     await service.open_survey(ORGANISER, survey.id, [voter])
     await service.submit(voter, survey.id, {survey.questions[0].id: "secret view"})
     assert await service.load_draft(voter, survey.id) == {}
+
+
+LESSON_MARK = "LessonCanaryMarkQx"
+
+
+async def test_canary_no_participant_id_near_a_grid_rating_or_lesson_after_close(
+    service: Canvass, repository: SqlRepository, db_url: str
+) -> None:
+    """Grid and lessons answers carry participant-written text (titles, descriptions): after the close, the
+    rows that hold it hold no id and no slot, no id is anywhere in the database or its raw files, and the
+    results publish the lessons without anything that names their author."""
+    people = canaries()[:8]
+    questions = (
+        QuestionSpec(QuestionKind.GRID, "Rate", rows=("Sanctions", "Mediation"), required=False),
+        QuestionSpec(QuestionKind.LESSONS, "Lessons", categories=("process", "effect"), max_entries=3),
+    )
+    survey = await service.create_survey(ORGANISER, survey_spec(questions=questions, k=5))
+    await service.open_survey(ORGANISER, survey.id, people)
+    grid_id, lessons_id = (q.id for q in survey.questions)
+    for i, person in enumerate(people):
+        lesson = {"category": i % 2, "polarity": "negative", "title": f"{LESSON_MARK} {i}", "description": "d"}
+        if i % 2:
+            await service.save_draft(person, survey.id, {lessons_id: [lesson]})
+        await service.submit(person, survey.id, {grid_id: [1 + i % 5, None if i % 3 else 2], lessons_id: [lesson]})
+    assert set(rows_mentioning(db_url, all_forms(people))) == {"roster"}  # before close: the roster alone
+
+    await service.close_survey(ORGANISER, survey.id)
+    assert rows_mentioning(db_url, all_forms(people)) == {}
+    assert holding(raw_bytes(db_url), all_forms(people)) == []
+    holders = rows_mentioning(db_url, [LESSON_MARK])
+    assert set(holders) == {"sealed_ballots"} and len(holders["sealed_ballots"]) == len(people)
+    for row in holders["sealed_ballots"]:  # id, question, answer: no slot, nothing that orders or links
+        assert not any(isinstance(cell, (bytes, bytearray, memoryview)) for cell in row)
+    results = await service.results(None, survey.id)
+    published = repr(results)
+    assert all(form.lower() not in published.lower() for form in all_forms(people))
+    assert published.count(LESSON_MARK) == len(people)

@@ -79,7 +79,7 @@ async def test_draft_is_saved_resumed_and_cleared_on_submit(service: Canvass, re
     survey_id = await open_survey(service, [voter])
     survey = await service.get(survey_id)
     ids = [q.id for q in survey.questions]
-    assert await service.save_draft(voter, survey_id, {ids[0]: 2, ids[2]: 4}) == 2
+    assert (await service.save_draft(voter, survey_id, {ids[0]: 2, ids[2]: 4})).count == 2
     resumed = await service.load_draft(voter, survey_id)
     assert resumed == {ids[0]: 2, ids[2]: 4}
     assert not await service.has_responded(voter, survey_id)  # a draft counts for nothing

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.aggregation import aggregate, content_shuffle
-from bot.domain import Question, QuestionKind
+from bot.domain import Lesson, Question, QuestionKind
 from bot.results import ChoiceResult, HiddenResult, RankingResult, ScaleResult, TextResult
 from bot.validation import encode_answer
 
@@ -94,8 +96,13 @@ def test_text_order_depends_on_content_not_arrival() -> None:
 @pytest.mark.parametrize("kind", list(QuestionKind))
 def test_below_k_is_hidden(kind: QuestionKind) -> None:
     has_options = kind in (QuestionKind.SINGLE, QuestionKind.MULTI, QuestionKind.RANKING)
-    question = q(kind, ("A", "B", "C") if has_options else ())
-    answer = {"single": 0, "multi": [0], "scale": 3, "ranking": [0, 1, 2], "text": "hello"}[kind.value]
+    question = replace(
+        q(kind, ("A", "B", "C") if has_options else ()),
+        rows=("R",) if kind is QuestionKind.GRID else (),
+        categories=("C",) if kind is QuestionKind.LESSONS else (),
+    )
+    answer = {"single": 0, "multi": [0], "scale": 3, "ranking": [0, 1, 2], "text": "hello", "grid": (3,),
+              "lessons": (Lesson(0, True, "t"),)}[kind.value]  # fmt: skip
     result = aggregate(question, grouped(*[answer] * 4), k=5)
     assert isinstance(result, HiddenResult)
     assert result.reason == "not enough responses yet (n < 5)"

@@ -7,7 +7,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.command_handler import CommandHandler
 from bot.delivery import Delivery
-from bot.demo import EXAMPLE
+from bot.demo import EXAMPLE, LESSONS_EXAMPLE
 from bot.domain import Actor, QuestionKind, ResultsMode, Target
 from bot.errors import InvalidInput
 from bot.survey_file import SurveyFileError, check_survey, parse_survey
@@ -30,7 +30,10 @@ def parse(text: str):  # type: ignore[no-untyped-def]
 
 def test_the_shipped_example_is_valid_and_complete() -> None:
     spec = parse(EXAMPLE.read_text(encoding="utf-8"))
-    assert {q.kind for q in spec.questions} == set(QuestionKind)
+    lessons = parse(LESSONS_EXAMPLE.read_text(encoding="utf-8"))
+    # The two shipped questionnaires between them show every kind; the lessons-learnt one the two newest.
+    assert {q.kind for q in spec.questions} | {q.kind for q in lessons.questions} == set(QuestionKind)
+    assert [q.kind for q in lessons.questions][:2] == [QuestionKind.GRID, QuestionKind.LESSONS]
     assert spec.closes_at == datetime(2027, 12, 6, 14, 0, tzinfo=UTC)  # 15:00 Brussels
     assert spec.results_mode is ResultsMode.AFTER_CLOSE
     assert [r.before_close_seconds for r in spec.reminders] == [86400, 3600]

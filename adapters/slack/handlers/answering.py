@@ -7,41 +7,79 @@ view_submission work is a few milliseconds of database time, well inside Slack's
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack import ids
+from adapters.slack import edits, ids, kinds_modal
+from adapters.slack.blocks import esc, section
 from adapters.slack.context import SlackContext, channel_of, safe, user_id_of
-from adapters.slack.handlers.voting import confirmation
+from adapters.slack.handlers.copy import confirmation_message, offer
 from adapters.slack.modals import AnswerMeta, answer_modal, first_block_of, info_modal, paginate
 from adapters.slack.parsing import answers_from_state, valid_subset
-from bot.domain import Answer, Question, Status, Survey
+from bot.answering import Receipt
+from bot.domain import Question, ResultsMode, Status, Survey
 from bot.errors import CanvassError, InvalidInput
+from bot.validation import validate_answer
 
 log = logging.getLogger(__name__)
 
 PUSHABLE_PAGES = 3  # Slack keeps at most 3 views in a stack; later pages replace the top one
+AFTER_SUBMIT = (
+    "You have submitted already, so no draft is kept: your submitted answers stay as they are. "
+    "Press Start again to change them and submit."
+)
 
 
 def _values(view: dict[str, Any]) -> dict[str, Any]:
     return ((view.get("state") or {}).get("values")) or {}
 
 
-def _error_block(page: tuple[Question, ...], field: str | None) -> str:
-    for question in page:
-        if question.id == field:
-            return first_block_of(question)
-    return first_block_of(page[0])
+def _error_block(page: tuple[Question, ...], error: InvalidInput, view: dict[str, Any]) -> str:
+    question = next((q for q in page if q.id == error.field), page[0])
+    if question.kind in kinds_modal.KINDS:
+        return kinds_modal.error_block(question, error.reason, view)  # the row or lesson it names
+    return first_block_of(question)
+
+
+def validated(survey: Survey, raw: dict[str, object]) -> dict[str, object]:
+    """A page's answers checked now, so a mistake is shown on its own page (as saving a draft does)."""
+    valid: dict[str, object] = {}
+    for qid, value in raw.items():
+        try:
+            valid[qid] = validate_answer(survey.question(qid), value)
+        except InvalidInput as error:
+            raise InvalidInput(error.reason, field=qid) from None
+    return valid
 
 
 def _merged(
-    draft: dict[str, Answer], page: tuple[Question, ...], raw: dict[str, object]
+    draft: Mapping[str, object], page: tuple[Question, ...], raw: dict[str, object]
 ) -> dict[str, object]:
     """The draft with this page's questions replaced by what the modal shows now."""
     merged: dict[str, object] = {qid: a for qid, a in draft.items() if qid not in {q.id for q in page}}
     merged.update(raw)
     return merged
+
+
+def closed_modal(survey: Survey) -> dict[str, Any]:
+    """What a Start/Answer button opens once its survey is not open, e.g. on an invitation a client still
+    shows after close (the DM itself is deleted at close, adapters/slack/dm_trail.py): closed, and where
+    the results are when the results mode lets participants see them."""
+    title = f"“{esc(survey.title)}”"
+    if survey.status is not Status.CLOSED:
+        text = f"{title} is {survey.status}; answers are not accepted yet."
+    else:
+        if survey.results_mode is ResultsMode.ORGANISERS:
+            where = "Its results go to the organisers only."
+        else:
+            channels = [f"<#{t.channel}>" for t in survey.targets if t.platform == "slack" and t.channel.isalnum()]
+            where = f"Its results are posted in {', '.join(channels)}." if channels else "Its results are posted."
+        text = f"{title} is closed; answers are no longer accepted. {where}"
+    view = info_modal("Canvass", "")
+    view["blocks"] = [section(text)]
+    return view
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:
@@ -52,9 +90,18 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         try:
             survey = await ctx.service.get(survey_id)
             if survey.status is not Status.OPEN:
-                raise CanvassError(f"“{survey.title}” is {survey.status}; answers are not accepted now.")
-            draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
+                await ctx.client.views_open(trigger_id=trigger_id, view=closed_modal(survey))
+                return
             answered = await ctx.service.has_responded(participant, survey.id)
+            # A delegation's shared draft is its workspace even after a submission (bot/delegations.py); a
+            # person's edit of their submission is held in memory instead (adapters/slack/edits.py).
+            if answered and not survey.by_delegation:
+                # Change one answer, keep the rest: a resubmission starts from their current answers,
+                # read through their own slots in this, their own signed request (bot/own_ballot.py).
+                draft = await ctx.service.own_answers(participant, survey.id)
+                ctx.edits.drop(user, survey.id)  # a fresh start: an abandoned edit is forgotten
+            else:
+                draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id, opening=True)
         except CanvassError as error:
             await ctx.client.views_open(trigger_id=trigger_id, view=info_modal("Canvass", str(error)))
             return
@@ -73,9 +120,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         )
         ctx.background.spawn(work, "open-answer")
 
-    async def after_submit(user: str, survey: Survey, origin: str, changed: bool) -> None:
+    async def after_submit(user: str, survey: Survey, origin: str, receipt: Receipt) -> None:
         ctx.live.mark(survey.id)
-        await ctx.messenger.ephemeral(origin, user, confirmation(survey.title, changed))
+        text, body = confirmation_message(survey, receipt, offer(ctx, user, survey, receipt))
+        await ctx.messenger.ephemeral(origin, user, text, body)
 
     @safe
     async def on_submit(ack: Any, body: dict[str, Any]) -> None:
@@ -94,29 +142,39 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         raw = answers_from_state(page, _values(view))
         participant = ctx.participant(user)
         try:
-            draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
-            answers = _merged(draft, page, raw)
+            answered = await ctx.service.has_responded(participant, survey.id)
+            editing = answered and not survey.by_delegation
+            if editing:  # an edit of a submission: no draft rows (adapters/slack/edits.py)
+                own = await ctx.service.own_answers(participant, survey.id)
+                pending = ctx.edits.get(user, survey.id)
+                base: dict[str, object] = dict(own) if pending is None else pending
+                answers = _merged(base, page, validated(survey, raw))
+            else:
+                draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
+                answers = _merged(draft, page, raw)
             if meta.page < len(pages) - 1:
-                await ctx.service.save_draft(participant, survey.id, answers)
+                if editing:
+                    ctx.edits.put(user, survey.id, answers)
+                    shown = edits.shown(own, answers)
+                else:
+                    await ctx.service.save_draft(participant, survey.id, answers)
+                    shown = dict(await ctx.service.load_draft(participant, survey.id))
                 following = answer_modal(
-                    survey,
-                    meta.page + 1,
-                    await ctx.service.load_draft(participant, survey.id),
-                    meta.origin,
-                    block_limit=limit,
+                    survey, meta.page + 1, shown, meta.origin, block_limit=limit, answered_before=answered
                 )
                 action = "push" if meta.page + 1 < PUSHABLE_PAGES else "update"
                 await ack(response_action=action, view=following)
                 return
             receipt = await ctx.service.submit(participant, survey.id, answers)
+            ctx.edits.drop(user, survey.id)
         except InvalidInput as error:
-            await ack(response_action="errors", errors={_error_block(page, error.field): error.reason[:150]})
+            await ack(response_action="errors", errors={_error_block(page, error, view): error.reason[:150]})
             return
         except CanvassError as error:
             await ack(response_action="update", view=info_modal("Not recorded", str(error)))
             return
         await ack(response_action="clear")
-        ctx.background.spawn(after_submit(user, survey, meta.origin, receipt.changed), "confirm")
+        ctx.background.spawn(after_submit(user, survey, meta.origin, receipt), "confirm")
 
     async def save_draft(user: str, view: dict[str, Any], closing: bool) -> None:
         try:
@@ -132,10 +190,16 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         valid = valid_subset(survey, raw)
         participant = ctx.participant(user)
         try:
+            if await ctx.service.has_responded(participant, survey.id):
+                # After a submission there are no drafts (adapters/slack/edits.py). A form opened before it
+                # still has the button: say why nothing was saved.
+                if not closing:
+                    await ctx.client.views_update(view_id=view["id"], view=info_modal("Not saved", AFTER_SUBMIT))
+                return
             draft = await ctx.service.load_draft(participant, survey.id)
             if closing and not valid:
                 return  # closing an untouched page keeps the draft as it was
-            await ctx.service.save_draft(participant, survey.id, _merged(draft, page, dict(valid)))
+            note = (await ctx.service.save_draft(participant, survey.id, _merged(draft, page, dict(valid)))).note
             saved = await ctx.service.load_draft(participant, survey.id)
         except CanvassError as error:
             if not closing:
@@ -144,8 +208,11 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         if closing:
             return
         skipped = " Incomplete answers were not saved." if len(valid) < len(raw) else ""
-        status = f"✓ Draft saved. Only you can see it; press Start again to resume.{skipped}"
-        rebuilt = answer_modal(survey, meta.page, saved, meta.origin, block_limit=limit, status=status)
+        who = "Your delegation's members can see and change it" if survey.by_delegation else "Only you can see it"
+        status = f"✓ Draft saved. {who}; press Start again to resume.{skipped}{' ' + note if note else ''}"
+        # Lessons and grid rows stay as typed, incomplete ones too: only the complete ones were saved.
+        forms = kinds_modal.view_forms(page, view)
+        rebuilt = answer_modal(survey, meta.page, saved, meta.origin, block_limit=limit, status=status, forms=forms)
         await ctx.client.views_update(view_id=view["id"], hash=view.get("hash"), view=rebuilt)
 
     @safe

@@ -77,7 +77,7 @@ async def remind(ctx: SlackContext, survey: Survey) -> None:
             text = f"Reminder: {blocks.esc(f'“{survey.title}”')} is waiting for your answer{where}."
             await ctx.messenger.direct_mrkdwn(participant, text, survey.id)
         else:
-            await ctx.messenger.invite_participant(participant, survey)
+            await ctx.messenger.remind_participant(participant, survey, "")  # with the Answer button
 
 
 def register(app: AsyncApp, ctx: SlackContext) -> None:

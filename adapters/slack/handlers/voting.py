@@ -11,15 +11,11 @@ from slack_bolt.async_app import AsyncApp
 
 from adapters.slack import ids
 from adapters.slack.context import SlackContext, channel_of, safe, user_id_of
+from adapters.slack.handlers.copy import confirmation, confirmation_message, offer
 from adapters.slack.parsing import multi_picks, vote_value
 from bot.errors import CanvassError
 
 log = logging.getLogger(__name__)
-
-
-def confirmation(title: str, changed: bool) -> str:
-    what = "changed" if changed else "recorded"
-    return f"✓ Your answer to “{title}” is {what}, anonymously. Only you see this; change it until close."
 
 
 async def record(
@@ -49,8 +45,13 @@ async def record(
     finally:
         ctx.guard.done(*key)
     ctx.live.mark(receipt.survey_id)
-    text = confirmation(receipt.title, receipt.changed)
-    ctx.confirm(channel, user, text)
+    try:
+        survey = await ctx.service.answerable(receipt.survey_id)  # cached: the vote path reads nothing
+    except CanvassError:  # closed a moment later: the plain confirmation still tells the truth
+        ctx.confirm(channel, user, confirmation(receipt.title, receipt.changed))
+        return
+    text, body = confirmation_message(survey, receipt, offer(ctx, user, survey, receipt))
+    ctx.confirm_blocks(channel, user, text, body)
 
 
 NOT_STORED = "⚠ Your answer could not be stored just now. Please click again in a moment."

@@ -1,0 +1,89 @@
+"""A participant's own copy of a submission, on request, leaving as little behind as Slack allows.
+
+The ephemeral confirmation carries a "Get my copy" button whose value is a random token. Until the
+click (or for OFFER_SECONDS at most) the submission in hand waits here, in this process's memory only,
+under that token and the id of the one user who may take it; the click takes it (once) and the modal
+shows the copy's text. In HTTP mode, with a public URL, the modal also carries a one-time download
+link: the PDF is rendered then and held in memory under a second random token, deleted on the first
+download or after LINK_SECONDS. Nothing of either is written to the database, a log or a file.
+
+Socket Mode has no public listener, so it gets no link; a DM upload would stay in the workspace's
+history (exports can read DMs), so there is no PDF there: the modal's text is the copy.
+With several HTTP replicas, a link is served only by the replica that made it (sticky routing, or ask
+again).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain import Answer, Survey
+
+OFFER_SECONDS = 600.0
+LINK_SECONDS = 600.0
+MAX_HELD = 2000  # a flood of submissions cannot grow memory without bound: the oldest offers go first
+COPY_PATH = "/slack/copy/"
+
+
+@dataclass(frozen=True)
+class Submission:
+    survey: Survey
+    answers: Mapping[str, Answer]
+    submitted_at: datetime
+
+
+class CopyDesk:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._now = monotonic
+        self._offers: dict[str, tuple[float, str, Submission]] = {}
+        self._pdfs: dict[str, tuple[float, bytes]] = {}
+
+    def _expire(self) -> None:
+        now = self._now()
+        self._offers = {t: v for t, v in self._offers.items() if v[0] > now}
+        self._pdfs = {t: v for t, v in self._pdfs.items() if v[0] > now}
+        while len(self._offers) > MAX_HELD:
+            self._offers.pop(next(iter(self._offers)))
+        while len(self._pdfs) > MAX_HELD:
+            self._pdfs.pop(next(iter(self._pdfs)))
+
+    def offer(self, user: str, submission: Submission) -> str:
+        """Hold a submission for its author's click; returns the button's token. An earlier offer of the
+        same person for the same survey is dropped: it no longer is what they submitted."""
+        self._expire()
+        self._offers = {
+            t: v for t, v in self._offers.items() if not (v[1] == user and v[2].survey.id == submission.survey.id)
+        }
+        token = secrets.token_urlsafe(24)
+        self._offers[token] = (self._now() + OFFER_SECONDS, user, submission)
+        return token
+
+    def take(self, token: str, user: str) -> Submission | None:
+        """The held submission, once, and only for the user who made it."""
+        self._expire()
+        held = self._offers.get(token)
+        if held is None or not secrets.compare_digest(held[1], user):
+            return None
+        del self._offers[token]
+        return held[2]
+
+    def hold_pdf(self, pdf: bytes) -> str:
+        self._expire()
+        token = secrets.token_urlsafe(32)
+        self._pdfs[token] = (self._now() + LINK_SECONDS, pdf)
+        return token
+
+    def download(self, token: str) -> bytes | None:
+        """The PDF, once: deleted as it is handed out."""
+        self._expire()
+        held = self._pdfs.pop(token, None)
+        return held[1] if held is not None else None
+
+    @property
+    def held(self) -> int:
+        self._expire()
+        return len(self._offers) + len(self._pdfs)
