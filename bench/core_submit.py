@@ -65,7 +65,8 @@ async def measure(name: str, url: str, votes: int, concurrency: int) -> None:
             closes_at=datetime.now(UTC) + timedelta(days=1),
         ),
     )
-    await service.open_survey(ORGANISER, survey.id)
+    # Every voter on the roster: only the roster may answer, and a refusal is not the figure.
+    await service.open_survey(ORGANISER, survey.id, [Participant("console", f"voter-{i}") for i in range(2 * votes)])
     qid = survey.questions[0].id
 
     async def submit_once(i: int) -> None:
@@ -79,7 +80,14 @@ async def measure(name: str, url: str, votes: int, concurrency: int) -> None:
         ours = await timed_batch(count, level, lambda i, o=offset: submit_once(i + o))  # type: ignore[misc]
         emit("core_submit", f"{name}_c{level}_floor_upserts_per_s", floor, "1/s", concurrency=level)
         emit("core_submit", f"{name}_c{level}_submits_per_s", ours, "1/s", concurrency=level)
-        emit("core_submit", f"{name}_c{level}_ratio_to_floor", ours / floor, "x", target=">= 0.3")
+        emit(
+            "core_submit",
+            f"{name}_c{level}_ratio_to_floor",
+            ours / floor,
+            "x",
+            target=">= 0.3",
+            met=ours / floor >= 0.3,
+        )
     await engine.dispose()
 
 

@@ -54,7 +54,8 @@ async def run(surveys: int, per_survey: int, data_dir: Path) -> None:
             closes_at=closes,
         )
         survey = await core.service.create_survey(None, spec)
-        await core.service.open_survey(None, survey.id)
+        # voter-i answers survey i below; only the roster may answer.
+        await core.service.open_survey(None, survey.id, [Participant("console", f"voter-{i}")])
         ids.append((survey.id, survey.questions[0].id))
     rows = [
         {"id": str(uuid.uuid4()), "question_id": qid, "slot": uuid.uuid4().bytes * 2, "answer": str(n % 3)}
@@ -71,7 +72,8 @@ async def run(surveys: int, per_survey: int, data_dir: Path) -> None:
         await core.service.results(None, survey_id)
     emit("memory", "open_surveys", float(surveys), "surveys")
     emit("memory", "ballots", float(surveys * per_survey), "ballots")
-    emit("memory", "peak_rss_mb", peak_rss_mb(), "MB", target="< 250")
+    peak = peak_rss_mb()
+    emit("memory", "peak_rss_mb", peak, "MB", target="< 250", met=peak < 250)
     await core.close()
 
 

@@ -85,7 +85,8 @@ def pages_process(url: str, count: int, control: Connection) -> None:
 # -- the bot (this process) ----------------------------------------------------------------------
 
 
-async def new_live_poll(service: Canvass) -> tuple[str, str]:
+async def new_live_poll(service: Canvass, voters: int) -> tuple[str, str]:
+    """A live poll whose roster holds every voter of `vote_stream` (only the roster may answer)."""
     spec = SurveySpec(
         "Bench live poll",
         (QuestionSpec(QuestionKind.SINGLE, "Q?", ("A", "B", "C")),),
@@ -95,7 +96,8 @@ async def new_live_poll(service: Canvass) -> tuple[str, str]:
         closes_at=datetime.now(UTC) + timedelta(days=1),
     )
     survey = await service.create_survey(ORGANISER, spec)
-    await service.open_survey(ORGANISER, survey.id)
+    roster = [Participant("console", f"{p}-{i}") for p in ("warm", "alone", "watched") for i in range(voters)]
+    await service.open_survey(ORGANISER, survey.id, roster)
     return survey.id, survey.questions[0].id
 
 
@@ -135,12 +137,12 @@ async def run(pages: int, rate: float, seconds: float) -> None:
         server = PresentServer(presenter, "127.0.0.1", 0)
         await server.start()
         try:
-            survey_id, qid = await new_live_poll(service)
+            survey_id, qid = await new_live_poll(service, int(rate * max(seconds, 1.0)))
             await vote_stream(service, survey_id, qid, rate, 1.0, "warm")
             alone, _ = await vote_stream(service, survey_id, qid, rate, seconds, "alone")
             await service.settle()
 
-            survey_id, qid = await new_live_poll(service)
+            survey_id, qid = await new_live_poll(service, int(rate * max(seconds, 1.0)))
             token = await presenter.mint(ORGANISER, survey_id)
             parent, child = multiprocessing.get_context("spawn").Pipe()
             process = multiprocessing.get_context("spawn").Process(

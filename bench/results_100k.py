@@ -65,8 +65,8 @@ async def measure(name: str, url: str, ballots: int, reps: int) -> None:
     floor_s = await median_seconds(floor, reps)
     ours_s = await median_seconds(ours, reps)
     emit("results_100k", f"{name}_group_by_floor_ms", floor_s * 1000, "ms", ballots=ballots)
-    emit("results_100k", f"{name}_results_ms", ours_s * 1000, "ms", ballots=ballots, target="< 50")
-    emit("results_100k", f"{name}_ratio_to_floor", ours_s / floor_s, "x", target="<= 2")
+    emit("results_100k", f"{name}_results_ms", ours_s * 1000, "ms", ballots=ballots, target="< 50", met=ours_s < 0.05)
+    emit("results_100k", f"{name}_ratio_to_floor", ours_s / floor_s, "x", target="<= 2", met=ours_s <= 2 * floor_s)
     await engine.dispose()
 
 

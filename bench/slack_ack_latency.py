@@ -34,7 +34,11 @@ async def run(rate: float, seconds: float) -> None:
     api = FakeApiProcess()
     try:
         with tempfile.TemporaryDirectory(prefix="canvass-bench-") as folder:
-            async with canvass_server(api.url, folder, results_mode=ResultsMode.LIVE, k=3, update_interval=0.5) as (
+            warm, measured = votes("", 100, offset=10_000_000), votes("", count)
+            voters = [v.user for v in (*warm, *measured)]  # on the roster: anyone else's vote is refused
+            async with canvass_server(
+                api.url, folder, results_mode=ResultsMode.LIVE, k=3, voters=voters, update_interval=0.5
+            ) as (
                 url,
                 _core,
                 adapter,
@@ -44,13 +48,15 @@ async def run(rate: float, seconds: float) -> None:
                 result = await generate_load(url, votes(prefix, count), rate=rate, max_seconds=seconds + 1)
                 await adapter.background.drain()
                 updates = adapter.live.updates
+                committed = await _core.repository.respondent_count(prefix.split("|")[0])
     finally:
         calls = api.stop()
     ms = [1000 * s for s in result.latencies]
-    extra = {"rate_asked": rate, "requests": result.sent, "statuses": result.statuses}
+    extra = {"rate_asked": rate, "requests": result.sent, "statuses": result.statuses, "committed": committed}
     emit(BENCH, "achieved_rate", result.sent / result.elapsed, "1/s", **extra)
     emit(BENCH, "ack_p50", statistics.median(ms), "ms")
-    emit(BENCH, "ack_p99", percentile(ms, 0.99), "ms", target="< 100")
+    p99 = percentile(ms, 0.99)
+    emit(BENCH, "ack_p99", p99, "ms", target="< 100", met=p99 < 100 and result.ok == result.sent)
     emit(BENCH, "ack_max", max(ms), "ms")
     emit(BENCH, "live_updates", updates, "count", chat_update_calls=calls.get("chat.update", 0))
 

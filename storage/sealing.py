@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
-import uuid
-
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import Status
@@ -19,7 +16,6 @@ from storage.base import (
     questions,
     responded,
     roster,
-    sealed,
     state,
     survey_keys,
     surveys,
@@ -47,6 +43,27 @@ SCRUBBED_TABLES = (
     "bot_state",
     "seen_events",
 )
+
+
+# PostgreSQL: gen_random_uuid() draws from the server's strong random source, and the rows go into
+# the heap sorted by it. SQLite: a UUIDv4-shaped id from randomblob() (SQLite's CSPRNG, seeded by
+# the OS); sealed_ballots is WITHOUT ROWID, so its storage order is that random id's.
+_SEAL_COPY = {
+    True: text(
+        "INSERT INTO sealed_ballots (id, question_id, answer) "
+        "SELECT id, question_id, answer FROM ("
+        " SELECT CAST(gen_random_uuid() AS TEXT) AS id, b.question_id, b.answer FROM ballots b"
+        " JOIN questions q ON q.id = b.question_id WHERE q.survey_id = :survey_id) AS fresh "
+        "ORDER BY id"
+    ),
+    False: text(
+        "INSERT INTO sealed_ballots (id, question_id, answer) "
+        "SELECT lower(printf('%s-%s-4%s-%s%s-%s', hex(randomblob(4)), hex(randomblob(2)),"
+        " substr(hex(randomblob(2)), 2), substr('89ab', 1 + (random() & 3), 1),"
+        " substr(hex(randomblob(2)), 2), hex(randomblob(6)))), b.question_id, b.answer "
+        "FROM ballots b JOIN questions q ON q.id = b.question_id WHERE q.survey_id = :survey_id"
+    ),
+}
 
 
 class Sealing(RepositoryBase):
@@ -78,20 +95,12 @@ class Sealing(RepositoryBase):
             k = int(await conn.scalar(select(surveys.c.k).where(surveys.c.id == survey_id)) or 0)
             qids = list(await conn.scalars(select(questions.c.id).where(questions.c.survey_id == survey_id)))
             await freeze_at_close(conn, survey_id, qids, k, self.dialect == "postgresql")
-            rows = [
-                {"question_id": qid, "answer": answer}
-                for qid, answer in await conn.execute(
-                    select(ballots.c.question_id, ballots.c.answer).where(ballots.c.question_id.in_(question_ids))
-                )
-            ]
-            # Fresh random ids in a random order, in one transaction: neither the ids, the row order
-            # nor PostgreSQL's xmin/ctid reveal the order of voting or whose answers go together.
-            secrets.SystemRandom().shuffle(rows)
-            for row in rows:
-                row["id"] = str(uuid.uuid4())
+            # Fresh random ids in a random order, in one statement inside the database (no row crosses
+            # into Python, so a big close neither holds the event loop nor copies twice): neither the
+            # ids, the row order nor PostgreSQL's xmin/ctid reveal the order of voting or whose answers
+            # go together.
+            await conn.execute(_SEAL_COPY[self.dialect == "postgresql"], {"survey_id": survey_id})
             await conn.execute(delete(ballots).where(ballots.c.question_id.in_(question_ids)))
-            if rows:
-                await conn.execute(insert(sealed), rows)
             for table in PER_SURVEY_TABLES:
                 await conn.execute(delete(table).where(table.c.survey_id == survey_id))
             prefix = SURVEY_STATE_PREFIX.format(survey_id=survey_id)

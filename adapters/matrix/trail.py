@@ -37,6 +37,11 @@ LEGACY_POLL = "matrix.poll."  # before the trail: "<survey> <question>", kept af
 FLUSH_SECONDS = 0.5
 SWEEP_SECONDS = 60.0
 RETRY_SECONDS = 5.0
+# While answers keep arriving (a plenary voting at once), due redactions wait until the stream pauses
+# for QUIET_SECONDS, but never more than HOLD_SECONDS: each redaction is an event the homeserver must
+# persist on the same cores that accept the next answers. They stay durable (bot_state) meanwhile.
+QUIET_SECONDS = 1.0
+HOLD_SECONDS = 15.0
 CLOSE_ATTEMPTS = 3
 
 Redact = Callable[[str, str], Awaitable[bool]]  # (room, event) -> False to try again later
@@ -80,6 +85,7 @@ class Trail:
         self._unwritten: list[tuple[str, str, str, float | None]] = []  # (survey, room, event, when)
         self._wake = asyncio.Event()
         self._closing: dict[str, asyncio.Task[None]] = {}
+        self._last_arrival = float("-inf")  # when `later` last recorded an event (the answer stream)
 
     # -- recording -------------------------------------------------------------------------------
 
@@ -102,7 +108,8 @@ class Trail:
     def later(self, survey_id: str, room: str, event: str, delay: float = 0.0) -> None:
         """Redact this event after `delay` seconds (and at close, should that come first). Without a
         survey (""), the redaction is tried but not written down: there is nothing to close."""
-        due = _Due(self.clock() + delay, survey_id, room, event, None if survey_id else "")
+        self._last_arrival = self.clock()
+        due = _Due(self._last_arrival + delay, survey_id, room, event, None if survey_id else "")
         self._due.append(due)
         if survey_id:
             self._unwritten.append((survey_id, room, event, due.when))
@@ -196,6 +203,8 @@ class Trail:
     async def _redact_due(self) -> None:
         now = self.clock()
         ready = [d for d in self._due if d.key is not None and d.when <= now]
+        if ready and now - self._last_arrival < QUIET_SECONDS and now - min(d.when for d in ready) < HOLD_SECONDS:
+            return  # a burst of answers is still coming in: redact in the pause after it
         for due in ready:
             if not await self.redact(due.room, due.event):
                 due.when = self.clock() + RETRY_SECONDS

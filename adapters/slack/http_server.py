@@ -11,11 +11,16 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import parse_body
 
 from adapters.slack.copies import COPY_PATH, CopyDesk
 from adapters.slack.metrics import SlackMetrics
@@ -28,6 +33,9 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 1024 * 1024
 
+# action_id prefix -> handler of a block_actions payload with that one action (the hot vote click).
+DirectRoutes = Mapping[str, Callable[[dict[str, Any]], Awaitable[None]]]
+
 
 def _kind(body: str) -> str:
     if body.startswith("payload="):
@@ -35,6 +43,16 @@ def _kind(body: str) -> str:
     if body.lstrip().startswith("{"):
         return "event"
     return "command"
+
+
+def _bolt_request(raw: str, parsed: dict[str, Any], query: str, headers: dict[str, Any]) -> AsyncBoltRequest:
+    """Bolt's request for a body already parsed here: built from an empty body, then given the raw
+    text (its signature check reads it) and the parse, so the body is not parsed a second time."""
+    request = AsyncBoltRequest(body="", query=query, headers=headers)
+    request.raw_body = raw
+    request.body = parsed
+    request.context = build_async_context(AsyncBoltContext({}), parsed)
+    return request
 
 
 class SlackHttpServer:
@@ -47,9 +65,11 @@ class SlackHttpServer:
         port: int,
         shutdown_timeout: float = 10.0,
         copies: CopyDesk | None = None,
+        direct: DirectRoutes | None = None,
     ) -> None:
         self.app = app
         self.copies = copies
+        self.direct = dict(direct or {})
         self.signing_secret = signing_secret
         self.metrics = metrics
         self.host = host
@@ -109,19 +129,34 @@ class SlackHttpServer:
             return self._refuse(400, "invalid_encoding")
         kind = _kind(body)
         started = time.monotonic()
+        headers = dict(request.headers)
         try:
-            bolt_request = AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
+            # Bolt's own parser; the result is checked once and handed on, never parsed again.
+            parsed = parse_body(body, headers.get("Content-Type"))
         except (ValueError, AttributeError, TypeError, KeyError):
-            # Bolt's parse of an unparseable or oddly shaped body (a list where an object belongs).
+            # An unparseable or oddly shaped body (a list where an object belongs).
             return self._refuse(400, "invalid_payload")
-        reason = problem(bolt_request.body)
+        reason = problem(parsed)
         if reason is not None:
             log.info("refused a malformed Slack request: %s", reason)  # the reason, never the body
             return self._refuse(400, "invalid_payload")
-        response = await self.app.async_dispatch(bolt_request)
+        handler = self._direct_route(parsed)
+        if handler is not None:
+            await handler(parsed)  # the vote is committed when this returns; the 200 is the ack
+            return web.Response(status=200)
+        response = await self.app.async_dispatch(_bolt_request(body, parsed, request.query_string, headers))
         if time.monotonic() - started > 2.5:
             log.warning("a Slack %s request took %.1fs to ack", kind, time.monotonic() - started)
         return await to_aiohttp_response(response)
+
+    def _direct_route(self, parsed: dict[str, Any]) -> Callable[[dict[str, Any]], Awaitable[None]] | None:
+        if parsed.get("type") != "block_actions" or not self.direct:
+            return None
+        actions = parsed["actions"]  # checked by problem(): a non-empty list of dicts with action ids
+        if len(actions) != 1:
+            return None
+        prefix = actions[0]["action_id"].split(":", 1)[0]
+        return self.direct.get(prefix)
 
     async def copy(self, request: web.Request) -> web.Response:
         """A participant's one-time PDF (adapters/slack/copies.py): the random token is the only key, it

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import blocks
 from adapters.slack.dm_trail import DmTrail
+from adapters.slack.ephemeral import EphemeralSender
 from adapters.slack.escape import SAFE_MESSAGE, mrkdwn
 from bot.domain import Participant, Survey, Target
 from bot.ports import RenderedChart
@@ -30,6 +31,7 @@ class SlackMessenger:
         self.service = service
         self.repository = repository  # storage.repository.SqlRepository: keeps the poll message ts
         self.trail = trail  # every DM sent for a survey, deleted when it closes
+        self.ephemerals = EphemeralSender(client)
         self._bot_user: str | None = None
         self._dm_channels: dict[str, str] = {}
         self._humans: dict[str, bool] = {}
@@ -155,7 +157,7 @@ class SlackMessenger:
         Ephemeral messages are not stored, so this is where a person may see their own answer; the
         text is plain and escaped here."""
         extra: dict[str, Any] = {"blocks": list(blocks)} if blocks else {}
-        await self.client.chat_postEphemeral(
+        await self.ephemerals.send(
             channel=channel or await self.dm_channel(user_id),
             user=user_id,
             text=mrkdwn(text),

@@ -10,10 +10,12 @@ from typing import Any
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import ids
 from adapters.slack.app import build_app
 from adapters.slack.background import Background
 from adapters.slack.context import ClickGuard, SlackContext
 from adapters.slack.dm_trail import DmTrail
+from adapters.slack.handlers.voting import fast_vote
 from adapters.slack.http_server import SlackHttpServer
 from adapters.slack.live import LiveUpdater
 from adapters.slack.messenger import PLATFORM, SlackMessenger
@@ -113,6 +115,7 @@ class SlackAdapter:
                 self.settings.http_port,
                 shutdown_timeout=self.grace,
                 copies=self.context.copies,
+                direct={ids.VOTE: fast_vote(self.context)},
             )
             await self.http.start()
         else:

@@ -143,3 +143,26 @@ async def test_poll_starts_recorded_by_an_older_version_still_count_and_go_at_cl
     assert await state.state_with_prefix(f"survey:{survey}:") == {}
     assert await state.state_with_prefix(f"cleanup:{survey}:") == {}
     assert hs.redacted == []  # its room was never recorded
+
+
+async def test_redactions_wait_for_a_pause_in_a_burst_of_answers_but_never_long(state: SqlStateStore) -> None:
+    survey = f"s{time.time_ns()}"
+    now = [1000.0]
+    hs = Homeserver()
+    trail = Trail(state, hs.redact, closed, clock=lambda: now[0])
+    trail.later(survey, "!dm1", "$a1")
+    await trail.flush()
+    now[0] += 0.5  # the next answer comes half a second later: still a burst
+    trail.later(survey, "!dm2", "$a2")
+    await trail.flush()
+    await trail._redact_due()
+    assert hs.redacted == []  # held: the homeserver is busy accepting answers
+    now[0] += 1.5  # a pause
+    await trail._redact_due()
+    assert sorted(hs.redacted) == [("!dm1", "$a1"), ("!dm2", "$a2")]
+    for step in range(40):  # an endless stream of answers still gets its redactions within the hold
+        now[0] += 0.5
+        trail.later(survey, "!dm3", f"$b{step}")
+        await trail.flush()
+        await trail._redact_due()
+    assert ("!dm3", "$b0") in hs.redacted

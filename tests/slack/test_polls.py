@@ -43,6 +43,25 @@ async def test_vote_is_confirmed_to_the_voter_only(slack: SlackHarness) -> None:
     assert await slack.core.service.has_responded(slack.adapter.context.participant("U0001"), survey_id)
 
 
+async def test_a_rate_limited_confirmation_is_retried_and_reaches_the_voter_once(slack: SlackHarness) -> None:
+    await make_poll(slack)
+    message = slack.last("chat.postMessage", channel=CHANNEL)
+    sender = slack.adapter.messenger.ephemerals
+    await slack.click("U0001", message, "canvass_vote:1")
+    assert sender.lean_sent == 1  # the lean path carried the ordinary confirmation
+    slack.fake.rate_limit(1)
+    await slack.click("U0002", message, "canvass_vote:0")
+    # The 429 went to the lean call; the SDK's retry handler waited and sent it again.
+    assert sender.lean_sent == 1
+    assert len(slack.ephemerals_to("U0002")) == 1
+    assert [
+        c.status for c in slack.fake.calls if c.method == "chat.postEphemeral" and c.args.get("user") == "U0002"
+    ] == [
+        429,
+        200,
+    ]
+
+
 async def test_double_click_counts_and_confirms_once(slack: SlackHarness) -> None:
     survey_id = await make_poll(slack)
     message = slack.last("chat.postMessage", channel=CHANNEL)
