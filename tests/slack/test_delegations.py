@@ -111,7 +111,7 @@ async def test_a_delegation_shares_one_draft_and_one_submission(slack: SlackHarn
     results = await slack.core.service.results(None, survey.id)
     assert results.respondents == 3
     posted = [c.args.get("text", "") for c in slack.calls("chat.postMessage") if c.args["channel"] == CHANNEL]
-    assert any("3 of 3 invited" in text for text in posted), posted
+    assert any("3 of 3 delegations" in text for text in posted), posted
 
     await slack.core.close()
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("canvass.db*"))
