@@ -29,6 +29,15 @@ def row_numbers(result: GridResult, index: int) -> str:
     return f"n {row.respondents} · median {number(row.median or 0)} · mean {number(row.mean or 0)}"
 
 
+def _row_head(result: GridResult, index: int) -> str:
+    """The chart's row heading: the n only where it differs from the question's own (shown in the footer),
+    so four rows do not repeat "n 12" and every glyph drawn says something."""
+    row = result.rows[index]
+    if row.respondents is None or row.respondents != result.respondents:
+        return f"{row.label} · {row_numbers(result, index)}"
+    return f"{row.label} · median {number(row.median or 0)} · mean {number(row.mean or 0)}"
+
+
 def _key(result: GridResult, colours: list[str], style: Style, width: float) -> Block:
     """The values' colours as one ordered strip, lowest left, with its two ends named beside it."""
     small = style.small_size
@@ -62,8 +71,7 @@ def grid_chart(result: GridResult, style: Style, width: float) -> list[Block]:
     size = style.label_size
     line_h = style.line_height(size)
     heads = [
-        wrap(f"{row.label} · {row_numbers(result, i)}", style.columns(width, size), max_lines=3)
-        for i, row in enumerate(result.rows)
+        wrap(_row_head(result, i), style.columns(width, size), max_lines=3) for i in range(len(result.rows))
     ]
     bar_h = style.bar_height
     tops: list[float] = []

@@ -41,7 +41,10 @@ def test_grid_chart_has_one_diverging_bar_per_item_in_written_order() -> None:
     # The withheld row (early warning, 2 ratings < k = 5) says so and draws no segment, no count.
     assert texts(fig, "withheld") == ["Early-warning and conflict analysis · withheld (n < 5)"]
     assert grid.rows[-1].withheld and not any("n 2 " in t for t in texts(fig))
-    assert texts(fig, "row")[0] == "Political and diplomatic démarches · n 12 · median 4 · mean 3.75"
+    # Rated by all 12 (the footer's n): no "n 12" on the row; a row with fewer ratings names its own n.
+    assert texts(fig, "row")[0] == "Political and diplomatic démarches · median 4 · mean 3.75"
+    fewer = replace(grid, rows=(replace(grid.rows[0], respondents=9), *grid.rows[1:]))
+    assert texts(build_figure(results, fewer), "row")[0].startswith("Political and diplomatic démarches · n 9 · ")
     assert texts(fig, "key-low") == ["1 = Not effective"] and texts(fig, "key-high") == ["5 = Very effective"]
     # Each bar is centred on the neutral value: the first row's 3s (2 of 12) straddle the neutral line.
     first = sorted((b for b in segments if abs(b.y - segments[0].y) < 1e-6), key=lambda b: b.x)
