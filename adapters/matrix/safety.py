@@ -28,18 +28,10 @@ _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 def neutralise(text: str, html: bool = False) -> str:
     """`html`: the text is HTML, whose character references must stay whole (a joiner after the "#" of
-    &#x27; would show "&#x27;" instead of an apostrophe). Each is set aside as one placeholder character,
-    which the rules read as punctuation (as they read the "&" and ";" around it), and put back after."""
-    if not html or "&" not in text:
-        return _neutralise(text)
-    held = _ENTITY.findall(text)
-    mark = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)  # a private-use character
-    done = iter(held)
-    return re.sub(re.escape(mark), lambda _m: next(done), _neutralise(_ENTITY.sub(mark, text)))
-
-
-def _neutralise(text: str) -> str:
-    text = _SIGILS.sub(lambda m: (m.group(1) or m.group(2)) + JOINER, text)
+    &#x27; would show "&#x27;" instead of an apostrophe). Only the sigil rule can match inside one (the
+    others need a ":" or a "."), so it skips a "#" that begins an entity."""
+    inside = {m.start() + 1 for m in _ENTITY.finditer(text)} if html and "&" in text else set()
+    text = _SIGILS.sub(lambda m: m.group(0) if m.start() in inside else (m.group(1) or m.group(2)) + JOINER, text)
     text = _SCHEME.sub(":" + JOINER, text)
     text = _QUAD.sub(lambda m: m.group(0).replace(".", "." + JOINER), text)
     return _DOTS.sub("." + JOINER, text)
