@@ -124,9 +124,10 @@ class Answering:
             survey.id,
             ballots,
             anonymity.responded_slot(key, participant),
-            # A one-question poll has no drafts: skip the delete on the hot path. A delegation keeps its
-            # draft, rewritten below, so colleagues see what was submitted.
-            None if survey.is_poll or delegation else anonymity.draft_slot(key, participant),
+            # A one-question poll has no drafts: skip the delete on the hot path. A delegation's draft goes
+            # too: a draft row holds answers side by side, which ballots never do (its members then edit
+            # the submitted answers, bot/own_ballot.py).
+            None if survey.is_poll else anonymity.draft_slot(key, participant),
             count_live=live,
         )
         if not outcome.invited:
@@ -138,23 +139,20 @@ class Answering:
         if live and outcome.live_since is not None and outcome.live_since >= survey.k:
             self._on_live_step(survey)
         if delegation is not None:
-            await self._submitted_for(survey, key, member, participant, delegation, valid)
+            await self._submitted_for(survey, key, member, delegation)
         return Receipt(
             survey.id, valid, changed=not outcome.new_respondent, title=survey.title,
             delegation=delegation, submitted_at=self._clock.now(),
         )
 
-    async def _submitted_for(
-        self, survey: Survey, key: bytes, member: Participant, identity: Participant, name: str,
-        valid: Mapping[str, Answer],
-    ) -> None:  # fmt: skip
-        """The delegation's draft becomes what was submitted, and its other members are told who did it."""
-        payload = json.dumps({qid: encode_answer(a) for qid, a in valid.items()})
-        version = await self._repo.save_draft(survey.id, anonymity.draft_slot(key, identity), payload)
-        if version is not None:
-            self.draft_versions.saved(survey.id, anonymity.draft_seen_slot(key, member), version)
+    async def _submitted_for(self, survey: Survey, key: bytes, member: Participant, name: str) -> None:
+        """The delegation's draft is gone with the submission; its other members are told who submitted,
+        and a save from a view of the draft older than this submission gets the colleague-saved note."""
         colleagues = next((d.members for d in await self._repo.delegations(survey.id) if d.name == name), ())
         others = tuple(p for p in colleagues if p != member)
+        self.draft_versions.submitted(
+            survey.id, anonymity.draft_seen_slot(key, member), [anonymity.draft_seen_slot(key, p) for p in others]
+        )
         await self._events.publish(DelegationSubmitted(survey.id, survey.title, name, member, others))
 
     async def save_draft(

@@ -153,6 +153,15 @@ class DraftVersions:
         seen[member] = version
         return before is not None and before != version - 1
 
+    def submitted(self, survey_id: str, submitter: bytes, colleagues: Sequence[bytes]) -> None:
+        """A submission deleted the draft, so the next save makes version 1: the submitter saw that empty
+        draft; a colleague who had looked at the old one is told on their next save (unless they reopen)."""
+        seen = self._seen.setdefault(survey_id, {})
+        seen[submitter] = 0
+        for colleague in colleagues:
+            if colleague in seen:
+                seen[colleague] = -1
+
     def forget(self, survey_id: str) -> None:
         self._seen.pop(survey_id, None)
 

@@ -149,7 +149,7 @@ class ConsoleSession:
         else:
             edit[question.id] = _raw_answer(survey, position, words[2])
         key = (self.user, survey.id)
-        # A delegation's shared draft stays its workspace after a submission (bot/delegations.py).
+        # A delegation saves to its shared draft after a submission too (it starts from the answers, _current).
         if key in self._edits or (
             not survey.by_delegation and await self.service.has_responded(self._me(), survey.id)
         ):

@@ -134,7 +134,10 @@ class Conversations:
         room_id = await self.dms.room_for(user_id)
         participant = Participant(PLATFORM, user_id)
         await self.open.refresh(user_id, opened=survey.id)
-        draft = {} if survey.is_poll else await self.drafts.load(room_id, participant, survey, opening=True)
+        # The bot's own initiative (an invitation, a reminder): never a read-back of submitted answers.
+        draft = {}
+        if not survey.is_poll:
+            draft = await self.drafts.load(room_id, participant, survey, opening=True, own=False)
         first = first_unanswered(survey, draft, 0) or survey.questions[0]
         await self._ask(room_id, user_id, survey, first, intro=True, reminder=reminder)
 

@@ -37,13 +37,19 @@ class Drafts:
         return True
 
     async def load(
-        self, room_id: str, participant: Participant, survey: Survey, opening: bool = False
+        self, room_id: str, participant: Participant, survey: Survey, opening: bool = False, own: bool = True
     ) -> dict[str, object]:
         """`opening`: the participant is looking at the draft now (a delegation's colleague-saved note
-        counts from here)."""
+        counts from here). `own`: this is that participant's own DM message, so a delegation's submitted
+        answers may be read back for them; False on the bot's own initiative (an invitation, a reminder)."""
         if self.editing(room_id, survey.id):
             return dict(self._edits[room_id][2])
-        return dict(await self.service.load_draft(participant, survey.id, opening=opening))
+        draft: dict[str, object] = dict(await self.service.load_draft(participant, survey.id, opening=opening))
+        if not draft and own and survey.by_delegation and await self.service.has_responded(participant, survey.id):
+            # A delegation's submission keeps no draft row (bot/answering.py): its members go on from its
+            # answers, read through the delegation's slots (bot/own_ballot.py); a save makes a draft again.
+            draft = dict(await self.service.own_answers(participant, survey.id))
+        return draft
 
     async def save(
         self, room_id: str, participant: Participant, survey: Survey, answers: Mapping[str, object]

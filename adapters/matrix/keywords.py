@@ -86,7 +86,7 @@ class Keywords:
         """Reopen a submission before close: their own ballot (read through their slots, in this request
         from them) becomes the draft, so they change one answer and submit again; skipped stays skipped."""
         participant = Participant(PLATFORM, user_id)
-        if place.submitted and not survey.by_delegation:  # a delegation's shared draft already holds it
+        if place.submitted and not survey.by_delegation:  # a delegation goes on in its draft (edits.py load)
             # In memory, not a draft row: a row would hold their answers side by side (edits.py).
             self.conv.drafts.start_edit(room_id, survey.id, await self.conv.service.own_answers(participant, survey.id))
         draft = await self.conv.drafts.load(room_id, participant, survey)

@@ -20,10 +20,18 @@ _SCHEME = re.compile(r":(?=//)")
 _DOTS = re.compile(r"(?<=\w)\.(?=[^\W\d_])|(?<=[^\W\d_])\.(?=\w)")
 _QUAD = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
 TEXT_KEYS = frozenset({"body", "formatted_body", "org.matrix.msc1767.text"})
+HTML_KEYS = frozenset({"formatted_body"})
+# A character reference in HTML (html.escape writes "'" as &#x27;). Every "&" a person typed is escaped
+# to &amp; where the HTML is built, so in HTML an entity is always the bot's own and stands for one character.
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 
-def neutralise(text: str) -> str:
-    text = _SIGILS.sub(lambda m: (m.group(1) or m.group(2)) + JOINER, text)
+def neutralise(text: str, html: bool = False) -> str:
+    """`html`: the text is HTML, whose character references must stay whole (a joiner after the "#" of
+    &#x27; would show "&#x27;" instead of an apostrophe). Only the sigil rule can match inside one (the
+    others need a ":" or a "."), so it skips a "#" that begins an entity."""
+    inside = {m.start() + 1 for m in _ENTITY.finditer(text)} if html and "&" in text else set()
+    text = _SIGILS.sub(lambda m: m.group(0) if m.start() in inside else (m.group(1) or m.group(2)) + JOINER, text)
     text = _SCHEME.sub(":" + JOINER, text)
     text = _QUAD.sub(lambda m: m.group(0).replace(".", "." + JOINER), text)
     return _DOTS.sub("." + JOINER, text)
@@ -31,7 +39,10 @@ def neutralise(text: str) -> str:
 
 def _walk(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: neutralise(v) if k in TEXT_KEYS and isinstance(v, str) else _walk(v) for k, v in value.items()}
+        return {
+            k: neutralise(v, html=k in HTML_KEYS) if k in TEXT_KEYS and isinstance(v, str) else _walk(v)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_walk(v) for v in value]
     return value

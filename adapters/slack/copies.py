@@ -5,7 +5,8 @@ click (or for OFFER_SECONDS at most) the submission in hand waits here, in this 
 under that token and the id of the one user who may take it; the click takes it (once) and the modal
 shows the copy's text. In HTTP mode, with a public URL, the modal also carries a one-time download
 link: the PDF is rendered then and held in memory under a second random token, deleted on the first
-download or after LINK_SECONDS. Nothing of either is written to the database, a log or a file.
+download or after LINK_SECONDS. Nothing of either is written to the database, a log or a file, and
+both go when their survey closes (forget_survey, adapters/slack/forget.py).
 
 Socket Mode has no public listener, so it gets no link; a DM upload would stay in the workspace's
 history (exports can read DMs), so there is no PDF there: the modal's text is the copy.
@@ -40,7 +41,7 @@ class CopyDesk:
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._now = monotonic
         self._offers: dict[str, tuple[float, str, Submission]] = {}
-        self._pdfs: dict[str, tuple[float, bytes]] = {}
+        self._pdfs: dict[str, tuple[float, str, bytes]] = {}  # token -> (until, survey id, PDF)
 
     def _expire(self) -> None:
         now = self._now()
@@ -71,17 +72,28 @@ class CopyDesk:
         del self._offers[token]
         return held[2]
 
-    def hold_pdf(self, pdf: bytes) -> str:
+    def hold_pdf(self, pdf: bytes, survey_id: str) -> str:
         self._expire()
         token = secrets.token_urlsafe(32)
-        self._pdfs[token] = (self._now() + LINK_SECONDS, pdf)
+        self._pdfs[token] = (self._now() + LINK_SECONDS, survey_id, pdf)
         return token
 
     def download(self, token: str) -> bytes | None:
         """The PDF, once: deleted as it is handed out."""
         self._expire()
         held = self._pdfs.pop(token, None)
-        return held[1] if held is not None else None
+        return held[2] if held is not None else None
+
+    def forget_survey(self, survey_id: str) -> None:
+        """At close: its offers (a user id next to their answers) and PDFs go, not minutes later."""
+        self._offers = {t: v for t, v in self._offers.items() if v[2].survey.id != survey_id}
+        self._pdfs = {t: v for t, v in self._pdfs.items() if v[1] != survey_id}
+
+    def held_for(self, survey_id: str) -> int:
+        """How many offers and PDFs of this survey are held (for tests and checks)."""
+        self._expire()
+        offers = sum(1 for v in self._offers.values() if v[2].survey.id == survey_id)
+        return offers + sum(1 for v in self._pdfs.values() if v[1] == survey_id)
 
     @property
     def held(self) -> int:

@@ -4,7 +4,8 @@ Someone who has submitted and reopens the survey sees their current answers (bot
 those as a draft would write one row holding all their answers side by side, which the ballots never
 do (one row per question, slots that cannot be joined without the key): a database file alone would
 then tell which answers came together. So after a submission there are no drafts: the pages already
-passed wait here, per person and survey, until the last page is submitted or EDIT_SECONDS pass.
+passed wait here, per person and survey, until the last page is submitted, the survey closes
+(forget_survey, adapters/slack/forget.py) or EDIT_SECONDS pass.
 """
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ class PendingEdits:
 
     def drop(self, user: str, survey_id: str) -> None:
         self._held.pop((user, survey_id), None)
+
+    def forget_survey(self, survey_id: str) -> None:
+        self._held = {k: v for k, v in self._held.items() if k[1] != survey_id}
+
+    def held_for(self, survey_id: str) -> int:
+        self._expire()
+        return sum(1 for k in self._held if k[1] == survey_id)
 
 
 def shown(base: Mapping[str, Answer], pending: Mapping[str, object] | None) -> dict[str, Answer]:

@@ -215,7 +215,7 @@ def answer_modal(
         blocks.extend(
             question_blocks(question, draft.get(question.id), (forms or {}).get(question.id), room_of(block_limit))
         )
-    # No drafts after a person's submission (adapters/slack/edits.py); a delegation's shared draft stays.
+    # No drafts after a person's submission (adapters/slack/edits.py); a delegation's members may save one.
     if not survey.is_poll and not (answered_before and not survey.by_delegation):
         blocks.append(
             {

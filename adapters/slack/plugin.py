@@ -15,6 +15,7 @@ from adapters.slack.app import build_app
 from adapters.slack.background import Background
 from adapters.slack.context import ClickGuard, SlackContext
 from adapters.slack.dm_trail import DmTrail
+from adapters.slack.forget import forget_at_close
 from adapters.slack.handlers.voting import fast_vote
 from adapters.slack.http_server import SlackHttpServer
 from adapters.slack.live import LiveUpdater
@@ -91,6 +92,7 @@ class SlackAdapter:
             mode=settings.mode,
             public_url=settings.public_url if settings.mode == "http" else "",
         )
+        forget_at_close(core.service.events, self.context.copies, self.context.edits)
         self.app = build_app(self.context, settings.signing_secret)
         self.http: SlackHttpServer | None = None
         self._socket: Any = None

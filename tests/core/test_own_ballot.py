@@ -78,6 +78,7 @@ def test_only_answer_opening_handlers_read_an_own_ballot() -> None:
         "adapters/slack/handlers/answering.py",  # the answer modal, opened by a signed interaction
         "adapters/matrix/conversation.py",  # the DM conversation with that sender
         "adapters/matrix/keywords.py",  # its `change`, typed by that sender in their DM
+        "adapters/matrix/edits.py",  # a delegation's answers after it submitted, for that sender's DM message
     }
     assert set(callers) <= allowed, callers
     assert "adapters/slack/handlers/answering.py" in callers and "adapters/console/session.py" in callers

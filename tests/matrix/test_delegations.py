@@ -4,6 +4,8 @@ and after close nothing links a member or a delegation's name to any answer."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from tests.matrix.bot import bot_config, start_bot
@@ -14,6 +16,11 @@ from tests.storage.dbdump import rows_mentioning
 from tests.storage.rawfiles import holding
 
 NAMES = ["Canaryland", "Zqbekistan", "Xyloria"]
+
+
+def drafts_in(data: Path) -> int:
+    with closing(sqlite3.connect(data / "canvass.db")) as db:
+        return int(db.execute("select count(*) from drafts").fetchone()[0])
 
 
 async def first_dm(person: Person, bot: str, room: str) -> str:
@@ -67,9 +74,19 @@ async def test_a_delegation_shares_one_draft_on_synapse(homeserver: Homeserver, 
         _, notice = await ann.wait_bot_text(me, "submitted the answers of your delegation", after=mark)
         inert = body(notice).replace("\u2060", "")  # the id is made inert (it cannot ping), not hidden
         assert f"{ben.user_id} (matrix) submitted the answers of your delegation, {NAMES[0]}" in inert
-        # Ann sees what Ben submitted.
+        # No draft row outlives the submission; Ann sees what Ben submitted (read back for her), changes
+        # one answer, keeping the other, and submits again.
+        assert drafts_in(data) == 0
         shared = await reply(ann, me, dms[ann.user_id], "review", "Your delegation's draft")
         assert "Joint training" in shared and "No" in shared
+        await reply(ann, me, dms[ann.user_id], "Better docs", "Saved for question 2")
+        mark = ben.mark()
+        again = await reply(ann, me, dms[ann.user_id], "submit", "Thank you")
+        assert f"{NAMES[0]}'s answers replaced its earlier submission" in again
+        await ben.wait_bot_text(me, "submitted the answers of your delegation", after=mark)
+        assert drafts_in(data) == 0
+        ours = await reply(ben, me, dms[ben.user_id], "change", "Your current answers")
+        assert "Better docs" in ours and "Joint training" not in ours and "No" in ours
 
         for person, text in ((cat, "Training"), (dan, "Exercises")):
             await reply(person, me, dms[person.user_id], "1", "Saved for question 1")

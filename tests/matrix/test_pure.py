@@ -114,3 +114,28 @@ def test_reminder_leaves_out_a_deadline_the_organiser_already_gave() -> None:
     assert "“Budget”" in plain and "It closes" in plain and "s1x2y3z" not in plain
     assert "It closes" not in direct_text(survey, "Please answer by 17:00 on Wednesday")
     assert "It closes" in direct_text(survey, "Please answer, it matters")
+
+
+def test_an_apostrophe_survives_inert_html_as_a_whole_entity() -> None:
+    """html.escape writes "'" as &#x27;; the sigil rule must not put a joiner after its "#" (the reader
+    would see "Don&#x27;t"), while an "@room" or "#alias:server" next to it is still made inert."""
+    import html
+
+    from adapters.matrix.formatting import announcement, notice_content
+    from adapters.matrix.safety import JOINER, inert
+    from bot.domain import ResultsMode, Status, Survey
+
+    question = Question("q1", 0, QuestionKind.SINGLE, "Can't decide?", ("Don't", "Won't @room"))
+    survey = Survey("s1", "Don't panic", Status.OPEN, (question,), (), ResultsMode.AFTER_CLOSE, 3, None, None,
+                    "UTC", "x")  # fmt: skip
+    answer = "It's #alias:example.org & <b>O'Brien's</b>"
+    for content in (announcement(survey), notice_content(answer, html.escape(answer))):
+        safe = inert(content)["formatted_body"]
+        assert "&#x27;" in safe and f"&#{JOINER}" not in safe, safe
+        shown = html.unescape(safe).replace(JOINER, "")
+        assert "Don&" not in shown and "&#" not in shown
+        assert "@room" not in html.unescape(safe) and "#alias" not in html.unescape(safe)
+    assert "Don't panic" in html.unescape(inert(announcement(survey))["formatted_body"])
+    assert "Won't" in html.unescape(inert(announcement(survey))["formatted_body"])
+    said = html.unescape(inert(notice_content(answer, html.escape(answer)))["formatted_body"])
+    assert said.replace(JOINER, "") == answer and "#alias:example.org" not in said  # reads the same, inert

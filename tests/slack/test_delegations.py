@@ -5,6 +5,8 @@ its own draft, the result counts the delegation once, and the database keeps not
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,11 @@ async def save_draft(slack: SlackHarness, user: str, view: dict[str, Any], answe
     return json.dumps(slack.calls("views.update")[-1].args["view"]["blocks"], ensure_ascii=False)
 
 
+def drafts_in(tmp_path: Path) -> int:
+    with closing(sqlite3.connect(tmp_path / "canvass.db")) as db:
+        return int(db.execute("select count(*) from drafts").fetchone()[0])
+
+
 async def test_a_delegation_shares_one_draft_and_one_submission(slack: SlackHarness, tmp_path: Path) -> None:
     status, body = await build(slack, f"{NAMES[0]}: {ANNA} <@{BERT}>\n{NAMES[1]}: {BORA}\n{NAMES[2]}: slack:{CLEO}")
     assert status == 200 and body == "", body
@@ -86,9 +93,24 @@ async def test_a_delegation_shares_one_draft_and_one_submission(slack: SlackHarn
     assert not [c for c in slack.calls("chat.postMessage") if c.args["channel"] in (f"D{BERT}", f"D{BORA}")
                 and "submitted the answers" in c.args.get("text", "")]  # fmt: skip
     # Anna sees what was submitted and could change it; she is counted as answered with Bert.
+    # No draft row outlives the submission (it would hold the answers side by side).
+    assert drafts_in(tmp_path) == 0
     await slack.click(ANNA, invitation_to_anna, "canvass_open_answer")
-    assert initial_values(slack.opened_view())[single]["value"] == "0"
+    anna = slack.opened_view()
+    assert initial_values(anna)[single]["value"] == "0" and initial_values(anna)[scale]["value"] == "5"
     assert await slack.core.service.has_responded(slack.adapter.context.participant(ANNA), survey.id)
+    # She changes one answer and saves a draft for her colleagues; the other answer stays as submitted.
+    assert "canvass_save_draft" in json.dumps(anna["blocks"])
+    saved = await save_draft(slack, ANNA, anna, {scale: "3", single: "0"})
+    assert "Your delegation's members can see and change it" in saved and "Not saved" not in saved
+    bert = await open_from_dm(slack, BERT)
+    assert initial_values(bert)[scale]["value"] == "3" and initial_values(bert)[single]["value"] == "0"
+    _, body = await slack.submit_view(BERT, bert, {})
+    assert json.loads(body) == {"response_action": "clear"}
+    assert drafts_in(tmp_path) == 0
+    await slack.settle()
+    await slack.click(ANNA, invitation_to_anna, "canvass_open_answer")
+    assert initial_values(slack.opened_view())[scale]["value"] == "3"  # Bert's resubmission, Anna's change
 
     # The organiser's reminder goes to every member of each delegation that has not submitted.
     await slack.home_opened(ORGANISER, "EvHome")
@@ -111,7 +133,7 @@ async def test_a_delegation_shares_one_draft_and_one_submission(slack: SlackHarn
     results = await slack.core.service.results(None, survey.id)
     assert results.respondents == 3
     posted = [c.args.get("text", "") for c in slack.calls("chat.postMessage") if c.args["channel"] == CHANNEL]
-    assert any("3 of 3 delegations" in text for text in posted), posted
+    assert any("3 of 3 delegations responded" in text for text in posted), posted
 
     await slack.core.close()
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("canvass.db*"))

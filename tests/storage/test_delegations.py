@@ -7,12 +7,14 @@ import dataclasses
 import logging
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.delivery import Delivery, Messengers
 from bot.domain import Delegation, Participant, QuestionKind, QuestionSpec, Target
 from bot.errors import InvalidInput, NotInvited
 from bot.results import ChoiceResult
 from bot.service import Canvass
+from storage.engine import sync_url
 from storage.repository import SqlRepository
 from tests.factories import ORGANISER, survey_spec
 from tests.storage.dbdump import id_forms, rows_mentioning
@@ -91,8 +93,10 @@ async def test_two_members_share_one_draft_and_one_submission(service: Canvass, 
     [(to, text)] = slack.direct
     assert to == A1 and A2.user_id in text and NAMES[0] in text and "told who submitted" in text
     assert matrix.direct == []
-    # The draft stays the delegation's, now what was submitted; a resubmission by the other member replaces it.
-    assert await service.load_draft(A1, survey_id) == {q1: 1, q2: 5}
+    # No draft is kept; the colleague sees the submission through the delegation's own slots, and a
+    # resubmission by the other member replaces it.
+    assert await service.load_draft(A1, survey_id) == {}
+    assert await service.own_answers(A1, survey_id) == {q1: 1, q2: 5}
     again = await service.submit(A1, survey_id, {q1: 0, q2: 5})
     assert again.changed
     await delivery.notices.settle()
@@ -114,6 +118,48 @@ async def test_two_members_share_one_draft_and_one_submission(service: Canvass, 
     assert [o.count for o in first.options] == [1, 2]
     assert rows_mentioning(db_url, forms()) == {}
     assert await service.non_respondents(survey_id) == []
+
+
+def draft_rows(url: str, survey_id: str) -> int:
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            return int(conn.scalar(text("select count(*) from drafts where survey_id = :s"), {"s": survey_id}) or 0)
+    finally:
+        engine.dispose()
+
+
+async def test_a_submission_leaves_no_draft_row_and_colleagues_edit_the_submitted_answers(
+    service: Canvass, db_url: str
+) -> None:
+    """A draft row puts all of a respondent's answers side by side, which ballots never do: after a
+    delegation submits, none is left (as for a person), and a colleague changes the submitted answers."""
+    survey_id = await opened(service)
+    q1, q2 = [q.id for q in (await service.get(survey_id)).questions]
+    await service.save_draft(A1, survey_id, {q1: 0})
+    assert draft_rows(db_url, survey_id) == 1  # the count sees a draft when there is one
+    await service.submit(A1, survey_id, {q1: 0, q2: 3})
+    assert draft_rows(db_url, survey_id) == 0
+    assert await service.load_draft(A2, survey_id, opening=True) == {}
+    current = await service.own_answers(A2, survey_id)
+    assert current == {q1: 0, q2: 3}
+    # The colleague changes one answer, keeping the other, saves a draft on the way, and resubmits.
+    saved = await service.save_draft(A2, survey_id, {**current, q2: 4})
+    assert not saved.colleague_saved and draft_rows(db_url, survey_id) == 1
+    assert (await service.submit(A2, survey_id, await service.load_draft(A2, survey_id))).changed
+    assert draft_rows(db_url, survey_id) == 0
+    assert await service.own_answers(A1, survey_id) == {q1: 0, q2: 4}
+    # A member who looked at the draft before the submission is told, on a save from that stale view.
+    await service.load_draft(A1, survey_id, opening=True)
+    await service.save_draft(A1, survey_id, {q1: 1})
+    await service.load_draft(A2, survey_id, opening=True)
+    await service.submit(A1, survey_id, {q1: 1, q2: 4})
+    assert (await service.save_draft(A2, survey_id, {q1: 0})).colleague_saved
+    # The submitter saw the emptied draft: a save of their own right after submitting is no news to them.
+    await service.submit(A2, survey_id, {q1: 0, q2: 4})
+    assert not (await service.save_draft(A2, survey_id, {q1: 1})).colleague_saved
+    await service.close_survey(ORGANISER, survey_id)  # PostgreSQL's database is shared by this file's tests
+    assert draft_rows(db_url, survey_id) == 0
 
 
 async def test_after_close_no_member_id_nor_delegation_name_is_left(

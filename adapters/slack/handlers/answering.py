@@ -19,7 +19,7 @@ from adapters.slack.handlers.copy import confirmation_message, offer
 from adapters.slack.modals import AnswerMeta, answer_modal, first_block_of, info_modal, paginate
 from adapters.slack.parsing import answers_from_state, valid_subset
 from bot.answering import Receipt
-from bot.domain import Question, ResultsMode, Status, Survey
+from bot.domain import Answer, Participant, Question, ResultsMode, Status, Survey
 from bot.errors import CanvassError, InvalidInput
 from bot.validation import validate_answer
 
@@ -63,6 +63,18 @@ def _merged(
     return merged
 
 
+async def shared_draft(
+    ctx: SlackContext, participant: Participant, survey: Survey, answered: bool, opening: bool = False
+) -> dict[str, Answer]:
+    """Where a delegation member's form starts: the shared draft, or, once the delegation has submitted and
+    nobody has saved a draft since, its submitted answers (a submission keeps no draft row, bot/answering.py),
+    read through the delegation's slots in this member's own signed request (bot/own_ballot.py)."""
+    draft = await ctx.service.load_draft(participant, survey.id, opening=opening)
+    if not draft and answered:
+        draft = await ctx.service.own_answers(participant, survey.id)
+    return draft
+
+
 def closed_modal(survey: Survey) -> dict[str, Any]:
     """What a Start/Answer button opens once its survey is not open, e.g. on an invitation a client still
     shows after close (the DM itself is deleted at close, adapters/slack/dm_trail.py): closed, and where
@@ -95,7 +107,9 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             answered = await ctx.service.has_responded(participant, survey.id)
             # A delegation's shared draft is its workspace even after a submission (bot/delegations.py); a
             # person's edit of their submission is held in memory instead (adapters/slack/edits.py).
-            if answered and not survey.by_delegation:
+            if survey.by_delegation:
+                draft = await shared_draft(ctx, participant, survey, answered, opening=True)
+            elif answered:
                 # Change one answer, keep the rest: a resubmission starts from their current answers,
                 # read through their own slots in this, their own signed request (bot/own_ballot.py).
                 draft = await ctx.service.own_answers(participant, survey.id)
@@ -150,7 +164,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
                 base: dict[str, object] = dict(own) if pending is None else pending
                 answers = _merged(base, page, validated(survey, raw))
             else:
-                draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
+                if survey.by_delegation:
+                    draft = await shared_draft(ctx, participant, survey, answered)
+                else:
+                    draft = {} if survey.is_poll else await ctx.service.load_draft(participant, survey.id)
                 answers = _merged(draft, page, raw)
             if meta.page < len(pages) - 1:
                 if editing:
@@ -190,13 +207,15 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
         valid = valid_subset(survey, raw)
         participant = ctx.participant(user)
         try:
-            if await ctx.service.has_responded(participant, survey.id):
-                # After a submission there are no drafts (adapters/slack/edits.py). A form opened before it
-                # still has the button: say why nothing was saved.
+            answered = await ctx.service.has_responded(participant, survey.id)
+            if answered and not survey.by_delegation:
+                # After a person's submission there are no drafts (adapters/slack/edits.py). A form opened
+                # before it still has the button: say why nothing was saved.
                 if not closing:
                     await ctx.client.views_update(view_id=view["id"], view=info_modal("Not saved", AFTER_SUBMIT))
                 return
-            draft = await ctx.service.load_draft(participant, survey.id)
+            # A delegation's members may save a draft after it submitted: the draft starts from its answers.
+            draft = await shared_draft(ctx, participant, survey, answered)
             if closing and not valid:
                 return  # closing an untouched page keeps the draft as it was
             note = (await ctx.service.save_draft(participant, survey.id, _merged(draft, page, dict(valid)))).note

@@ -119,7 +119,7 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
             log.exception("slack: rendering a participant's copy failed")  # never its content
             note = f"{WHERE} The PDF could not be made just now; this text is your copy."
         else:
-            url = ctx.public_url.rstrip("/") + COPY_PATH + ctx.copies.hold_pdf(pdf)
+            url = ctx.public_url.rstrip("/") + COPY_PATH + ctx.copies.hold_pdf(pdf, held.survey.id)
             minutes = int(LINK_SECONDS // 60)
             note = (
                 f"<{url}|Download the PDF> — works once, for {minutes} minutes; until then the PDF is held in "
