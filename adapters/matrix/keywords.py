@@ -40,7 +40,13 @@ class Keywords:
             await self.conv._ask(room_id, user_id, survey, survey.questions[max(place.index - 1, 0)])
         elif word == "review":
             draft = await self.conv.drafts.load(room_id, participant, survey, opening=True)
-            if survey.by_delegation:
+            if survey.by_delegation and await self.conv.service.has_responded(participant, survey.id):
+                # Submitted already: what is shown is the submission, or a colleague's edit of it.
+                head = (
+                    f"Your delegation's current answers to “{survey.title}” (your delegation's members see them; "
+                    "a new submission by any of you replaces the last)"
+                )
+            elif survey.by_delegation:
                 head = (
                     f"Your delegation's draft for “{survey.title}” (your delegation's members see it; "
                     "not submitted yet)"

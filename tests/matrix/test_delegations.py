@@ -77,7 +77,7 @@ async def test_a_delegation_shares_one_draft_on_synapse(homeserver: Homeserver, 
         # No draft row outlives the submission; Ann sees what Ben submitted (read back for her), changes
         # one answer, keeping the other, and submits again.
         assert drafts_in(data) == 0
-        shared = await reply(ann, me, dms[ann.user_id], "review", "Your delegation's draft")
+        shared = await reply(ann, me, dms[ann.user_id], "review", "Your delegation's current answers")
         assert "Joint training" in shared and "No" in shared
         await reply(ann, me, dms[ann.user_id], "Better docs", "Saved for question 2")
         mark = ben.mark()
