@@ -230,6 +230,9 @@ class SchedulingEngine:
             or survey.opens_at > self.clock.now()
         ):
             return
+        if not await self.service.approvals.approved(survey):
+            log.info("survey %s is due but waits for a configured organiser's approval", survey.id)
+            return  # `approve ID` opens it
         try:
             await self.delivery.open(None, survey.id)
         except SurveyNotOpen:
