@@ -31,6 +31,7 @@ from bot.events import (
     DeadlineChanged,
     Event,
     RemindersChanged,
+    SurveyApproved,
     SurveyClosed,
     SurveyCreated,
     SurveyOpened,
@@ -53,7 +54,7 @@ from bot.scheduling.timing import next_daily, next_occurrence
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sweep"
-RELEVANT = (SurveyCreated, SurveyOpened, SurveyClosed, DeadlineChanged, RemindersChanged)
+RELEVANT = (SurveyCreated, SurveyOpened, SurveyClosed, DeadlineChanged, RemindersChanged, SurveyApproved)
 
 
 def replica_name() -> str:
