@@ -3,12 +3,19 @@ approval (bot/approval.py), which is stored durably: a restart neither loses it 
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import pytest
 
 from bot.approval import state_key
-from bot.clock import ManualClock
+from bot.bootstrap import Core, build_core
+from bot.cli import main
+from bot.clock import ManualClock, SystemClock
+from bot.config import load_config
 from bot.domain import Actor, Target
 from bot.errors import NotAuthorised
+from tests.factories import survey_spec
 from tests.scheduling.conftest import BotFactory
 from tests.scheduling.fakes import RecordingMessenger
 from tests.scheduling.test_schedule import at, survey_id
@@ -74,3 +81,36 @@ async def test_an_approval_before_opens_at_survives_a_restart(make_bot: BotFacto
     await bot.jobs.run_until(at("2026-03-28 08:00"))
     assert (await bot.core.service.get(sid)).status == "open"
     assert sorted(s.where for s in messenger.of("invite")) == sorted(MEMBERS)
+
+
+def test_the_operator_approves_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        f'[canvass]\ndata_dir = "{tmp_path / "data"}"\nsecret = "cli-test-secret-0123456789"\n', encoding="utf-8"
+    )
+
+    async def core() -> Core:
+        built = await build_core(load_config(config_file), with_charts=False)
+        built.messengers.add(RecordingMessenger(SystemClock(), members=list(MEMBERS)))
+        return built
+
+    async def create() -> str:
+        bot = await core()
+        try:
+            return (await bot.service.create_survey(MALLORY, survey_spec(k=3))).id
+        finally:
+            await bot.close()
+
+    sid = asyncio.run(create())
+    code = main(["--config", str(config_file), "approve", sid])
+    out = capsys.readouterr().out
+    assert code == 0 and f"Approved “Test survey” [{sid}]; its creator or an organiser opens it" in out, out
+
+    async def open_as_creator() -> str:
+        bot = await core()  # another process: the approval is read from the database
+        try:
+            return (await bot.delivery.open(MALLORY, sid)).status
+        finally:
+            await bot.close()
+
+    assert asyncio.run(open_as_creator()) == "open"
