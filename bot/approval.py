@@ -53,7 +53,7 @@ class Approvals:
         """Only a configured organiser (or the operator, actor None) approves."""
         if actor is not None and actor.key not in self._organisers:
             raise NotAuthorised(f"Only the configured organisers can approve survey {survey.id}.")
-        if not self.needed(survey):
+        if not self.needed(survey) or survey.id in self._approved:
             return
         self._approved.add(survey.id)
         if self._state is not None:

@@ -202,8 +202,11 @@ class CommandHandler:
         lines = []
         for survey in surveys:
             progress = await self.service.progress(survey.id)
+            waiting = survey.status is not Status.OPEN and not await self.service.approvals.approved(survey)
             lines.append(
-                f"[{survey.id}] {survey.title}: {survey.status}, {progress.describe()}, "
+                f"[{survey.id}] {survey.title}: {survey.status}"
+                + (f" (awaiting approval: `approve {survey.id}`)" if waiting else "")
+                + f", {progress.describe()}, "
                 f"results {MODE_NAMES[survey.results_mode]}{_closing(survey.closes_at, survey.timezone)}"
             )
         return Reply("\n".join(lines))

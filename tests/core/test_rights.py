@@ -174,6 +174,8 @@ async def test_room_power_alone_never_opens_a_survey_until_a_configured_organise
     with pytest.raises(NotAuthorised, match=re.escape(needs)):
         await commands.handle_text(MALLORY, MALLORY_ROOM, f"open {survey.id}")
     assert dump_all(db_url) == before  # nothing opened, no roster taken, nothing recorded
+    listed = await commands.handle_text(ORGANISER, CHANNEL, "list")
+    assert f"[{survey.id}] Lunch?: draft (awaiting approval: `approve {survey.id}`)" in listed.text
     approved = await commands.handle_text(ORGANISER, CHANNEL, f"approve {survey.id}")
     assert approved.text.startswith("Approved") and f"open {survey.id}" in approved.text  # no chat here
     opened = await commands.handle_text(MALLORY, MALLORY_ROOM, f"open {survey.id}")
