@@ -191,8 +191,8 @@ def _grid(question: Question, decoded: Decoded, respondents: int, k: int) -> Gri
 
 def _lessons(question: Question, decoded: Decoded, respondents: int, k: int) -> LessonsResult:
     """Cells count respondents who filed at least one lesson there, so a list of entries never tells how
-    many people wrote it; a cell below k shows "<k". Entries are all published (the question has >= k
-    respondents), grouped by cell and shuffled by content."""
+    many people wrote it. A cell below k shows "<k" and publishes no entry: a cell of one would show that
+    person's category, polarity and text. The other cells' entries are grouped by cell and shuffled."""
     cells = len(question.categories) * 2
     people = [0] * cells
     entries: list[list[LessonEntry]] = [[] for _ in range(cells)]
@@ -212,7 +212,7 @@ def _lessons(question: Question, decoded: Decoded, respondents: int, k: int) -> 
             question.categories[i // 2],
             i % 2 == 0,
             people[i] if people[i] >= k else None,
-            _entry_shuffle(entries[i]),
+            _entry_shuffle(entries[i]) if people[i] >= k else (),
         )
         for i in range(cells)
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot.approval import Approvals
 from bot.clock import SystemClock
 from bot.command_handler import CommandHandler
 from bot.config import Config, MasterSecret, ensure_data_dir, load_master_secret, secret_warning
@@ -121,6 +122,7 @@ async def build_core(
     commands = CommandHandler(delivery, clock, config.canvass.timezone, config.canvass.default_k, reminders)
     state = repository_module.SqlStateStore(engine)
     service.roster_rule = RosterRule(state, config.organisers)
+    service.approvals = Approvals(state, config.organisers)
     locks = importlib.import_module("storage.locks")
     presenter = None
     if config.present.enabled:

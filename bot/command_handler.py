@@ -7,6 +7,8 @@ from datetime import datetime
 
 from bot import commands as c
 from bot.anonymity import free_text_preview
+from bot.approval import approval_message
+from bot.approve_command import approve
 from bot.delivery import Delivery
 from bot.domain import (
     Actor,
@@ -82,7 +84,7 @@ class CommandHandler:
                 return Reply(f"Opened “{survey.title}” [{survey.id}].")
             case (
                 c.CloseSurvey() | c.Extend() | c.RemindList() | c.RemindAdd() | c.RemindCancel()
-                | c.RosterList() | c.RosterAdd()
+                | c.RosterList() | c.RosterAdd() | c.ApproveSurvey()
             ):  # fmt: skip
                 return await self.schedule(actor, command)
             case c.ShowResults(survey_id=survey_id, channel=channel):
@@ -124,6 +126,8 @@ class CommandHandler:
                 return await self._roster_list(actor, survey_id)
             case c.RosterAdd(survey_id=survey_id, users=users):
                 return await self._roster_add(actor, survey_id, users)
+            case c.ApproveSurvey(survey_id=survey_id):
+                return Reply(await approve(self.delivery, self.clock, actor, survey_id))
             case c.RemindList() | c.RemindAdd() | c.RemindCancel():
                 self.service.require_manage(actor, await self.service.get(command.survey_id), "manage its reminders")
                 return await self._remind(command)
@@ -179,6 +183,8 @@ class CommandHandler:
         survey = await self.service.create_survey(actor, spec)
         warning = free_text_preview(survey.questions)
         after = f"\n{warning}" if warning else ""
+        if self.service.approvals.needed(survey):  # created through room power alone (bot/approval.py)
+            return Reply(f"Created “{survey.title}” [{survey.id}]. {approval_message(survey.id)}{after}")
         if survey.status is Status.DRAFT:
             survey = await self.delivery.open(actor, survey.id)
             return Reply(
@@ -196,8 +202,11 @@ class CommandHandler:
         lines = []
         for survey in surveys:
             progress = await self.service.progress(survey.id)
+            waiting = survey.status is not Status.OPEN and not await self.service.approvals.approved(survey)
             lines.append(
-                f"[{survey.id}] {survey.title}: {survey.status}, {progress.describe()}, "
+                f"[{survey.id}] {survey.title}: {survey.status}"
+                + (f" (awaiting approval: `approve {survey.id}`)" if waiting else "")
+                + f", {progress.describe()}, "
                 f"results {MODE_NAMES[survey.results_mode]}{_closing(survey.closes_at, survey.timezone)}"
             )
         return Reply("\n".join(lines))

@@ -21,6 +21,7 @@ Commands:
   survey  (then, on the next lines, the survey in TOML)
   list                                   open and scheduled surveys
   open ID | close ID                     open now / close now and post the results
+  approve ID                             let a survey created through room power open (configured organisers)
   results ID [CHANNEL]                   post the results (if allowed and n >= k)
   extend ID TIME                         move the deadline (e.g. "2026-12-08 15:00", "in 2h")
   present ID [--revoke]                  a private link to the presenter page (or end every link)
@@ -62,6 +63,11 @@ class ListSurveys:
 
 @dataclass(frozen=True)
 class OpenSurvey:
+    survey_id: str
+
+
+@dataclass(frozen=True)
+class ApproveSurvey:
     survey_id: str
 
 
@@ -129,7 +135,7 @@ class NewSurveyDialog:
 
 Command: TypeAlias = (
     Help | Poll | SurveyFromToml | ListSurveys | OpenSurvey | CloseSurvey | ShowResults | Extend
-    | RemindList | RemindAdd | RemindCancel | RosterList | RosterAdd | NewSurveyDialog | Present
+    | RemindList | RemindAdd | RemindCancel | RosterList | RosterAdd | NewSurveyDialog | Present | ApproveSurvey
 )  # fmt: skip
 
 _SCALE = re.compile(r"^(\d{1,2})\s*-\s*(\d{1,2})$")
@@ -302,6 +308,8 @@ def parse_command(text: str) -> Command:
         return OpenSurvey(_survey_id(rest, verb))
     if verb == "close":
         return CloseSurvey(_survey_id(rest, verb))
+    if verb == "approve":
+        return ApproveSurvey(_survey_id(rest, verb))
     if verb == "results":
         return ShowResults(_survey_id(rest, verb), rest[1] if len(rest) > 1 else None)
     if verb == "extend":

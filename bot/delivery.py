@@ -64,6 +64,7 @@ class Delivery:
         """Open now: take the roster (unless given), then announce in the channels and invite by DM."""
         survey = await self.service.get(survey_id)
         self.service.require_manage(actor, survey, "open it")  # before asking the platform for members
+        await self.service.approvals.require(actor, survey)  # likewise (bot/approval.py)
         roster = await self._capture_roster(survey)
         survey = await self.service.open_survey(actor, survey.id, roster)
         for target in survey.targets:

@@ -132,7 +132,8 @@ class LessonEntry:
 @dataclass(frozen=True)
 class LessonCell:
     """One category × polarity. `respondents` counts those who filed at least one lesson there (None: fewer
-    than k, shown as "<k"); the entries are all of them, shuffled by content (several may be one person's)."""
+    than k, shown as "<k"). The entries are all of them, shuffled by content (several may be one person's),
+    and none at all for a cell below k: one lesson in a cell of one would be that person's answer."""
 
     category: str
     positive: bool
@@ -153,7 +154,15 @@ class LessonsResult:
 
     @property
     def entry_count(self) -> int:
-        return sum(len(c.entries) for c in self.cells)
+        """The published entries: a cell below k has none, and its own count is never shown."""
+        return sum(len(c.entries) for c in self.cells if c.respondents is not None)
+
+    @property
+    def withheld_note(self) -> str | None:
+        """What every rendering says when some cell's entries are withheld (None: no cell is below k)."""
+        if all(c.respondents is not None for c in self.cells):
+            return None
+        return withheld_entries_note(self.k)
 
 
 @dataclass(frozen=True)
@@ -200,6 +209,10 @@ class SurveyResults:
     @property
     def hidden(self) -> bool:
         return all(isinstance(q, HiddenResult) for q in self.questions)
+
+
+def withheld_entries_note(k: int) -> str:
+    return f"Entries of cells with fewer than {k} respondents are withheld."
 
 
 def hidden_reason(k: int) -> str:

@@ -3,6 +3,12 @@
 A survey is managed (opened, closed, extended, reminded, its roster and organisers-only results) by
 its creator and the configured organisers only. A room's power level, which the adapter verifies and
 records in `Actor.organiser_in`, only lets a user create surveys aimed at that same room.
+
+Room power also decides who is in the room, and a survey created there invites the room's members: kick
+the others, keep one victim beside k−1 accounts of one's own, and the result is the victim's answer. So
+the promise holds against a participant with power in some room only because such a survey (its creator
+is not a configured organiser) does not open until a configured organiser, or the operator's CLI,
+approves it (`approve ID`; bot/approval.py). A configured organiser's own survey needs no approval.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot import anonymity, delegations, own_ballot, results_codec
 from bot.answering import Answering, Receipt, not_open_message
+from bot.approval import Approvals
 from bot.delegations import DraftSaved, check_delegations
 from bot.domain import (
     Actor,
@@ -85,6 +86,7 @@ class Canvass:
         self.answering = Answering(repository, clock, master_secret, self.live.refresh_soon, self.events)
         self._reminders: SurveyReminders | None = None
         self.roster_rule = RosterRule(None, organisers)  # given the state store by the composition root
+        self.approvals = Approvals(None, organisers)  # likewise (bot/approval.py)
 
     @property
     def _open_cache(self) -> dict[str, tuple[Survey, bytes]]:
@@ -187,6 +189,7 @@ class Canvass:
         self.require_manage(actor, survey, "open it")
         if survey.status in (Status.OPEN, Status.CLOSED):
             raise SurveyNotOpen(f"Survey {survey.id} is already {survey.status}.")
+        await self.approvals.require(actor, survey)  # room power alone never opens a survey
         if roster is not None and not await self._repo.roster(survey.id):
             await self._repo.set_roster(survey.id, _unique(roster))
         now = self._clock.now()

@@ -101,22 +101,24 @@ def lesson_line(entry: LessonEntry, count: int) -> str:
 
 
 def lessons_body(q: LessonsResult) -> str:
-    """The category × polarity table (respondents who filed at least one lesson there), then every entry,
-    grouped by cell and shuffled by content."""
+    """The category × polarity table (respondents who filed at least one lesson there), then every entry
+    of the cells at or above k, grouped by cell and shuffled by content; a cell below k shows neither its
+    entries nor how many there are."""
     rows = [
         [label, cell_count(q.cell(i, True).respondents, q.k), cell_count(q.cell(i, False).respondents, q.k)]
         for i, label in enumerate(q.categories)
     ]
     table = _table(["Category", "Positive", "Negative"], rows)
-    parts = [f"{table}\n\nRespondents who filed at least one lesson in each cell; below {q.k} shown as <{q.k}."]
+    note = f"Respondents who filed at least one lesson in each cell; below {q.k} shown as <{q.k}."
+    parts = [f"{table}\n\n{note}" + (f" {q.withheld_note}" if q.withheld_note else "")]
     for cell in q.cells:
-        if cell.entries:
+        if cell.entries and cell.respondents is not None:
             polarity = POSITIVE_NAME if cell.positive else NEGATIVE_NAME
             lines = [f"{cell.category} — {polarity} ({len(cell.entries)} lessons, shuffled):"]
             lines += [f"- {lesson_line(entry, n)}" for entry, n in grouped_entries(cell)]
             parts.append("\n".join(lines))
     if not q.entry_count:
-        parts.append("No lessons were filed.")
+        parts.append("No lessons are shown." if q.withheld_note else "No lessons were filed.")
     return "\n\n".join(parts)
 
 

@@ -70,7 +70,7 @@ def alt_text(results: SurveyResults, question: VisibleResult) -> str:
         )
         return (
             f"Lessons by category and polarity (respondents who filed one). {head} {parts}. "
-            f"{q.entry_count} lessons are listed in the text."
+            f"{q.entry_count} lessons are listed in the text." + (f" {q.withheld_note}" if q.withheld_note else "")
         )
     terms = "; ".join(f"{r.label}: {r.numbers}" for r in term_rows(q)) or "no term used by 2 or more respondents"
     return f"Top terms in free-text answers. {head} {terms}. {len(q.answers)} answers are listed in the text."

@@ -113,9 +113,11 @@ def to_csv(results: SurveyResults) -> str:
                 polarity = POSITIVE_NAME if cell_.positive else NEGATIVE_NAME
                 count = cell_.respondents if cell_.respondents is not None else f"<{q.k}"
                 row(f"{cell_.category} · {polarity}", count, "", "", "respondents who filed at least one lesson")
+            if q.withheld_note:
+                row("lessons withheld", "", "", "", q.withheld_note)
             for cell_ in q.cells:
                 polarity = "positive" if cell_.positive else "negative"
-                for entry in cell_.entries:
+                for entry in cell_.entries if cell_.respondents is not None else ():
                     lesson = f"{entry.title} — {entry.description}" if entry.description else entry.title
                     row(lesson, "", "", "", cell(f"lesson: {cell_.category} · {polarity} (shuffled within the group)"))
     return out.getvalue()

@@ -1,6 +1,7 @@
 """Lessons charts: per category, the respondents who filed a negative lesson (left, room for improvement)
 and a positive one (right, practice to replicate), out of the question's respondents. A cell below k draws
-no bar and says "<k": its size is never shown. The entries themselves go in the text and the handout.
+no bar and says "<k": its size is never shown, and its entries are withheld everywhere (bot/aggregation.py).
+The entries of the other cells go in the text and the handout.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def lessons_chart(result: LessonsResult, style: Style, width: float) -> list[Blo
     note = (
         f"Respondents who filed at least one lesson in each cell, of n = {result.respondents}; a cell below "
         f"{result.k} shows <{result.k}. {result.entry_count} lessons in all, listed in full in the handout."
+        + (f" {result.withheld_note}" if result.withheld_note else "")
     )
     note_lines = wrap(note, style.columns(width, small))
 

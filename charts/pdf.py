@@ -172,10 +172,12 @@ def _lessons(question: LessonsResult, style: Style, width: float) -> list[Block]
     """Every lesson whole, under its category and polarity; shuffled within each group by content."""
     size, small = style.label_size, style.small_size
     head = f"All {question.entry_count} lessons, in full (grouped by category and polarity; shuffled in each group)"
+    if question.withheld_note:
+        head += f". {question.withheld_note}"
     blocks = [spacer(0.15), text_block(_lines(head, style, size, width), size, style, gap_after=0.1,
                                        fontweight="bold", color=palette.INK)]  # fmt: skip
     for cell in question.cells:
-        if not cell.entries:
+        if not cell.entries or cell.respondents is None:
             continue
         polarity = POSITIVE_NAME if cell.positive else NEGATIVE_NAME
         group = f"{cell.category} — {polarity} · {len(cell.entries)}"

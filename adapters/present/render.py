@@ -134,7 +134,8 @@ def _lessons(result: LessonsResult) -> str:
             rows.append(_row(f"{label} · {'positive' if positive else 'negative'}", value, (count or 0) / top))
     return (
         f'<ul class="chart dense" aria-label="Respondents who filed a lesson, per category and polarity">'
-        f'{"".join(rows)}</ul><p class="note">{result.entry_count} lessons: see the handout.</p>'
+        f'{"".join(rows)}</ul><p class="note">{result.entry_count} lessons: see the handout.'
+        f'{_e(" " + result.withheld_note) if result.withheld_note else ""}</p>'
     )
 
 

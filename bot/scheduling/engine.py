@@ -31,6 +31,7 @@ from bot.events import (
     DeadlineChanged,
     Event,
     RemindersChanged,
+    SurveyApproved,
     SurveyClosed,
     SurveyCreated,
     SurveyOpened,
@@ -53,7 +54,7 @@ from bot.scheduling.timing import next_daily, next_occurrence
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sweep"
-RELEVANT = (SurveyCreated, SurveyOpened, SurveyClosed, DeadlineChanged, RemindersChanged)
+RELEVANT = (SurveyCreated, SurveyOpened, SurveyClosed, DeadlineChanged, RemindersChanged, SurveyApproved)
 
 
 def replica_name() -> str:
@@ -230,6 +231,9 @@ class SchedulingEngine:
             or survey.opens_at > self.clock.now()
         ):
             return
+        if not await self.service.approvals.approved(survey):
+            log.info("survey %s is due but waits for a configured organiser's approval", survey.id)
+            return  # `approve ID` opens it
         try:
             await self.delivery.open(None, survey.id)
         except SurveyNotOpen:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -99,6 +100,7 @@ async def test_room_power_cannot_choose_the_roster(service: Canvass, commands: C
         await service.create_survey(MALLORY, _mallorys_spec(roster=True))
     assert dump_all(db_url) == before
     survey = await service.create_survey(MALLORY, _mallorys_spec())
+    await commands.handle_text(ORGANISER, CHANNEL, f"approve {survey.id}")  # room power alone opens nothing
     await commands.handle_text(MALLORY, MALLORY_ROOM, f"open {survey.id}")
     before = dump_all(db_url)
     with pytest.raises(NotAuthorised, match="Only the configured organisers can choose who is invited"):
@@ -146,3 +148,43 @@ async def test_an_invitation_overtaken_by_the_close_leaves_no_id_behind(
     with pytest.raises(SurveyNotOpen, match="closed meanwhile"):
         await service.invite(ORGANISER, survey.id, [Participant("console", "LateZqVictim")])
     assert "latezqvictim" not in str(dump_all(db_url)).lower()
+
+
+async def test_room_power_alone_never_opens_a_survey_until_a_configured_organiser_approves(
+    service: Canvass, commands: CommandHandler, delivery: Delivery, db_url: str
+) -> None:
+    """Whoever holds power in a room also chooses its members (kick the rest, keep one victim beside k−1
+    accounts of one's own): a survey created through that power alone opens only once approved."""
+    created = await commands.handle_text(MALLORY, MALLORY_ROOM, 'poll "Lunch?" "Pizza" "Soup"')
+    survey = next(s for s in await service.manageable(MALLORY) if f"[{s.id}]" in created.text)
+    needs = f"A configured organiser must approve survey {survey.id}: `approve {survey.id}`."
+    assert survey.id in created.text and needs in created.text and not created.text.startswith("Opened")
+    assert (await service.get(survey.id)).status == "draft"
+    before = dump_all(db_url)
+    with pytest.raises(NotAuthorised, match=re.escape(needs)):
+        await commands.handle_text(MALLORY, MALLORY_ROOM, f"open {survey.id}")
+    with pytest.raises(NotAuthorised, match=re.escape(needs)):
+        await delivery.open(None, survey.id)  # the scheduler, or the operator's `open`, does not approve
+    # Approval by anyone but a configured organiser is refused: the creator, or power in another room.
+    other = Actor("console", "trent", organiser_in=Target("console", "trents-room"))
+    for who, where in ((MALLORY, MALLORY_ROOM), (other, other.organiser_in)):
+        assert where is not None
+        with pytest.raises(NotAuthorised, match=f"Only the configured organisers can approve survey {survey.id}"):
+            await commands.handle_text(who, where, f"approve {survey.id}")
+    with pytest.raises(NotAuthorised, match=re.escape(needs)):
+        await commands.handle_text(MALLORY, MALLORY_ROOM, f"open {survey.id}")
+    assert dump_all(db_url) == before  # nothing opened, no roster taken, nothing recorded
+    listed = await commands.handle_text(ORGANISER, CHANNEL, "list")
+    assert f"[{survey.id}] Lunch?: draft (awaiting approval: `approve {survey.id}`)" in listed.text
+    approved = await commands.handle_text(ORGANISER, CHANNEL, f"approve {survey.id}")
+    assert approved.text.startswith("Approved") and f"open {survey.id}" in approved.text  # no chat here
+    opened = await commands.handle_text(MALLORY, MALLORY_ROOM, f"open {survey.id}")
+    assert opened.text.startswith("Opened") and (await service.get(survey.id)).status == "open"
+
+
+async def test_a_configured_organisers_survey_needs_no_approval(service: Canvass, commands: CommandHandler) -> None:
+    created = await commands.handle_text(ORGANISER, CHANNEL, 'poll "Lunch?" "Pizza" "Soup"')
+    assert created.text.startswith("Opened") and "approve" not in created.text
+    system = await service.create_survey(None, survey_spec())  # the operator's CLI
+    await commands.handle_text(ORGANISER, CHANNEL, f"open {system.id}")
+    assert (await service.get(system.id)).status == "open"

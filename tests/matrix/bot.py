@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from adapters.matrix.plugin import MatrixAdapter
 from bot.bootstrap import Core, build_core, load_adapter
@@ -54,6 +55,12 @@ class FakeRenderer:
 
     async def contribution_pdf(self, survey: Survey, answers: Mapping[str, Answer], submitted_at: datetime) -> bytes:
         return contribution_pdf(survey, answers, submitted_at)  # the real one: the copy test reads it back
+
+
+def keys(*persons: Any) -> list[str]:
+    """Configured organisers' keys: a survey created through room power alone waits for their approval
+    (bot/approval.py), so a test that is not about room power makes its organiser a configured one."""
+    return [f"matrix:{person.user_id}" for person in persons]
 
 
 def bot_config(

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from bot.domain import Status
-from tests.matrix.bot import bot_config, start_bot
+from tests.matrix.bot import bot_config, keys, start_bot
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, body, event_type, join_all, people
 
@@ -16,7 +16,7 @@ async def test_bad_input_is_refused_clearly_and_changes_nothing(
 ) -> None:
     bot_account = await homeserver.register("badbot-" + tmp_path.name[-6:])
     organiser, alice, bob = await people(homeserver, "bad", 3)
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"))
+    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data", organisers=keys(organiser)))
     me = bot_account.user_id
     try:
         room = await organiser.create_room([me, alice.user_id, bob.user_id])

@@ -10,7 +10,7 @@ from pathlib import Path
 from nio import Event
 
 from bot.domain import Participant
-from tests.matrix.bot import bot_config, start_bot
+from tests.matrix.bot import bot_config, keys, start_bot
 from tests.matrix.helpers import command, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, Person, body, content, event_type, people
@@ -72,7 +72,7 @@ async def test_five_questions_straight_through_cost_at_most_eight_messages(
     bot_account = await homeserver.register("shapebot-" + tmp_path.name[-6:])
     me = bot_account.user_id
     organiser, ann = await people(homeserver, "shape", 2)
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"))
+    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data", organisers=keys(organiser)))
     try:
         room = await organiser.create_room([me, ann.user_id])
         await ann.client.join(room)

@@ -16,7 +16,7 @@ from nio import AsyncClient, RoomMessagesResponse, SyncResponse
 
 from bot.domain import Participant
 from bot.scheduling.sending import direct_text
-from tests.matrix.bot import RunningBot, bot_config, start_bot
+from tests.matrix.bot import RunningBot, bot_config, keys, start_bot
 from tests.matrix.helpers import command, redacted, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, Person, body, event_type, join_all, people
@@ -107,7 +107,9 @@ async def test_after_close_the_bots_token_reads_no_answer_in_any_dm(homeserver: 
     bot_account = await homeserver.register("trailbot-" + tmp_path.name[-6:])
     me = bot_account.user_id
     organiser, ann, ben, cat = await people(homeserver, "trail", 4)
-    config = bot_config(homeserver, bot_account, tmp_path / "data", redact_after_seconds=1.0)
+    config = bot_config(
+        homeserver, bot_account, tmp_path / "data", organisers=keys(organiser), redact_after_seconds=1.0
+    )
     bot = await start_bot(config)
     try:
         room = await organiser.create_room([me, ann.user_id, ben.user_id, cat.user_id])
@@ -183,7 +185,7 @@ async def test_a_dm_where_the_bot_cannot_redact_is_named_to_its_owner(homeserver
     bot_account = await homeserver.register("powerbot-" + tmp_path.name[-6:])
     me = bot_account.user_id
     organiser, dave = await people(homeserver, "power", 2)
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"))
+    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data", organisers=keys(organiser)))
     try:
         # Dave opens the DM himself and keeps the bot at power 0, so it may not redact his events.
         dm = await dave.create_room([me], direct=True, trusted=False)

@@ -11,7 +11,7 @@ import pytest
 from nio import MatrixRoom
 
 from adapters.matrix.dm import NOT_ENCRYPTED, NOT_ONE_TO_ONE, not_private
-from tests.matrix.bot import bot_config, start_bot
+from tests.matrix.bot import bot_config, keys, start_bot
 from tests.matrix.helpers import command, redacted, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, body, event_type, people
@@ -40,7 +40,9 @@ async def test_encrypted_dms_only_and_a_log_that_names_nobody(
     (organiser,) = await people(homeserver, "can-org", 1)
     alice, bob = await people(homeserver, "canary", 2, store_root=tmp_path / "stores")
     caplog.clear()  # the test clients' own logins (they share nio's loggers with the bot)
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data", encryption=True))
+    bot = await start_bot(bot_config(
+        homeserver, bot_account, tmp_path / "data", organisers=keys(organiser), encryption=True
+    ))
     try:
         # Bob opened a DM without encryption before the survey.
         plain = await bob.create_room([me], encrypted=False, direct=True)

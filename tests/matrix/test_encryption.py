@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.matrix.bot import bot_config, start_bot
+from tests.matrix.bot import bot_config, keys, start_bot
 from tests.matrix.helpers import command, redacted, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, body, event_type, people
@@ -17,7 +17,10 @@ async def test_poll_answered_in_a_participant_created_encrypted_dm(
     me = bot_account.user_id
     (organiser,) = await people(homeserver, "enc-org", 1)
     (alice,) = await people(homeserver, "enc-alice", 1, store_root=tmp_path / "stores")
-    config = bot_config(homeserver, bot_account, tmp_path / "data", encryption=True, redact_after_seconds=2.0)
+    config = bot_config(
+        homeserver, bot_account, tmp_path / "data", organisers=keys(organiser),
+        encryption=True, redact_after_seconds=2.0
+    )
     bot = await start_bot(config)
     try:
         assert bot.adapter.client is not None and bot.adapter.client.olm is not None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.ranking_places import ordinal
-from tests.matrix.bot import FakeRenderer, bot_config, start_bot
+from tests.matrix.bot import FakeRenderer, bot_config, keys, start_bot
 from tests.matrix.helpers import (
     command,
     html_sections,
@@ -163,7 +163,7 @@ async def test_survey_in_a_room_of_ten_end_to_end(homeserver: Homeserver, tmp_pa
     me = bot_account.user_id
     organiser, *others = await people(homeserver, "e2e", 9)
     everyone = [organiser, *others]
-    config = bot_config(homeserver, bot_account, tmp_path / "data")
+    config = bot_config(homeserver, bot_account, tmp_path / "data", organisers=keys(organiser))
     renderer = FakeRenderer()
     bot = await start_bot(config, renderer)
     try:

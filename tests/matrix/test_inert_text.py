@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.matrix.bot import bot_config, start_bot
+from tests.matrix.bot import bot_config, keys, start_bot
 from tests.matrix.helpers import command, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, Person, body, content, event_type, join_all, people
@@ -52,7 +52,7 @@ async def test_hostile_strings_arrive_inert(homeserver: Homeserver, tmp_path: Pa
     bot_account = await homeserver.register("inertbot-" + tmp_path.name[-6:])
     me = bot_account.user_id
     organiser, *voters = await people(homeserver, "inert", 4)
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"))
+    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data", organisers=keys(organiser)))
     try:
         room = await organiser.create_room([me, *(p.user_id for p in voters)])
         await join_all(voters, room)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from adapters.matrix.safety import JOINER
 from bot.domain import Lesson, Participant
-from tests.matrix.bot import bot_config, start_bot
+from tests.matrix.bot import bot_config, keys, start_bot
 from tests.matrix.helpers import command, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import body, people
@@ -43,7 +43,7 @@ async def test_grid_in_one_reply_and_lessons_until_done(homeserver: Homeserver, 
     bot_account = await homeserver.register("kindsbot-" + tmp_path.name[-6:])
     me = bot_account.user_id
     organiser, ann = await people(homeserver, "kinds", 2)
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"))
+    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data", organisers=keys(organiser)))
     try:
         room = await organiser.create_room([me, ann.user_id])
         await ann.client.join(room)
@@ -118,7 +118,7 @@ async def test_lessons_continue_after_a_restart_and_undo_removes_the_last(
     bot_account = await homeserver.register("kindsrst-" + tmp_path.name[-6:])
     me = bot_account.user_id
     organiser, ann = await people(homeserver, "kindsrst", 2)
-    config = bot_config(homeserver, bot_account, tmp_path / "data")
+    config = bot_config(homeserver, bot_account, tmp_path / "data", organisers=keys(organiser))
     bot = await start_bot(config)
     try:
         room = await organiser.create_room([me, ann.user_id])

@@ -14,7 +14,7 @@ import pytest
 from adapters.matrix.plugin import MatrixAdapter
 from bot.bootstrap import build_core, load_adapter
 from bot.config import DatabaseConfig
-from tests.matrix.bot import FakeRenderer, bot_config, start_bot
+from tests.matrix.bot import FakeRenderer, bot_config, keys, start_bot
 from tests.matrix.helpers import command, room_history, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, Person, body, event_type, join_all, people
@@ -36,7 +36,9 @@ async def test_only_one_replica_syncs_and_another_takes_over(
     (organiser,) = await people(homeserver, "repl", 1)
 
     def config(name: str):  # type: ignore[no-untyped-def]
-        settings = bot_config(homeserver, bot_account, tmp_path / name, standby_retry_seconds=0.3)
+        settings = bot_config(
+            homeserver, bot_account, tmp_path / name, organisers=keys(organiser), standby_retry_seconds=0.3
+        )
         return replace(settings, database=DatabaseConfig(url=pg_url))
 
     first = await start_bot(config("a"))
@@ -72,7 +74,9 @@ async def test_a_live_chart_replaces_and_redacts_the_previous_one(homeserver: Ho
     bot_account = await homeserver.register("livebot-" + tmp_path.name[-6:])
     me = bot_account.user_id
     organiser, *voters = await people(homeserver, "live", 7)
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"), FakeRenderer())
+    bot = await start_bot(bot_config(
+        homeserver, bot_account, tmp_path / "data", organisers=keys(organiser)
+    ), FakeRenderer())
     try:
         room = await organiser.create_room([me, *(p.user_id for p in voters)])
         await join_all(voters, room)
@@ -135,7 +139,7 @@ async def test_sends_rate_limited_with_429_all_arrive_once(
     await homeserver.override_message_rate(admin, bot_account.user_id, per_second=2, burst=2)
     me = bot_account.user_id
     organiser, *voters = await people(homeserver, "slow", 5)
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"))
+    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data", organisers=keys(organiser)))
     try:
         room = await organiser.create_room([me, *(p.user_id for p in voters)])
         await join_all(voters, room)

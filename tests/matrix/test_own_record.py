@@ -18,7 +18,7 @@ from nio.crypto import decrypt_attachment
 from adapters.matrix.copies import FILENAME
 from bot.contribution import NOT_STORED
 from bot.domain import Participant
-from tests.matrix.bot import FakeRenderer, bot_config, start_bot
+from tests.matrix.bot import FakeRenderer, bot_config, keys, start_bot
 from tests.matrix.helpers import command, redacted, room_history, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, Person, body, content, event_type, people
@@ -62,7 +62,8 @@ async def test_words_copy_and_change(homeserver: Homeserver, tmp_path: Path) -> 
     (organiser,) = await people(homeserver, "own-org", 1)
     (ann,) = await people(homeserver, "own", 1, store_root=tmp_path / "stores")
     config = bot_config(
-        homeserver, bot_account, tmp_path / "data", encryption=True, redact_after_seconds=2.0, copy_seconds=6.0
+        homeserver, bot_account, tmp_path / "data", organisers=keys(organiser),
+        encryption=True, redact_after_seconds=2.0, copy_seconds=6.0
     )
     bot = await start_bot(config, renderer=FakeRenderer())
     try:
@@ -179,7 +180,10 @@ async def test_two_open_surveys_reminder_and_closed_note(homeserver: Homeserver,
     bot_account = await homeserver.register("twobot-" + tmp_path.name[-6:])
     me = bot_account.user_id
     organiser, ann, bridge = await people(homeserver, "two", 3)
-    config = bot_config(homeserver, bot_account, tmp_path / "data", not_invited=["@nobody:*", bridge.user_id])
+    config = bot_config(
+        homeserver, bot_account, tmp_path / "data", organisers=keys(organiser),
+        not_invited=["@nobody:*", bridge.user_id]
+    )
     bot = await start_bot(config, renderer=FakeRenderer())
     try:
         room = await organiser.create_room([me, ann.user_id, bridge.user_id])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.matrix.bot import bot_config, start_bot
+from tests.matrix.bot import bot_config, keys, start_bot
 from tests.matrix.helpers import command, survey_id_in, wait_bot_joined
 from tests.matrix.homeserver import Homeserver
 from tests.matrix.people import POLL_START, Person, body, event_type, join_all, people
@@ -30,7 +30,7 @@ async def test_burst_while_the_bot_is_down_counts_every_answer_once(
     me = bot_account.user_id
     organiser, *crowd = await people(homeserver, "burst", 51)
     # One event per room per sync: the burst below leaves gaps that only /messages can fill.
-    config = bot_config(homeserver, bot_account, tmp_path / "data", sync_timeline_limit=1)
+    config = bot_config(homeserver, bot_account, tmp_path / "data", organisers=keys(organiser), sync_timeline_limit=1)
     bot = await start_bot(config)
     try:
         room = await organiser.create_room([me])
@@ -91,7 +91,7 @@ async def test_homeserver_restart_mid_survey_loses_nothing(homeserver: Homeserve
     bot_account = await homeserver.register("hsbot-" + tmp_path.name[-6:])
     me = bot_account.user_id
     organiser, *voters = await people(homeserver, "hsr", 5)
-    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data"))
+    bot = await start_bot(bot_config(homeserver, bot_account, tmp_path / "data", organisers=keys(organiser)))
     try:
         room = await organiser.create_room([me, *(p.user_id for p in voters)])
         await join_all(voters, room)

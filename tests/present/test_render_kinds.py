@@ -21,4 +21,5 @@ def test_grid_and_lessons_on_the_presenter_page() -> None:
     html = page(PresentView(survey(), Progress(5, 9, 5), results(grid, lessons), ""))
     assert "<img" not in html and "<script>alert" not in html and 'onerror="' not in html
     assert "mean 3.6 · median 4 · n 5" in html and "withheld (n &lt; 5)" in html
-    assert "&lt;5" in html and "6 lessons: see the handout." in html
+    assert "&lt;5" in html and "5 lessons: see the handout." in html
+    assert "Entries of cells with fewer than 5 respondents are withheld." in html

@@ -37,6 +37,7 @@ def test_smart_quotes_from_phones_are_accepted() -> None:
         ("list", c.ListSurveys()),
         ("close abc123", c.CloseSurvey("abc123")),
         ("CLOSE ABC123", c.CloseSurvey("abc123")),
+        ("approve ABC123", c.ApproveSurvey("abc123")),
         ("results abc123 #general", c.ShowResults("abc123", "#general")),
         ("extend abc123 2026-12-08 15:00", c.Extend("abc123", "2026-12-08 15:00")),
         ("remind abc123", c.RemindList("abc123")),

@@ -74,9 +74,13 @@ def test_lessons_cells_count_respondents_with_k_per_cell() -> None:
     assert result.cell(0, False).respondents is None
     assert result.cell(1, True).respondents is None
     assert result.cell(1, False).respondents == 3  # respondents 1, 3 and 4
-    assert sorted(e.title for e in result.cell(0, True).entries) == ["a", "a", "b"]
-    assert result.cell(1, False).entries and LessonEntry("f", "x") in result.cell(1, False).entries
-    assert result.entry_count == 7
+    assert result.cell(0, True).entries == () and result.cell(0, False).entries == ()  # below k: withheld
+    assert sorted(e.title for e in result.cell(1, False).entries) == ["c", "e", "f"]
+    assert LessonEntry("f", "x") in result.cell(1, False).entries
+    assert result.entry_count == 3
+    at_two = aggregate(LESSONS, grouped(LESSON_BALLOTS), k=2)
+    assert isinstance(at_two, LessonsResult) and at_two.cell(0, True).respondents == 2
+    assert sorted(e.title for e in at_two.cell(0, True).entries) == ["a", "a", "b"]
     table = question_table(result)
     assert "process         <3        <3" in table and "measures        <3         3" in table
     assert isinstance(aggregate(LESSONS, grouped(LESSON_BALLOTS), k=6), HiddenResult)
