@@ -133,7 +133,7 @@ def _cmd_results(args: argparse.Namespace) -> None:
 
 
 def _cmd_schedule(args: argparse.Namespace) -> None:
-    """`canvass close|extend|remind|approve`: the chat commands, run by the operator on the shared database.
+    """`canvass close|extend|remind`: the chat commands, run by the operator on the shared database.
     The running bot hears of the change at once (storage.changes) and does the posting (results, notices)."""
     import shlex
 
@@ -261,9 +261,6 @@ def parser() -> argparse.ArgumentParser:
     close.add_argument("id", help="the survey id")
     close.set_defaults(handler=_cmd_schedule, rest=[])
 
-    approve = sub.add_parser("approve", help="let a survey created through room power open (bot/approval.py)")
-    approve.add_argument("id", help="the survey id")
-    approve.set_defaults(handler=_cmd_schedule, rest=[])
 
     extend = sub.add_parser("extend", help="move a survey's deadline; participants are told")
     extend.add_argument("id", help="the survey id")

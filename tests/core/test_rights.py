@@ -101,7 +101,6 @@ async def test_room_power_cannot_choose_the_roster(service: Canvass, commands: C
     assert dump_all(db_url) == before
     survey = await service.create_survey(MALLORY, _mallorys_spec())
     await commands.handle_text(ORGANISER, CHANNEL, f"approve {survey.id}")  # room power alone opens nothing
-    await commands.handle_text(MALLORY, MALLORY_ROOM, f"open {survey.id}")
     before = dump_all(db_url)
     with pytest.raises(NotAuthorised, match="Only the configured organisers can choose who is invited"):
         await commands.handle_text(MALLORY, MALLORY_ROOM, f"roster {survey.id} add puppet1 puppet2")
@@ -176,10 +175,10 @@ async def test_room_power_alone_never_opens_a_survey_until_a_configured_organise
     assert dump_all(db_url) == before  # nothing opened, no roster taken, nothing recorded
     listed = await commands.handle_text(ORGANISER, CHANNEL, "list")
     assert f"[{survey.id}] Lunch?: draft (awaiting approval: `approve {survey.id}`)" in listed.text
+    # The approval is the opening, so the members invited are the room's as the organiser approves.
     approved = await commands.handle_text(ORGANISER, CHANNEL, f"approve {survey.id}")
-    assert approved.text.startswith("Approved") and f"open {survey.id}" in approved.text  # no chat here
-    opened = await commands.handle_text(MALLORY, MALLORY_ROOM, f"open {survey.id}")
-    assert opened.text.startswith("Opened") and (await service.get(survey.id)).status == "open"
+    assert approved.text.startswith(f"Approved and opened “Lunch?” [{survey.id}] now")
+    assert (await service.get(survey.id)).status == "open"
 
 
 async def test_a_configured_organisers_survey_needs_no_approval(service: Canvass, commands: CommandHandler) -> None:
