@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain import Status
 from bot.ports import BallotWrite, SubmitOutcome
-from storage.eligibility import eligible_keys
-from storage.tables import BallotRow, DraftRow, LiveResultRow, RespondedRow, SurveyRow
+from storage.tables import BallotRow, DraftRow, EligibleRow, LiveResultRow, RespondedRow, SurveyRow
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +29,7 @@ ballots = BallotRow.__table__  # type: ignore[attr-defined]
 responded = RespondedRow.__table__  # type: ignore[attr-defined]
 drafts = DraftRow.__table__  # type: ignore[attr-defined]
 live = LiveResultRow.__table__  # type: ignore[attr-defined]
+eligible = EligibleRow.__table__  # type: ignore[attr-defined]
 
 MAX_BATCH = 200
 
@@ -89,17 +89,38 @@ class BallotWriter:
             if not submission.done.done():
                 submission.done.set_result(outcome)
 
-    async def _open_surveys(self, conn: AsyncConnection, survey_ids: set[str]) -> set[str]:
-        query = select(surveys.c.id).where(surveys.c.id.in_(survey_ids), surveys.c.status == str(Status.OPEN))
+    async def _open_and_invited(
+        self, conn: AsyncConnection, batch: list[Submission]
+    ) -> tuple[set[str], set[tuple[str, bytes]]]:
+        """The batch's open surveys and which of its voters are on their rosters, in one statement:
+        each open survey comes back once per eligible voter of the batch (or once with no slot), so a
+        vote costs one read, not one for the status and one for eligibility. Read inside the
+        transaction that writes, so both hold at commit."""
+        keys = list({(s.survey_id, s.marker_slot) for s in batch})
+        query = (
+            select(surveys.c.id, eligible.c.slot)
+            .select_from(
+                surveys.outerjoin(
+                    eligible,
+                    (eligible.c.survey_id == surveys.c.id) & tuple_(eligible.c.survey_id, eligible.c.slot).in_(keys),
+                )
+            )
+            .where(surveys.c.id.in_({sid for sid, _ in keys}), surveys.c.status == str(Status.OPEN))
+        )
         if self._postgres:
             # Holds off a concurrent close until these votes are committed, or sees it closed.
-            query = query.with_for_update(read=True)
-        return set((await conn.scalars(query)).all())
+            query = query.with_for_update(read=True, of=surveys)
+        open_ids: set[str] = set()
+        invited: set[tuple[str, bytes]] = set()
+        for survey_id, slot in await conn.execute(query):
+            open_ids.add(survey_id)
+            if slot is not None:
+                invited.add((survey_id, bytes(slot)))
+        return open_ids, invited
 
     async def _write(self, conn: AsyncConnection, batch: list[Submission]) -> list[SubmitOutcome]:
-        open_ids = await self._open_surveys(conn, {s.survey_id for s in batch})
         # Only the roster answers: its slots were stored at open, so no id is needed here (break 3).
-        invited = await eligible_keys(conn, [(s.survey_id, s.marker_slot) for s in batch if s.survey_id in open_ids])
+        open_ids, invited = await self._open_and_invited(conn, batch)
         accepted = [s for s in batch if (s.survey_id, s.marker_slot) in invited]
         # Later submissions in the batch win, as they would have one transaction later.
         latest: dict[tuple[str, bytes], str | None] = {}

@@ -38,29 +38,45 @@ class Submission:
 
 
 class CopyDesk:
+    """Expiry and replacement cost O(1) per offer (this runs on every vote): entries are kept in
+    insertion order, which is their expiry order (a monotonic clock plus a constant), so expiring
+    pops from the front; an index from (user, survey) to the token finds the offer a resubmission
+    replaces. Both live only in this process's memory, as the offers themselves."""
+
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._now = monotonic
         self._offers: dict[str, tuple[float, str, Submission]] = {}
         self._pdfs: dict[str, tuple[float, str, bytes]] = {}  # token -> (until, survey id, PDF)
+        self._latest: dict[tuple[str, str], str] = {}  # (user, survey id) -> token of their offer
 
     def _expire(self) -> None:
         now = self._now()
-        self._offers = {t: v for t, v in self._offers.items() if v[0] > now}
-        self._pdfs = {t: v for t, v in self._pdfs.items() if v[0] > now}
-        while len(self._offers) > MAX_HELD:
-            self._offers.pop(next(iter(self._offers)))
-        while len(self._pdfs) > MAX_HELD:
+        while self._offers and (len(self._offers) > MAX_HELD or next(iter(self._offers.values()))[0] <= now):
+            token = next(iter(self._offers))
+            self._drop_offer(token)
+        while self._pdfs and (len(self._pdfs) > MAX_HELD or next(iter(self._pdfs.values()))[0] <= now):
             self._pdfs.pop(next(iter(self._pdfs)))
+
+    def _drop_offer(self, token: str) -> Submission | None:
+        held = self._offers.pop(token, None)
+        if held is None:
+            return None
+        key = (held[1], held[2].survey.id)
+        if self._latest.get(key) == token:
+            del self._latest[key]
+        return held[2]
 
     def offer(self, user: str, submission: Submission) -> str:
         """Hold a submission for its author's click; returns the button's token. An earlier offer of the
         same person for the same survey is dropped: it no longer is what they submitted."""
         self._expire()
-        self._offers = {
-            t: v for t, v in self._offers.items() if not (v[1] == user and v[2].survey.id == submission.survey.id)
-        }
+        key = (user, submission.survey.id)
+        earlier = self._latest.get(key)
+        if earlier is not None:
+            self._drop_offer(earlier)
         token = secrets.token_urlsafe(24)
         self._offers[token] = (self._now() + OFFER_SECONDS, user, submission)
+        self._latest[key] = token
         return token
 
     def take(self, token: str, user: str) -> Submission | None:
@@ -69,8 +85,7 @@ class CopyDesk:
         held = self._offers.get(token)
         if held is None or not secrets.compare_digest(held[1], user):
             return None
-        del self._offers[token]
-        return held[2]
+        return self._drop_offer(token)
 
     def hold_pdf(self, pdf: bytes, survey_id: str) -> str:
         self._expire()
@@ -86,7 +101,8 @@ class CopyDesk:
 
     def forget_survey(self, survey_id: str) -> None:
         """At close: its offers (a user id next to their answers) and PDFs go, not minutes later."""
-        self._offers = {t: v for t, v in self._offers.items() if v[2].survey.id != survey_id}
+        for token in [t for t, v in self._offers.items() if v[2].survey.id == survey_id]:
+            self._drop_offer(token)  # keeps the (user, survey) index in step
         self._pdfs = {t: v for t, v in self._pdfs.items() if v[1] != survey_id}
 
     def held_for(self, survey_id: str) -> int:

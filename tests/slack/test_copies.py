@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import aiohttp
 
 from adapters.slack import ids
-from adapters.slack.copies import LINK_SECONDS, OFFER_SECONDS, CopyDesk, Submission
+from adapters.slack.copies import LINK_SECONDS, MAX_HELD, OFFER_SECONDS, CopyDesk, Submission
 from bot.domain import ResultsMode, Status, Survey
 from charts.renderer import MatplotlibChartRenderer
 from tests.slack.conftest import Start
@@ -102,3 +102,20 @@ async def test_at_close_the_copies_links_and_pending_edits_of_that_survey_are_fo
     await get_copy(slack, first, other)  # the open survey's copy is still there
     assert "Your contribution to" in json.dumps(slack.calls("views.update")[-1].args["view"])
     renderer.close()
+
+
+def test_the_oldest_offers_go_first_beyond_the_bound_and_a_replaced_offer_stays_gone() -> None:
+    now = [0.0]
+    desk = CopyDesk(monotonic=lambda: now[0])
+    first = desk.offer("U0", _submission())
+    tokens = [desk.offer(f"U{i}", _submission()) for i in range(1, MAX_HELD + 1)]
+    assert desk.take(first, "U0") is None  # pushed out by the newer ones
+    assert desk.take(tokens[0], "U1") is not None and desk.held == MAX_HELD - 1
+    # Taking, then resubmitting, then the old offer's time passing: only the newest is held.
+    again = desk.offer("U2", _submission())
+    assert desk.take(tokens[1], "U2") is None
+    now[0] += OFFER_SECONDS / 2
+    newest = desk.offer("U2", _submission())
+    assert desk.take(again, "U2") is None
+    now[0] += OFFER_SECONDS / 2 + 1
+    assert desk.held == 1 and desk.take(newest, "U2") is not None and desk.held == 0
