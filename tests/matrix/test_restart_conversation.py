@@ -73,14 +73,14 @@ class BotProcess:
             self.process.wait(10)
 
 
-def write_config(folder: Path, hs: Homeserver, bot: Account) -> Path:
+def write_config(folder: Path, hs: Homeserver, bot: Account, organisers: list[str]) -> Path:
     path = folder / "config.toml"
     path.write_text(
         f"""[canvass]
 data_dir = "{folder / "data"}"
 secret = "{"r" * 32}"
 timezone = "UTC"
-organisers = []
+organisers = {json.dumps(organisers)}
 shutdown_grace_seconds = {GRACE}
 
 [matrix]
@@ -119,7 +119,8 @@ async def restart_mid_survey(hs: Homeserver, tmp_path: Path, signum: signal.Sign
     me = bot_account.user_id
     organiser, done, *answering = await people(hs, f"rs{signum.value}-", 5)
     everyone = [organiser, done, *answering]
-    config = write_config(tmp_path, hs, bot_account)
+    # A configured organiser: this test is not about room power (whose surveys wait for an approval).
+    config = write_config(tmp_path, hs, bot_account, [f"matrix:{organiser.user_id}"])
     url = f"sqlite:///{tmp_path / 'data' / 'canvass.db'}"
     bot = BotProcess(config, tmp_path / "bot.log")
     bot.start()
