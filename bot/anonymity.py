@@ -62,11 +62,11 @@ def draft_seen_slot(key: bytes, participant: Participant) -> bytes:
 FREE_TEXT_TRUTH = "written answers are published word for word, so what you write can identify you"
 
 
-def notice(k: int, free_text: bool = False) -> str:
+def notice(k: int, free_text: bool = False, unit: str = "people") -> str:
     """The one-line truth told with every question (rule 9); with `free_text` for a text question."""
     text = (
         f"🔒 Anonymous: answers are stored without any link to you; results are shown only as totals "
-        f"of at least {k} people; a unanimous result reveals everyone's answer"
+        f"of at least {k} {unit}; a unanimous result reveals everyone's answer"
     )
     return f"{text}; {FREE_TEXT_TRUTH}." if free_text else f"{text}."
 
@@ -81,17 +81,17 @@ def has_free_text(questions: Sequence[Question | QuestionSpec]) -> bool:
 
 DELEGATION_TRUTH = (
     "You answer for your delegation: its other members can see and change this draft, any of them can "
-    "submit it, and all of them are told who submitted. Between delegations it is anonymous; results are "
-    "shown only as totals of at least {k} delegations."
+    "submit it, and all of them are told who submitted. Between delegations it is anonymous."
 )
 
 
 def survey_notice(survey: Survey) -> str:
     """The notice for a survey's messages: it names the free-text truth when any question is text, and
     what colleagues see when the respondents are delegations."""
-    text = notice(survey.k, has_free_text(survey.questions))
+    unit = "delegations" if survey.by_delegation else "people"  # k counts delegations there
+    text = notice(survey.k, has_free_text(survey.questions), unit)
     if survey.by_delegation:
-        text = f"{text} {DELEGATION_TRUTH.format(k=survey.k)}"
+        text = f"{text} {DELEGATION_TRUTH}"
     return text
 
 
