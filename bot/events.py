@@ -24,13 +24,6 @@ class SurveyOpened:
 
 
 @dataclass(frozen=True)
-class SurveyApproved:
-    """A configured organiser approved a survey created through room power (bot/approval.py)."""
-
-    survey_id: str
-
-
-@dataclass(frozen=True)
 class SurveyClosed:
     survey_id: str
 
@@ -74,7 +67,6 @@ Event: TypeAlias = (
     SurveyCreated
     | SurveyOpened
     | SurveyClosed
-    | SurveyApproved
     | DeadlineChanged
     | LiveResultsChanged
     | RemindersChanged

@@ -9,7 +9,7 @@ numbered beside the scale's end labels, one line of numbers is quick to write an
 
 from __future__ import annotations
 
-from bot.domain import Lesson, Question, QuestionKind
+from bot.domain import Question, QuestionKind
 from bot.kinds_text import grid_reply_help, lesson_reply_help
 
 KINDS = frozenset({QuestionKind.GRID, QuestionKind.LESSONS})
@@ -49,22 +49,3 @@ def how_to_reply(question: Question) -> str:
     if question.kind is QuestionKind.GRID:
         return grid_reply_help(question)
     return f"send a lesson such as “{lesson_example(question)}”, or done"
-
-
-def describe(question: Question, answer: object) -> str:
-    """The participant's own answer in words, for their own DM only (the review)."""
-    if question.kind is QuestionKind.GRID:
-        ratings = list(answer) if isinstance(answer, (list, tuple)) else []
-        return "; ".join(
-            f"{row}: {ratings[i] if i < len(ratings) and ratings[i] is not None else '—'}"
-            for i, row in enumerate(question.rows)
-        )
-    lessons = [e for e in answer if isinstance(e, Lesson)] if isinstance(answer, (list, tuple)) else []
-    if not lessons:
-        return "no lessons"
-    parts = []
-    for i, lesson in enumerate(lessons, 1):
-        category = question.categories[lesson.category] if 0 <= lesson.category < len(question.categories) else "?"
-        text = lesson.title + (f" | {lesson.description[:200]}" if lesson.description else "")
-        parts.append(f"({i}) {category} {'+' if lesson.positive else '-'} {text}")
-    return f"{len(lessons)} lesson{'s' if len(lessons) != 1 else ''}: " + " · ".join(parts)

@@ -31,7 +31,6 @@ from bot.events import (
     DeadlineChanged,
     Event,
     RemindersChanged,
-    SurveyApproved,
     SurveyClosed,
     SurveyCreated,
     SurveyOpened,
@@ -54,7 +53,7 @@ from bot.scheduling.timing import next_daily, next_occurrence
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "sweep"
-RELEVANT = (SurveyCreated, SurveyOpened, SurveyClosed, DeadlineChanged, RemindersChanged, SurveyApproved)
+RELEVANT = (SurveyCreated, SurveyOpened, SurveyClosed, DeadlineChanged, RemindersChanged)
 
 
 def replica_name() -> str:
