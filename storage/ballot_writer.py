@@ -4,6 +4,9 @@ for the next one, and that one transaction stores them all.
 A vote is acknowledged only after its transaction commits, so batching keeps the crash guarantee
 while a plenary voting at once costs a handful of transactions instead of hundreds. There is no
 artificial delay: a lone vote is written at once, and batches form only under load.
+
+The transaction is synchronous SQLAlchemy Core: on SQLite it runs in one trip to the writer thread
+(storage/write_thread.py), on PostgreSQL through `run_sync` on the async connection.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import Connection, Engine, delete, tuple_
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain import Status
 from bot.ports import BallotWrite, SubmitOutcome
+from storage.ballot_sql import BallotStatements
 from storage.tables import BallotRow, DraftRow, EligibleRow, LiveResultRow, RespondedRow, SurveyRow
+from storage.write_thread import WriteThread
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +52,27 @@ class BallotWriter:
     def __init__(self, engine: AsyncEngine, insert: Callable[..., Any]) -> None:
         self.engine = engine
         self._insert = insert
-        self._postgres = engine.dialect.name == "postgresql"
+        self._sql = BallotStatements(insert, engine.dialect.name == "postgresql")
+        self._thread = (
+            WriteThread(engine.url.render_as_string(hide_password=False)) if engine.dialect.name == "sqlite" else None
+        )
         self._queue: list[Submission] = []
         self._writer: asyncio.Task[None] | None = None
+
+    @property
+    def transactions_engine(self) -> Engine:
+        """The engine whose transactions store ballots (its commit events count the batches)."""
+        return self._thread.engine if self._thread is not None else self.engine.sync_engine
+
+    async def dispose(self) -> None:
+        if self._thread is not None:
+            await self._thread.dispose()
+
+    async def _transaction(self, batch: list[Submission]) -> list[SubmitOutcome]:
+        if self._thread is not None:
+            return await self._thread.transaction(self._write, batch)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(self._write, batch)
 
     async def submit(self, submission: Submission) -> SubmitOutcome:
         self._queue.append(submission)
@@ -66,8 +88,7 @@ class BallotWriter:
                 await self._write_alone(batch[0])
                 continue
             try:
-                async with self.engine.begin() as conn:
-                    outcomes = await self._write(conn, batch)
+                outcomes = await self._transaction(batch)
             except Exception:
                 # Something in the batch broke it: write each alone, so one bad vote fails alone.
                 log.warning("a batch of %d submissions failed; writing them one by one", len(batch))
@@ -80,8 +101,7 @@ class BallotWriter:
 
     async def _write_alone(self, submission: Submission) -> None:
         try:
-            async with self.engine.begin() as conn:
-                (outcome,) = await self._write(conn, [submission])
+            (outcome,) = await self._transaction([submission])
         except Exception as error:
             if not submission.done.done():
                 submission.done.set_exception(error)
@@ -89,38 +109,22 @@ class BallotWriter:
             if not submission.done.done():
                 submission.done.set_result(outcome)
 
-    async def _open_and_invited(
-        self, conn: AsyncConnection, batch: list[Submission]
-    ) -> tuple[set[str], set[tuple[str, bytes]]]:
-        """The batch's open surveys and which of its voters are on their rosters, in one statement:
-        each open survey comes back once per eligible voter of the batch (or once with no slot), so a
-        vote costs one read, not one for the status and one for eligibility. Read inside the
-        transaction that writes, so both hold at commit."""
+    def _open_and_invited(self, conn: Connection, batch: list[Submission]) -> tuple[set[str], set[tuple[str, bytes]]]:
+        """The batch's open surveys and which of its voters are on their rosters, in one statement
+        (storage/ballot_sql.py), read inside the transaction that writes, so both hold at commit."""
         keys = list({(s.survey_id, s.marker_slot) for s in batch})
-        query = (
-            select(surveys.c.id, eligible.c.slot)
-            .select_from(
-                surveys.outerjoin(
-                    eligible,
-                    (eligible.c.survey_id == surveys.c.id) & tuple_(eligible.c.survey_id, eligible.c.slot).in_(keys),
-                )
-            )
-            .where(surveys.c.id.in_({sid for sid, _ in keys}), surveys.c.status == str(Status.OPEN))
-        )
-        if self._postgres:
-            # Holds off a concurrent close until these votes are committed, or sees it closed.
-            query = query.with_for_update(read=True, of=surveys)
         open_ids: set[str] = set()
         invited: set[tuple[str, bytes]] = set()
-        for survey_id, slot in await conn.execute(query):
+        rows = conn.execute(self._sql.open_and_invited, {"keys": keys, "ids": list({sid for sid, _ in keys})})
+        for survey_id, slot in rows:
             open_ids.add(survey_id)
             if slot is not None:
                 invited.add((survey_id, bytes(slot)))
         return open_ids, invited
 
-    async def _write(self, conn: AsyncConnection, batch: list[Submission]) -> list[SubmitOutcome]:
+    def _write(self, conn: Connection, batch: list[Submission]) -> list[SubmitOutcome]:
         # Only the roster answers: its slots were stored at open, so no id is needed here (break 3).
-        open_ids, invited = await self._open_and_invited(conn, batch)
+        open_ids, invited = self._open_and_invited(conn, batch)
         accepted = [s for s in batch if (s.survey_id, s.marker_slot) in invited]
         # Later submissions in the batch win, as they would have one transaction later.
         latest: dict[tuple[str, bytes], str | None] = {}
@@ -133,19 +137,15 @@ class BallotWriter:
             if answer is not None
         ]
         if upserts:
-            stmt = self._insert(ballots)
-            upsert = stmt.on_conflict_do_update(
-                index_elements=["question_id", "slot"], set_={"answer": stmt.excluded.answer}
-            )
-            await conn.execute(upsert, upserts)
+            conn.execute(self._sql.upsert_ballots, upserts)
         cleared = [key for key, answer in latest.items() if answer is None]
         if cleared:
-            await conn.execute(delete(ballots).where(tuple_(ballots.c.question_id, ballots.c.slot).in_(cleared)))
-        new_markers = await self._mark_responded(conn, accepted)
-        live_since = await self._count_live(conn, accepted)
+            conn.execute(delete(ballots).where(tuple_(ballots.c.question_id, ballots.c.slot).in_(cleared)))
+        new_markers = self._mark_responded(conn, accepted)
+        live_since = self._count_live(conn, accepted)
         draft_keys = {(s.survey_id, s.draft_slot) for s in accepted if s.draft_slot is not None}
         if draft_keys:
-            await conn.execute(delete(drafts).where(tuple_(drafts.c.survey_id, drafts.c.slot).in_(draft_keys)))
+            conn.execute(delete(drafts).where(tuple_(drafts.c.survey_id, drafts.c.slot).in_(draft_keys)))
         outcomes = []
         claimed: set[tuple[str, bytes]] = set()
         for submission in batch:
@@ -161,20 +161,14 @@ class BallotWriter:
             outcomes.append(SubmitOutcome(True, new, live_since.get(submission.survey_id)))
         return outcomes
 
-    async def _mark_responded(self, conn: AsyncConnection, accepted: list[Submission]) -> set[tuple[str, bytes]]:
+    def _mark_responded(self, conn: Connection, accepted: list[Submission]) -> set[tuple[str, bytes]]:
         markers = list({(s.survey_id, s.marker_slot) for s in accepted})
         if not markers:
             return set()
-        # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
-        result = await conn.execute(
-            self._insert(responded)
-            .values([{"survey_id": sid, "slot": slot} for sid, slot in markers])
-            .on_conflict_do_nothing(index_elements=["survey_id", "slot"])
-            .returning(responded.c.survey_id, responded.c.slot)
-        )
+        result = conn.execute(self._sql.mark_responded, [{"survey_id": sid, "slot": slot} for sid, slot in markers])
         return {(sid, bytes(slot)) for sid, slot in result}
 
-    async def _count_live(self, conn: AsyncConnection, accepted: list[Submission]) -> dict[str, int]:
+    def _count_live(self, conn: Connection, accepted: list[Submission]) -> dict[str, int]:
         """Count the batch's submissions to each live survey (new or changed answers alike) and return
         the counters. Only a hint of when a refresh may publish: what may be published is decided by
         storage/live_store.py, so counting a change of mind here cannot leak it."""
@@ -188,5 +182,5 @@ class BallotWriter:
             stmt = stmt.on_conflict_do_update(
                 index_elements=["survey_id"], set_={"submissions_since": live.c.submissions_since + added}
             ).returning(live.c.submissions_since)
-            since[survey_id] = int((await conn.execute(stmt)).scalar_one())
+            since[survey_id] = int(conn.execute(stmt).scalar_one())
         return since

@@ -7,7 +7,8 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -114,6 +115,17 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     return create_async_engine(
         url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
     )
+
+
+def create_sync_writer_engine(url: str) -> Engine:
+    """SQLite only: the same database through the synchronous driver, with the writer's own settings
+    (pragmas, BEGIN IMMEDIATE, one connection), for work that runs a whole transaction in one trip to
+    a thread (storage/write_thread.py). Its connection is a second writer beside the async engine's:
+    SQLite's lock serialises the two, and one that waits does so on busy_timeout in its thread."""
+    engine = sa_create_engine(sync_url(url), pool_size=1, max_overflow=0, hide_parameters=True)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
 
 
 def display_url(url: str) -> str:

@@ -49,6 +49,7 @@ class SqlRepository(SurveyRows, Answering, Sealing, DelegationRows):
         self._live = LiveStore(engine, self._insert, self.reader)
 
     async def dispose(self) -> None:
+        await self._writer.dispose()
         await self.checkpointed()
         if self._read_engine is not None:
             await self._read_engine.dispose()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
+from sqlalchemy import select
 
 from bot.domain import Participant, QuestionKind, QuestionSpec, ResultsMode
 from bot.errors import SurveyNotOpen
@@ -12,12 +16,14 @@ from bot.ports import BallotWrite
 from bot.results import ChoiceResult
 from bot.service import Canvass
 from storage.repository import SqlRepository
+from storage.tables import SurveyRow
 from tests.factories import ORGANISER, survey_spec
 
 POLL = (QuestionSpec(QuestionKind.SINGLE, "Q", ("A", "B", "C")),)
 # Everyone the tests below vote as: only the roster answers.
 NAMES = [f"v{i}" for i in range(60)] + [f"o{i}" for i in range(3)] + ["early", "double-clicker", "v", "w", "third"]
 ROSTER = [Participant("console", name) for name in NAMES]
+surveys = SurveyRow.__table__  # type: ignore[attr-defined]
 
 
 async def open_poll(service: Canvass, mode: ResultsMode = ResultsMode.AFTER_CLOSE) -> tuple[str, str]:
@@ -27,28 +33,52 @@ async def open_poll(service: Canvass, mode: ResultsMode = ResultsMode.AFTER_CLOS
 
 
 class CountingBegin:
-    """Counts transactions opened on the repository's engine."""
+    """Counts the transactions that store ballots (on SQLite, the writer thread's own engine)."""
 
     def __init__(self, repository: SqlRepository) -> None:
         from sqlalchemy import event
 
         self.count = 0
-        event.listen(repository.engine.sync_engine, "commit", self._seen)
+        event.listen(repository._writer.transactions_engine, "commit", self._seen)
 
     def _seen(self, _conn: object) -> None:
         self.count += 1
 
 
+@asynccontextmanager
+async def write_lock_held(repository: SqlRepository, survey_id: str) -> AsyncIterator[None]:
+    """Another connection holds what a vote's transaction needs (SQLite's write lock; on PostgreSQL
+    the survey row, which the writer reads FOR SHARE), as a slow transaction would."""
+    if repository.dialect == "sqlite":
+        other = sqlite3.connect(str(repository.engine.url.database), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        return
+    async with repository.engine.connect() as conn, conn.begin() as transaction:
+        await conn.execute(select(surveys.c.id).where(surveys.c.id == survey_id).with_for_update())
+        yield
+        await transaction.rollback()
+
+
 async def test_concurrent_votes_share_transactions_and_all_count(service: Canvass, repository: SqlRepository) -> None:
     survey_id, qid = await open_poll(service)
+    await service.submit(Participant("console", "early"), survey_id, {qid: 0})  # warms the open-survey cache
     commits = CountingBegin(repository)
     voters = [Participant("console", f"v{i}") for i in range(60)]
-    receipts = await asyncio.gather(*(service.submit(v, survey_id, {qid: i % 3}) for i, v in enumerate(voters)))
+    async with write_lock_held(repository, survey_id):
+        pending = [asyncio.create_task(service.submit(v, survey_id, {qid: i % 3})) for i, v in enumerate(voters)]
+        await asyncio.sleep(0.3)  # every vote is now waiting: the first batch for the lock, the rest for it
+        assert not any(task.done() for task in pending)
+    receipts = await asyncio.gather(*pending)
     assert all(not r.changed for r in receipts)
-    assert commits.count < 20  # 60 votes, far fewer commits
+    assert 0 < commits.count <= 3  # 60 votes that waited together: the first batch, then the rest at once
     await service.close_survey(ORGANISER, survey_id)
     result = (await service.results(None, survey_id)).questions[0]
-    assert isinstance(result, ChoiceResult) and [o.count for o in result.options] == [20, 20, 20]
+    assert isinstance(result, ChoiceResult) and [o.count for o in result.options] == [21, 20, 20]
 
 
 async def test_the_same_person_twice_in_one_batch_counts_once_and_last_wins(service: Canvass) -> None:
