@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, delete, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ports import BallotWrite, SubmitOutcome
-from storage.ballot_sql import BallotStatements
+from storage.ballot_sql import BallotSql, CoreBallotSql, SqliteBallotSql
 from storage.tables import BallotRow, DraftRow, EligibleRow, LiveResultRow, RespondedRow, SurveyRow
 from storage.write_thread import WriteThread
 
@@ -52,7 +52,7 @@ class BallotWriter:
     def __init__(self, engine: AsyncEngine, insert: Callable[..., Any]) -> None:
         self.engine = engine
         self._insert = insert
-        self._sql = BallotStatements(insert, engine.dialect.name == "postgresql")
+        self._sql: BallotSql = SqliteBallotSql() if engine.dialect.name == "sqlite" else CoreBallotSql(insert)
         self._thread = (
             WriteThread(engine.url.render_as_string(hide_password=False)) if engine.dialect.name == "sqlite" else None
         )
@@ -115,11 +115,10 @@ class BallotWriter:
         keys = list({(s.survey_id, s.marker_slot) for s in batch})
         open_ids: set[str] = set()
         invited: set[tuple[str, bytes]] = set()
-        rows = conn.execute(self._sql.open_and_invited, {"keys": keys, "ids": list({sid for sid, _ in keys})})
-        for survey_id, slot in rows:
+        for survey_id, slot in self._sql.open_and_invited(conn, keys):
             open_ids.add(survey_id)
             if slot is not None:
-                invited.add((survey_id, bytes(slot)))
+                invited.add((survey_id, slot))
         return open_ids, invited
 
     def _write(self, conn: Connection, batch: list[Submission]) -> list[SubmitOutcome]:
@@ -132,12 +131,10 @@ class BallotWriter:
             for b in submission.ballots:
                 latest[(b.question_id, b.slot)] = b.answer
         upserts = [
-            {"id": str(uuid.uuid4()), "question_id": qid, "slot": slot, "answer": answer}
-            for (qid, slot), answer in latest.items()
-            if answer is not None
+            (str(uuid.uuid4()), qid, slot, answer) for (qid, slot), answer in latest.items() if answer is not None
         ]
         if upserts:
-            conn.execute(self._sql.upsert_ballots, upserts)
+            self._sql.upsert_ballots(conn, upserts)
         cleared = [key for key, answer in latest.items() if answer is None]
         if cleared:
             conn.execute(delete(ballots).where(tuple_(ballots.c.question_id, ballots.c.slot).in_(cleared)))
@@ -165,8 +162,7 @@ class BallotWriter:
         markers = list({(s.survey_id, s.marker_slot) for s in accepted})
         if not markers:
             return set()
-        result = conn.execute(self._sql.mark_responded, [{"survey_id": sid, "slot": slot} for sid, slot in markers])
-        return {(sid, bytes(slot)) for sid, slot in result}
+        return self._sql.mark_responded(conn, markers)
 
     def _count_live(self, conn: Connection, accepted: list[Submission]) -> dict[str, int]:
         """Count the batch's submissions to each live survey (new or changed answers alike) and return
