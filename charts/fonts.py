@@ -40,6 +40,7 @@ _CJK_RANGES: tuple[tuple[int, int], ...] = (
 _GLYPH_WARNING = r"Glyph \d+ .*missing from (current )?font"
 _warned: set[str] = set()
 _warned_lock = threading.Lock()
+_generation = 0  # bumped by reset(): renderers that cached text metrics under the old fonts are dropped
 
 
 @functools.cache
@@ -54,11 +55,18 @@ def families() -> tuple[str, ...]:
 
 def reset() -> None:
     """Forget the cached font list and coverage (after the set of installed fonts changed)."""
+    global _generation
+    _generation += 1
     families.cache_clear()
     _coverage.cache_clear()
     _all_coverage.cache_clear()
     with _warned_lock:
         _warned.clear()
+
+
+def generation() -> int:
+    """How many times the font state was reset: a key for anything cached under the fonts of the time."""
+    return _generation
 
 
 def families_for(text: str) -> list[str]:
