@@ -8,6 +8,7 @@ import hmac
 import logging
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[..., Awaitable[None]]
 CONFIRMATIONS_IN_FLIGHT = 4
+Confirmation = tuple[str, list[dict[str, Any]] | None]  # the text, and Block Kit or None
 REPEAT_WAIT_SECONDS = 2.5  # a repeated click waits at most this for the first one (Slack's ack limit is 3 s)
 
 
@@ -46,7 +48,8 @@ class ClickGuard:
     def __init__(self, ttl_seconds: float = 10.0) -> None:
         self._key = secrets.token_bytes(32)
         self._ttl = ttl_seconds
-        self._seen: dict[bytes, float] = {}
+        # In the order first seen, which is expiry order: expired clicks are dropped from the front.
+        self._seen: OrderedDict[bytes, float] = OrderedDict()
         self._inflight: dict[bytes, asyncio.Event] = {}
 
     def _digest(self, *parts: str) -> bytes:
@@ -54,11 +57,12 @@ class ClickGuard:
 
     def first(self, *parts: str) -> bool:
         now = time.monotonic()
-        if len(self._seen) > 10_000:
-            self._seen = {k: t for k, t in self._seen.items() if now - t < self._ttl}
+        # O(1) a click: a rebuild of the whole map once it passed 10,000 entries cost every click of a
+        # large plenary 10,000 steps while they were all still fresh.
+        while self._seen and now - next(iter(self._seen.values())) >= self._ttl:
+            self._seen.popitem(last=False)
         digest = self._digest(*parts)
-        seen_at = self._seen.get(digest)
-        if seen_at is not None and now - seen_at < self._ttl:
+        if digest in self._seen:
             return False
         self._seen[digest] = now
         self._inflight[digest] = asyncio.Event()
@@ -130,10 +134,12 @@ class SlackContext:
 
         self.background.spawn(send(), "vote-confirm")
 
-    def confirm_blocks(self, channel: str, user: str, text: str, blocks: list[dict[str, Any]]) -> None:
-        """As `confirm`, with Block Kit the caller built (every participant string plain or escaped)."""
+    def confirm_later(self, channel: str, user: str, build: Callable[[], Awaitable[Confirmation]]) -> None:
+        """As `confirm`, with the message built after the ack too (`build` gives the text and the Block
+        Kit, every participant string plain or escaped): the 200 leaves as soon as the vote is stored."""
 
         async def send() -> None:
+            text, blocks = await build()
             async with self.confirm_slots:
                 await self.messenger.ephemeral(channel, user, text, blocks)
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack import ids
-from adapters.slack.context import SlackContext, channel_of, safe, user_id_of
+from adapters.slack.context import Confirmation, SlackContext, channel_of, safe, user_id_of
 from adapters.slack.handlers.copy import confirmation, confirmation_message, offer
 from adapters.slack.parsing import multi_picks, vote_value
 from bot.errors import CanvassError
+from bot.service import Receipt
 
 log = logging.getLogger(__name__)
 
@@ -45,13 +47,16 @@ async def record(
     finally:
         ctx.guard.done(*key)
     ctx.live.mark(receipt.survey_id)
+    ctx.confirm_later(channel, user, partial(_confirmation, ctx, user, receipt))
+
+
+async def _confirmation(ctx: SlackContext, user: str, receipt: Receipt) -> Confirmation:
+    """Built after the ack: the answers in words, and the copy offer."""
     try:
         survey = await ctx.service.answerable(receipt.survey_id)  # cached: the vote path reads nothing
     except CanvassError:  # closed a moment later: the plain confirmation still tells the truth
-        ctx.confirm(channel, user, confirmation(receipt.title, receipt.changed))
-        return
-    text, body = confirmation_message(survey, receipt, offer(ctx, user, survey, receipt))
-    ctx.confirm_blocks(channel, user, text, body)
+        return confirmation(receipt.title, receipt.changed), None
+    return confirmation_message(survey, receipt, offer(ctx, user, survey, receipt))
 
 
 NOT_STORED = "⚠ Your answer could not be stored just now. Please click again in a moment."

@@ -1,0 +1,34 @@
+"""The Slack click guard: a repeat of the same click within the TTL is dropped, later it counts again,
+and what it remembers never outlives the TTL."""
+
+from __future__ import annotations
+
+import time
+
+from adapters.slack.context import ClickGuard
+
+
+def test_a_repeat_within_the_ttl_is_dropped_and_counts_again_after_it() -> None:
+    guard = ClickGuard(ttl_seconds=0.2)
+    assert guard.first("U1", "s1", "a")
+    assert not guard.first("U1", "s1", "a")
+    assert guard.first("U1", "s1", "b")  # another answer is another click
+    time.sleep(0.25)
+    assert guard.first("U1", "s1", "a")
+
+
+def test_a_large_burst_stays_remembered_while_fresh_and_is_forgotten_after() -> None:
+    guard = ClickGuard(ttl_seconds=0.5)
+    for i in range(20_000):
+        assert guard.first(f"U{i}", "s1", "a")
+    assert not guard.first("U0", "s1", "a")  # the first of 20,000 fresh clicks is still remembered
+    time.sleep(0.55)
+    assert guard.first("U1", "s1", "a")
+    assert len(guard._seen) == 1  # everything older than the TTL was dropped on the way
+
+
+def test_forget_lets_the_same_click_count_again_at_once() -> None:
+    guard = ClickGuard()
+    assert guard.first("U1", "s1", "a")
+    guard.forget("U1", "s1", "a")
+    assert guard.first("U1", "s1", "a")
