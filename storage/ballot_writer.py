@@ -1,9 +1,5 @@
-"""Group commit for submissions: every vote that arrives while a transaction is being written waits
-for the next one, and that one transaction stores them all.
-
-A vote is acknowledged only after its transaction commits, so batching keeps the crash guarantee
-while a plenary voting at once costs a handful of transactions instead of hundreds. There is no
-artificial delay: a lone vote is written at once, and batches form only under load.
+"""Group commit for submissions (storage/group_commit.py): a plenary voting at once costs a handful of
+transactions instead of hundreds, and a vote is acknowledged only after its transaction commits.
 
 The transaction is synchronous SQLAlchemy Core: on SQLite it runs in one trip to the writer thread
 (storage/write_thread.py), on PostgreSQL through `run_sync` on the async connection.
@@ -11,11 +7,9 @@ The transaction is synchronous SQLAlchemy Core: on SQLite it runs in one trip to
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, tuple_
@@ -23,10 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ports import BallotWrite, SubmitOutcome
 from storage.ballot_sql import BallotSql, CoreBallotSql, SqliteBallotSql
+from storage.group_commit import GroupCommit
 from storage.tables import BallotRow, DraftRow, EligibleRow, LiveResultRow, RespondedRow, SurveyRow
 from storage.write_thread import WriteThread
-
-log = logging.getLogger(__name__)
 
 surveys = SurveyRow.__table__  # type: ignore[attr-defined]
 ballots = BallotRow.__table__  # type: ignore[attr-defined]
@@ -45,7 +38,6 @@ class Submission:
     marker_slot: bytes
     draft_slot: bytes | None
     count_live: bool
-    done: asyncio.Future[SubmitOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
 class BallotWriter:
@@ -56,8 +48,7 @@ class BallotWriter:
         self._thread = (
             WriteThread(engine.url.render_as_string(hide_password=False)) if engine.dialect.name == "sqlite" else None
         )
-        self._queue: list[Submission] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._group: GroupCommit[Submission, SubmitOutcome] = GroupCommit(self._transaction, "ballot-writer", MAX_BATCH)
 
     @property
     def transactions_engine(self) -> Engine:
@@ -75,39 +66,7 @@ class BallotWriter:
             return await conn.run_sync(self._write, batch)
 
     async def submit(self, submission: Submission) -> SubmitOutcome:
-        self._queue.append(submission)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._drain(), name="ballot-writer")
-        return await submission.done
-
-    async def _drain(self) -> None:
-        while self._queue:
-            await asyncio.sleep(0)  # one turn of the loop lets votes already on their way join in
-            batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-            if len(batch) == 1:
-                await self._write_alone(batch[0])
-                continue
-            try:
-                outcomes = await self._transaction(batch)
-            except Exception:
-                # Something in the batch broke it: write each alone, so one bad vote fails alone.
-                log.warning("a batch of %d submissions failed; writing them one by one", len(batch))
-                for submission in batch:
-                    await self._write_alone(submission)
-                continue
-            for submission, outcome in zip(batch, outcomes, strict=True):
-                if not submission.done.done():
-                    submission.done.set_result(outcome)
-
-    async def _write_alone(self, submission: Submission) -> None:
-        try:
-            (outcome,) = await self._transaction([submission])
-        except Exception as error:
-            if not submission.done.done():
-                submission.done.set_exception(error)
-        else:
-            if not submission.done.done():
-                submission.done.set_result(outcome)
+        return await self._group.submit(submission)
 
     def _open_and_invited(self, conn: Connection, batch: list[Submission]) -> tuple[set[str], set[tuple[str, bytes]]]:
         """The batch's open surveys and which of its voters are on their rosters, in one statement

@@ -28,6 +28,20 @@ BACKFILL_PAGE = 100
 BACKFILL_MAX_PAGES = 50
 
 
+NOTHING = {"not_types": ["*"]}
+
+
+def sync_filter(timeline_limit: int) -> dict[str, Any]:
+    """What the bot asks of each sync: no presence, no account data (m.direct is read and written
+    through its own endpoint, adapters/matrix/dm.py) and no receipts or typing, none of which it
+    reads; leaving them out is less for the homeserver to gather on every sync of a bot in hundreds
+    of DMs, during a plenary's burst of answers too."""
+    room: dict[str, Any] = {"ephemeral": NOTHING, "account_data": NOTHING}
+    if timeline_limit > 0:
+        room["timeline"] = {"limit": timeline_limit}
+    return {"presence": NOTHING, "account_data": NOTHING, "room": room}
+
+
 @dataclass(frozen=True)
 class Invite:
     room_id: str
@@ -58,9 +72,7 @@ class SyncLoop:
         self.on_invite = on_invite
         self.pipeline = EventPipeline(state, client.user_id, on_event, replay_safe, TOKEN_KEY)
         self.poll_timeout_ms = poll_timeout_ms
-        self.sync_filter: dict[str, Any] | None = (
-            {"room": {"timeline": {"limit": timeline_limit}}} if timeline_limit > 0 else None
-        )
+        self.sync_filter = sync_filter(timeline_limit)
         self.synced = asyncio.Condition()  # notified after every sync: rooms may have appeared
         self._queue: asyncio.Queue[Batch] = asyncio.Queue()
         self._poller: asyncio.Task[None] | None = None

@@ -79,3 +79,24 @@ async def test_seen_events_are_kept_for_keep_seen_then_purged(db_url: str) -> No
         assert await state.purge_seen() == 0
     finally:
         await engine.dispose()
+
+
+async def test_sightings_and_state_writes_arriving_together_share_transactions(repository: SqlRepository) -> None:
+    """A plenary's burst: 60 events marked seen and 60 conversations moved on at once, one event twice."""
+    import asyncio
+
+    from sqlalchemy import event
+
+    state = SqlStateStore(repository.engine)
+    await state.first_sighting("$warm")  # the first sighting after a start also purges: out of the count
+    commits = []
+    event.listen(repository.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    sightings = [state.first_sighting(f"$e{i}") for i in range(60)] + [state.first_sighting("$e0")]
+    writes = [state.set_state(f"progress:{i}", str(i)) for i in range(60)] + [state.set_state("progress:0", "last")]
+    firsts = (await asyncio.gather(*sightings, *writes))[:61]
+    assert firsts[:60] == [True] * 60 and firsts[60] is False  # the repeat is not a first sighting
+    assert len(commits) < 30  # 122 writes, far fewer transactions
+    assert await state.get_state("progress:0") == "last"  # a later write of a key wins, as it would alone
+    assert await state.get_state("progress:59") == "59"
+    assert not await state.first_sighting("$e59")
+    assert await state.has_seen("$e30")
