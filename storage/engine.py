@@ -123,9 +123,15 @@ def create_sync_writer_engine(url: str) -> Engine:
     a thread (storage/write_thread.py). Its connection is a second writer beside the async engine's:
     SQLite's lock serialises the two, and one that waits does so on busy_timeout in its thread."""
     engine = sa_create_engine(sync_url(url), pool_size=1, max_overflow=0, hide_parameters=True)
-    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", _sqlite_writer_pragmas)
     event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def _sqlite_writer_pragmas(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    # Then no busy handler: its thread polls the lock itself (storage/write_thread.py).
+    _run_pragmas(dbapi_connection, ("busy_timeout=0",))
 
 
 def display_url(url: str) -> str:

@@ -11,13 +11,19 @@ statements are single round trips to the server.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 
 from storage.engine import create_sync_writer_engine
+
+LOCK_WAIT_SECONDS = 10.0  # as busy_timeout on the other connections (storage/engine.py)
+LOCK_POLL_SECONDS = 0.001
 
 Arg = TypeVar("Arg")
 Result = TypeVar("Result")
@@ -35,8 +41,19 @@ class WriteThread:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._in_transaction, work, arg)
 
     def _in_transaction(self, work: Callable[[Connection, Arg], Result], arg: Arg) -> Result:
-        with self.engine.begin() as connection:
-            return work(connection, arg)
+        # The lock is polled here every millisecond rather than by SQLite's busy handler, whose sleeps
+        # grow to 100 ms: a vote waiting for another connection's transaction (a close, a scrub)
+        # then goes on within a millisecond of its end. A transaction refused as busy was rolled
+        # back whole, so running it again is safe.
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                with self.engine.begin() as connection:
+                    return work(connection, arg)
+            except OperationalError as error:
+                if not _busy(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(LOCK_POLL_SECONDS)
 
     async def dispose(self) -> None:
         """Close the connection in its own thread, then the thread; a second call does nothing."""
@@ -45,3 +62,8 @@ class WriteThread:
         self._disposed = True
         await asyncio.get_running_loop().run_in_executor(self._executor, self.engine.dispose)
         self._executor.shutdown(wait=True)
+
+
+def _busy(error: OperationalError) -> bool:
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
