@@ -191,7 +191,9 @@ class ConfirmationCount:
         self._target = target
         self._reached.clear()
         if self.sent < target:
-            await self._reached.wait()
+            # Bounded: a failed send would otherwise hang the benchmark (every vote is also counted in
+            # the database at the end, so a refusal confirmed with a warning cannot pass as a vote).
+            await asyncio.wait_for(self._reached.wait(), 120)
 
 
 async def run(count: int, concurrency: int, rounds: int) -> None:

@@ -263,7 +263,10 @@ class Canvass:
             raise SurveyNotOpen(f"Survey {survey.id} is already closed.")
         self.answering.open_cache.pop(survey.id, None)
         self.answering.draft_versions.forget(survey.id)
-        if not await self._repo.seal(survey.id):
+        sealed = await self._repo.seal(survey.id)
+        # Again: an answerable() during the seal read it still open (from a reader) and cached it.
+        self.answering.open_cache.pop(survey.id, None)
+        if not sealed:
             return await self.get(survey.id)
         if survey.closes_at is None or survey.closes_at > self._clock.now():
             await self._repo.set_times(survey.id, survey.opens_at, self._clock.now())

@@ -130,8 +130,10 @@ def create_sync_writer_engine(url: str) -> Engine:
 
 def _sqlite_writer_pragmas(dbapi_connection: Any, record: Any) -> None:
     _sqlite_pragmas(dbapi_connection, record)
-    # Then no busy handler: its thread polls the lock itself (storage/write_thread.py).
-    _run_pragmas(dbapi_connection, ("busy_timeout=0",))
+    # Then no busy handler: its thread polls the lock itself (storage/write_thread.py). And a WAL reset
+    # by this connection truncates the file, as the scrubber's does (storage/scrub.py): frames from
+    # before a close must not linger at the end of a WAL that this connection reset.
+    _run_pragmas(dbapi_connection, ("busy_timeout=0", "journal_size_limit=0"))
 
 
 def display_url(url: str) -> str:

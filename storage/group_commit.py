@@ -25,6 +25,7 @@ class GroupCommit(Generic[Item, Outcome]):
         self._name = name
         self._max_batch = max_batch
         self._queue: list[tuple[Item, asyncio.Future[Outcome]]] = []
+        self._in_flight: list[tuple[Item, asyncio.Future[Outcome]]] = []
         self._writer: asyncio.Task[None] | None = None
 
     async def submit(self, item: Item) -> Outcome:
@@ -35,9 +36,21 @@ class GroupCommit(Generic[Item, Outcome]):
         return await done
 
     async def _drain(self) -> None:
+        try:
+            await self._drain_queue()
+        except BaseException as error:
+            # Cancelled (shutdown) or a bug: no caller may wait for ever on a batch nobody writes.
+            for _, done in self._in_flight + self._queue:
+                if not done.done():
+                    done.set_exception(RuntimeError(f"{self._name} stopped: {type(error).__name__}"))
+            self._in_flight, self._queue = [], []
+            raise
+
+    async def _drain_queue(self) -> None:
         while self._queue:
             await asyncio.sleep(0)  # one turn of the loop lets items already on their way join in
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+            self._in_flight = batch
             if len(batch) == 1:
                 await self._write_alone(*batch[0])
                 continue

@@ -38,6 +38,8 @@ class WriteThread:
 
     async def transaction(self, work: Callable[[Connection, Arg], Result], arg: Arg) -> Result:
         """Run `work(connection, arg)` in one transaction in the writer thread; committed on return."""
+        if self._disposed:
+            raise RuntimeError("the database writer is closed")
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._in_transaction, work, arg)
 
     def _in_transaction(self, work: Callable[[Connection, Arg], Result], arg: Arg) -> Result:
@@ -61,7 +63,7 @@ class WriteThread:
             return
         self._disposed = True
         await asyncio.get_running_loop().run_in_executor(self._executor, self.engine.dispose)
-        self._executor.shutdown(wait=True)
+        await asyncio.to_thread(self._executor.shutdown, wait=True)  # never blocks the loop
 
 
 def _busy(error: OperationalError) -> bool:

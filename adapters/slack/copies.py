@@ -48,6 +48,7 @@ class CopyDesk:
         self._offers: dict[str, tuple[float, str, Submission]] = {}
         self._pdfs: dict[str, tuple[float, str, bytes]] = {}  # token -> (until, survey id, PDF)
         self._latest: dict[tuple[str, str], str] = {}  # (user, survey id) -> token of their offer
+        self._closed: dict[str, None] = {}  # surveys forgotten at close, oldest first (at most MAX_HELD)
 
     def _expire(self) -> None:
         now = self._now()
@@ -66,9 +67,12 @@ class CopyDesk:
             del self._latest[key]
         return held[2]
 
-    def offer(self, user: str, submission: Submission) -> str:
-        """Hold a submission for its author's click; returns the button's token. An earlier offer of the
-        same person for the same survey is dropped: it no longer is what they submitted."""
+    def offer(self, user: str, submission: Submission) -> str | None:
+        """Hold a submission for its author's click; returns the button's token, or None once its survey
+        closed. An earlier offer of the same person for the same survey is dropped: it no longer is
+        what they submitted."""
+        if submission.survey.id in self._closed:
+            return None
         self._expire()
         key = (user, submission.survey.id)
         earlier = self._latest.get(key)
@@ -100,7 +104,11 @@ class CopyDesk:
         return held[2] if held is not None else None
 
     def forget_survey(self, survey_id: str) -> None:
-        """At close: its offers (a user id next to their answers) and PDFs go, not minutes later."""
+        """At close: its offers (a user id next to their answers) and PDFs go, not minutes later, and
+        none is taken for it afterwards (a confirmation built after the close)."""
+        self._closed[survey_id] = None
+        while len(self._closed) > MAX_HELD:
+            self._closed.pop(next(iter(self._closed)))
         for token in [t for t, v in self._offers.items() if v[2].survey.id == survey_id]:
             self._drop_offer(token)  # keeps the (user, survey) index in step
         self._pdfs = {t: v for t, v in self._pdfs.items() if v[1] != survey_id}

@@ -119,3 +119,13 @@ def test_the_oldest_offers_go_first_beyond_the_bound_and_a_replaced_offer_stays_
     assert desk.take(again, "U2") is None
     now[0] += OFFER_SECONDS / 2 + 1
     assert desk.held == 1 and desk.take(newest, "U2") is not None and desk.held == 0
+
+
+def test_no_offer_is_held_for_a_survey_forgotten_at_close() -> None:
+    """A confirmation built after the close (it goes after the ack) must not put the voter's answers
+    back in memory next to their user id."""
+    desk = CopyDesk()
+    desk.forget_survey("s1")
+    assert desk.offer("U1", _submission("s1")) is None
+    assert desk.held == 0
+    assert desk.offer("U1", _submission("s2")) is not None  # other surveys are not affected

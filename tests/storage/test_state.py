@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.domain import QuestionKind, QuestionSpec
 from bot.service import Canvass
+from storage.base import state as state_table
 from storage.engine import create_engine
 from storage.repository import SqlRepository
 from storage.state import SqlStateStore
@@ -83,8 +88,6 @@ async def test_seen_events_are_kept_for_keep_seen_then_purged(db_url: str) -> No
 
 async def test_sightings_and_state_writes_arriving_together_share_transactions(repository: SqlRepository) -> None:
     """A plenary's burst: 60 events marked seen and 60 conversations moved on at once, one event twice."""
-    import asyncio
-
     from sqlalchemy import event
 
     state = SqlStateStore(repository.engine)
@@ -100,3 +103,60 @@ async def test_sightings_and_state_writes_arriving_together_share_transactions(r
     assert await state.get_state("progress:59") == "59"
     assert not await state.first_sighting("$e59")
     assert await state.has_seen("$e30")
+
+
+@asynccontextmanager
+async def state_writer_held(repository: SqlRepository, state: SqlStateStore) -> AsyncIterator[asyncio.Event]:
+    """Holds up the state store's next write batch, as a slow transaction would: on SQLite by holding
+    its one writer connection, on PostgreSQL by locking the row that batch writes ("held")."""
+    release = asyncio.Event()
+    busy = asyncio.Event()
+    await state.set_state("held", "0")
+
+    async def hold() -> None:
+        async with repository.engine.begin() as conn:
+            if repository.dialect == "postgresql":
+                await conn.execute(select(state_table.c.key).where(state_table.c.key == "held").with_for_update())
+            busy.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await busy.wait()
+    blocked = asyncio.create_task(state.set_state("held", "1"))  # this batch waits for the holder
+    await asyncio.sleep(0.05)
+    try:
+        yield release
+    finally:
+        release.set()
+        await asyncio.gather(holder, blocked)
+
+
+async def test_a_write_called_before_a_delete_never_lands_after_it(repository: SqlRepository) -> None:
+    state = SqlStateStore(repository.engine)
+    async with state_writer_held(repository, state) as release:
+        leftover = asyncio.create_task(state.set_state("cleanup:s1:dms.0", '[["D-canary", "1.2"]]'))
+        await asyncio.sleep(0.05)  # queued behind the held batch
+        deleting = asyncio.create_task(state.delete_state_prefix("cleanup:s1:"))  # called after the set
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.gather(leftover, deleting)
+    assert await state.get_state("cleanup:s1:dms.0") is None
+
+
+async def test_a_per_survey_write_queued_before_the_close_does_not_outlive_the_seal(
+    service: Canvass, repository: SqlRepository
+) -> None:
+    state = SqlStateStore(repository.engine)
+    survey = await service.create_survey(ORGANISER, survey_spec(questions=(QuestionSpec(QuestionKind.TEXT, "Q"),), k=3))
+    await service.open_survey(ORGANISER, survey.id)
+    key = f"survey:{survey.id}:matrix.next.!dm-canary:example.org"  # a DM room: who was asked
+    async with state_writer_held(repository, state) as release:
+        step = asyncio.create_task(state.set_state(key, '{"q": -1}'))
+        await asyncio.sleep(0.05)
+        closing = asyncio.create_task(service.close_survey(ORGANISER, survey.id))  # starts after the set
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.gather(step, closing)
+    assert await state.get_state(key) is None
+    await state.set_state(f"cleanup:{survey.id}:dms", "kept")  # what adapters clean up after a close
+    assert await state.get_state(f"cleanup:{survey.id}:dms") == "kept"
