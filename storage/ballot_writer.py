@@ -8,7 +8,8 @@ The transaction is synchronous SQLAlchemy Core: on SQLite it runs in one trip to
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,18 @@ class BallotWriter:
             return await self._thread.transaction(self._write, batch)
         async with self.engine.begin() as conn:
             return await conn.run_sync(self._write, batch)
+
+    @asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[None]:
+        """SQLite: no vote batch is written meanwhile (they wait in memory, in order). The seal takes
+        this: its connection waits for the write lock in SQLite's busy handler, whose sleeps grow to
+        100 ms, and a stream of back-to-back batches on the writer thread could keep it from ever
+        finding the lock free. PostgreSQL: nothing (its row locks keep other surveys' votes going)."""
+        if self._thread is None:
+            yield
+            return
+        async with self._group.gate:
+            yield
 
     async def submit(self, submission: Submission) -> SubmitOutcome:
         return await self._group.submit(submission)

@@ -26,6 +26,9 @@ class GroupCommit(Generic[Item, Outcome]):
         self._max_batch = max_batch
         self._queue: list[tuple[Item, asyncio.Future[Outcome]]] = []
         self._in_flight: list[tuple[Item, asyncio.Future[Outcome]]] = []
+        # Held while a batch is written; another writer that must not lose the lock to a stream of
+        # batches takes it too (storage/ballot_writer.py: BallotWriter.exclusive).
+        self.gate = asyncio.Lock()
         self._writer: asyncio.Task[None] | None = None
 
     async def submit(self, item: Item) -> Outcome:
@@ -51,19 +54,23 @@ class GroupCommit(Generic[Item, Outcome]):
             await asyncio.sleep(0)  # one turn of the loop lets items already on their way join in
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
             self._in_flight = batch
-            if len(batch) == 1:
-                await self._write_alone(*batch[0])
-                continue
-            try:
-                outcomes = await self._write([item for item, _ in batch])
-            except Exception:
-                log.warning("%s: a batch of %d failed; writing them one by one", self._name, len(batch))
-                for item, done in batch:
-                    await self._write_alone(item, done)
-                continue
-            for (_, done), outcome in zip(batch, outcomes, strict=True):
-                if not done.done():
-                    done.set_result(outcome)
+            async with self.gate:
+                await self._write_batch(batch)
+
+    async def _write_batch(self, batch: list[tuple[Item, asyncio.Future[Outcome]]]) -> None:
+        if len(batch) == 1:
+            await self._write_alone(*batch[0])
+            return
+        try:
+            outcomes = await self._write([item for item, _ in batch])
+        except Exception:
+            log.warning("%s: a batch of %d failed; writing them one by one", self._name, len(batch))
+            for item, done in batch:
+                await self._write_alone(item, done)
+            return
+        for (_, done), outcome in zip(batch, outcomes, strict=True):
+            if not done.done():
+                done.set_result(outcome)
 
     async def _write_alone(self, item: Item, done: asyncio.Future[Outcome]) -> None:
         try:

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import Status
 from bot.ports import SealReport
+from storage.ballot_writer import BallotWriter
 from storage.base import (
     RepositoryBase,
     ballots,
@@ -69,9 +70,10 @@ _SEAL_COPY = {
 class Sealing(RepositoryBase):
     _scrubber: FileScrubber
     _scrub_pending: bool
+    _writer: BallotWriter
 
     async def seal(self, survey_id: str) -> SealReport | None:
-        async with self.engine.begin() as conn:
+        async with self._writer.exclusive(), self.engine.begin() as conn:
             # The status flip comes first: it takes the row lock that submissions wait on.
             flipped = await conn.execute(
                 update(surveys)
