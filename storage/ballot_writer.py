@@ -1,8 +1,9 @@
 """Group commit for submissions (storage/group_commit.py): a plenary voting at once costs a handful of
 transactions instead of hundreds, and a vote is acknowledged only after its transaction commits.
 
-The transaction is synchronous SQLAlchemy Core: on SQLite it runs in one trip to the writer thread
-(storage/write_thread.py), on PostgreSQL through `run_sync` on the async connection.
+The transaction is synchronous code: on SQLite it runs in one trip to the writer thread
+(storage/write_thread.py), on PostgreSQL through `run_sync` on the async connection; its hot
+statements are in storage/ballot_sql.py.
 """
 
 from __future__ import annotations
@@ -19,15 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.ports import BallotWrite, SubmitOutcome
 from storage.ballot_sql import BallotSql, CoreBallotSql, SqliteBallotSql
 from storage.group_commit import GroupCommit
-from storage.tables import BallotRow, DraftRow, EligibleRow, LiveResultRow, RespondedRow, SurveyRow
+from storage.tables import BallotRow, DraftRow, LiveResultRow
 from storage.write_thread import WriteThread
 
-surveys = SurveyRow.__table__  # type: ignore[attr-defined]
 ballots = BallotRow.__table__  # type: ignore[attr-defined]
-responded = RespondedRow.__table__  # type: ignore[attr-defined]
 drafts = DraftRow.__table__  # type: ignore[attr-defined]
 live = LiveResultRow.__table__  # type: ignore[attr-defined]
-eligible = EligibleRow.__table__  # type: ignore[attr-defined]
 
 MAX_BATCH = 200
 

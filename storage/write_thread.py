@@ -3,9 +3,10 @@
 Through aiosqlite every statement is several trips between the event loop and the driver's thread
 (cursor, execute, fetch, close), each a queue hand-off and a loop wake-up; a vote batch's transaction
 (BEGIN, the open-and-invited read, the ballot upsert, the responded markers, COMMIT) took about
-fifteen. Here the same SQLAlchemy Core statements run on a synchronous connection in one worker
-thread, and the event loop awaits once per transaction. PostgreSQL keeps its async driver, whose
-statements are single round trips to the server.
+fifteen. Here the transaction runs on a synchronous connection in one worker thread (SQLAlchemy for
+the transaction and the rare statements, plain sqlite3 for the three hot ones: storage/ballot_sql.py),
+and the event loop awaits once per transaction. PostgreSQL keeps its async driver, whose statements
+are single round trips to the server.
 """
 
 from __future__ import annotations
