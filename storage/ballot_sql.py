@@ -1,31 +1,33 @@
-"""The vote batch's three hot statements: the open-and-invited read, the ballot upsert and the
-responded markers. Everything else in the batch's transaction is SQLAlchemy Core as elsewhere.
+"""The vote batch's statements: the open-and-invited read, the ballot upsert, the responded markers
+(every batch), and clearing skipped answers, deleting drafts and counting live submissions (some).
 
 - PostgreSQL: Core statements built once, with expanding bind parameters and executemany, so each
   is compiled once and only its parameters change (a statement built per batch, with literal IN
   lists or a multi-row VALUES, got a new cache key and was compiled again every time: for a batch of
   ten votes that cost about ten times the SQL itself).
-- SQLite: the same three statements as plain SQL on the DBAPI cursor of the writer thread's
-  connection (storage/write_thread.py), inside the transaction SQLAlchemy began. That thread shares
-  the GIL with the event loop; SQLAlchemy's execution machinery there (about 0.4 ms a batch) made
-  the loop wait for the GIL on every socket send. sqlite3 runs these in C, releasing the GIL while
-  SQLite works.
+- SQLite: the same statements as plain SQL on the writer thread's own sqlite3 connection
+  (storage/write_thread.py). That thread shares the GIL with the event loop; SQLAlchemy's execution
+  machinery there (about 0.4 ms a batch) made the loop wait for the GIL on every socket send.
+  sqlite3 runs these in C, releasing the GIL while SQLite works.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, select, tuple_
+from sqlalchemy import Connection, bindparam, delete, select, tuple_
 
 from bot.domain import Status
-from storage.tables import BallotRow, EligibleRow, RespondedRow, SurveyRow
+from storage.tables import BallotRow, DraftRow, EligibleRow, LiveResultRow, RespondedRow, SurveyRow
 
 surveys = SurveyRow.__table__  # type: ignore[attr-defined]
 ballots = BallotRow.__table__  # type: ignore[attr-defined]
 responded = RespondedRow.__table__  # type: ignore[attr-defined]
 eligible = EligibleRow.__table__  # type: ignore[attr-defined]
+drafts = DraftRow.__table__  # type: ignore[attr-defined]
+live = LiveResultRow.__table__  # type: ignore[attr-defined]
 
 OPEN = str(Status.OPEN)
 Key = tuple[str, bytes]  # (survey id, responded slot)
@@ -33,15 +35,23 @@ Ballot = tuple[str, str, bytes, str]  # (random id, question id, slot, answer)
 
 
 class BallotSql(Protocol):
-    def open_and_invited(self, conn: Connection, keys: Sequence[Key]) -> list[tuple[str, bytes | None]]:
+    def open_and_invited(self, conn: Any, keys: Sequence[Key]) -> list[tuple[str, bytes | None]]:
         """Each open survey among the keys' surveys once per eligible key (or once with None): status
         and eligibility in one read, inside the transaction that writes."""
 
-    def upsert_ballots(self, conn: Connection, rows: Sequence[Ballot]) -> None: ...
+    def upsert_ballots(self, conn: Any, rows: Sequence[Ballot]) -> None: ...
 
-    def mark_responded(self, conn: Connection, keys: Sequence[Key]) -> set[Key]:
+    def mark_responded(self, conn: Any, keys: Sequence[Key]) -> set[Key]:
         """Insert the markers; the ones that were new (RETURNING, not rowcount: drivers disagree on
         rowcount after ON CONFLICT DO NOTHING)."""
+
+    def clear_ballots(self, conn: Any, keys: Sequence[tuple[str, bytes]]) -> None:
+        """Delete the ballots of these (question id, slot): answers left out of a resubmission."""
+
+    def delete_drafts(self, conn: Any, keys: Sequence[Key]) -> None: ...
+
+    def count_live(self, conn: Any, survey_id: str, added: int) -> int:
+        """Add to the survey's live-submission counter; its new value."""
 
 
 class CoreBallotSql:
@@ -59,6 +69,7 @@ class CoreBallotSql:
             # Holds off a concurrent close until these votes are committed, or sees it closed.
             .with_for_update(read=True, of=surveys)
         )
+        self._insert = insert
         stmt = insert(ballots)
         self._upsert = stmt.on_conflict_do_update(
             index_elements=["question_id", "slot"], set_={"answer": stmt.excluded.answer}
@@ -81,42 +92,71 @@ class CoreBallotSql:
         result = conn.execute(self._mark, [{"survey_id": sid, "slot": slot} for sid, slot in keys])
         return {(sid, bytes(slot)) for sid, slot in result}
 
+    def clear_ballots(self, conn: Connection, keys: Sequence[tuple[str, bytes]]) -> None:
+        conn.execute(delete(ballots).where(tuple_(ballots.c.question_id, ballots.c.slot).in_(list(keys))))
+
+    def delete_drafts(self, conn: Connection, keys: Sequence[Key]) -> None:
+        conn.execute(delete(drafts).where(tuple_(drafts.c.survey_id, drafts.c.slot).in_(list(keys))))
+
+    def count_live(self, conn: Connection, survey_id: str, added: int) -> int:
+        stmt = self._insert(live).values(survey_id=survey_id, submissions_since=added)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["survey_id"], set_={"submissions_since": live.c.submissions_since + added}
+        ).returning(live.c.submissions_since)
+        return int(conn.execute(stmt).scalar_one())
+
 
 class SqliteBallotSql:
-    """Serialised by BEGIN IMMEDIATE (storage/engine.py), so no row lock is needed for the read."""
+    """On the writer thread's sqlite3 connection, inside its BEGIN IMMEDIATE, which serialises writers:
+    no row lock is needed for the read."""
 
     UPSERT = (
         "INSERT INTO ballots (id, question_id, slot, answer) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (question_id, slot) DO UPDATE SET answer = excluded.answer"
     )
+    COUNT_LIVE = (
+        "INSERT INTO live_results (survey_id, submissions_since) VALUES (?, ?) ON CONFLICT (survey_id) "
+        "DO UPDATE SET submissions_since = live_results.submissions_since + excluded.submissions_since "
+        "RETURNING submissions_since"
+    )
 
-    def open_and_invited(self, conn: Connection, keys: Sequence[Key]) -> list[tuple[str, bytes | None]]:
+    def open_and_invited(self, conn: sqlite3.Connection, keys: Sequence[Key]) -> list[tuple[str, bytes | None]]:
         ids = list({sid for sid, _ in keys})
         sql = (
             "SELECT surveys.id, eligible.slot FROM surveys LEFT OUTER JOIN eligible "
             "ON eligible.survey_id = surveys.id AND (eligible.survey_id, eligible.slot) IN (VALUES "
-            + ", ".join(["(?, ?)"] * len(keys))
+            + _pairs(len(keys))
             + ") WHERE surveys.id IN ("
             + ", ".join(["?"] * len(ids))
             + ") AND surveys.status = ?"
         )
-        params = [value for key in keys for value in key] + ids + [OPEN]
-        rows: list[tuple[str, bytes | None]] = _cursor(conn).execute(sql, params).fetchall()
+        rows: list[tuple[str, bytes | None]] = conn.execute(sql, [*_flat(keys), *ids, OPEN]).fetchall()
         return rows
 
-    def upsert_ballots(self, conn: Connection, rows: Sequence[Ballot]) -> None:
-        _cursor(conn).executemany(self.UPSERT, rows)
+    def upsert_ballots(self, conn: sqlite3.Connection, rows: Sequence[Ballot]) -> None:
+        conn.executemany(self.UPSERT, rows)
 
-    def mark_responded(self, conn: Connection, keys: Sequence[Key]) -> set[Key]:
+    def mark_responded(self, conn: sqlite3.Connection, keys: Sequence[Key]) -> set[Key]:
         sql = (
             "INSERT INTO responded (survey_id, slot) VALUES "
-            + ", ".join(["(?, ?)"] * len(keys))
+            + _pairs(len(keys))
             + " ON CONFLICT (survey_id, slot) DO NOTHING RETURNING survey_id, slot"
         )
-        params = [value for key in keys for value in key]
-        return {(sid, bytes(slot)) for sid, slot in _cursor(conn).execute(sql, params).fetchall()}
+        return {(sid, bytes(slot)) for sid, slot in conn.execute(sql, _flat(keys)).fetchall()}
+
+    def clear_ballots(self, conn: sqlite3.Connection, keys: Sequence[tuple[str, bytes]]) -> None:
+        conn.execute(f"DELETE FROM ballots WHERE (question_id, slot) IN (VALUES {_pairs(len(keys))})", _flat(keys))
+
+    def delete_drafts(self, conn: sqlite3.Connection, keys: Sequence[Key]) -> None:
+        conn.execute(f"DELETE FROM drafts WHERE (survey_id, slot) IN (VALUES {_pairs(len(keys))})", _flat(keys))
+
+    def count_live(self, conn: sqlite3.Connection, survey_id: str, added: int) -> int:
+        return int(conn.execute(self.COUNT_LIVE, (survey_id, added)).fetchone()[0])
 
 
-def _cursor(conn: Connection) -> Any:
-    # The DBAPI connection SQLAlchemy holds, inside the transaction it began (BEGIN IMMEDIATE).
-    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+def _pairs(count: int) -> str:
+    return ", ".join(["(?, ?)"] * count)
+
+
+def _flat(pairs: Sequence[tuple[str, bytes]]) -> list[str | bytes]:
+    return [value for pair in pairs for value in pair]

@@ -1,9 +1,9 @@
 """Group commit for submissions (storage/group_commit.py): a plenary voting at once costs a handful of
 transactions instead of hundreds, and a vote is acknowledged only after its transaction commits.
 
-The transaction is synchronous code: on SQLite it runs in one trip to the writer thread
-(storage/write_thread.py), on PostgreSQL through `run_sync` on the async connection; its hot
-statements are in storage/ballot_sql.py.
+The transaction is synchronous code over either connection kind (its statements are in
+storage/ballot_sql.py): on SQLite a sqlite3 connection in one trip to the writer thread
+(storage/write_thread.py), on PostgreSQL SQLAlchemy's, through `run_sync` on the async connection.
 """
 
 from __future__ import annotations
@@ -14,18 +14,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.ports import BallotWrite, SubmitOutcome
 from storage.ballot_sql import BallotSql, CoreBallotSql, SqliteBallotSql
 from storage.group_commit import GroupCommit
-from storage.tables import BallotRow, DraftRow, LiveResultRow
 from storage.write_thread import WriteThread
-
-ballots = BallotRow.__table__  # type: ignore[attr-defined]
-drafts = DraftRow.__table__  # type: ignore[attr-defined]
-live = LiveResultRow.__table__  # type: ignore[attr-defined]
 
 MAX_BATCH = 200
 
@@ -47,12 +41,13 @@ class BallotWriter:
         self._thread = (
             WriteThread(engine.url.render_as_string(hide_password=False)) if engine.dialect.name == "sqlite" else None
         )
+        self._pg_commits = 0
         self._group: GroupCommit[Submission, SubmitOutcome] = GroupCommit(self._transaction, "ballot-writer", MAX_BATCH)
 
     @property
-    def transactions_engine(self) -> Engine:
-        """The engine whose transactions store ballots (its commit events count the batches)."""
-        return self._thread.engine if self._thread is not None else self.engine.sync_engine
+    def commits(self) -> int:
+        """Batch transactions committed so far (tests count them)."""
+        return self._thread.commits if self._thread is not None else self._pg_commits
 
     async def dispose(self) -> None:
         if self._thread is not None:
@@ -62,7 +57,9 @@ class BallotWriter:
         if self._thread is not None:
             return await self._thread.transaction(self._write, batch)
         async with self.engine.begin() as conn:
-            return await conn.run_sync(self._write, batch)
+            outcomes = await conn.run_sync(self._write, batch)
+        self._pg_commits += 1
+        return outcomes
 
     @asynccontextmanager
     async def exclusive(self) -> AsyncIterator[None]:
@@ -79,7 +76,7 @@ class BallotWriter:
     async def submit(self, submission: Submission) -> SubmitOutcome:
         return await self._group.submit(submission)
 
-    def _open_and_invited(self, conn: Connection, batch: list[Submission]) -> tuple[set[str], set[tuple[str, bytes]]]:
+    def _open_and_invited(self, conn: Any, batch: list[Submission]) -> tuple[set[str], set[tuple[str, bytes]]]:
         """The batch's open surveys and which of its voters are on their rosters, in one statement
         (storage/ballot_sql.py), read inside the transaction that writes, so both hold at commit."""
         keys = list({(s.survey_id, s.marker_slot) for s in batch})
@@ -91,7 +88,7 @@ class BallotWriter:
                 invited.add((survey_id, slot))
         return open_ids, invited
 
-    def _write(self, conn: Connection, batch: list[Submission]) -> list[SubmitOutcome]:
+    def _write(self, conn: Any, batch: list[Submission]) -> list[SubmitOutcome]:
         # Only the roster answers: its slots were stored at open, so no id is needed here (break 3).
         open_ids, invited = self._open_and_invited(conn, batch)
         accepted = [s for s in batch if (s.survey_id, s.marker_slot) in invited]
@@ -107,12 +104,12 @@ class BallotWriter:
             self._sql.upsert_ballots(conn, upserts)
         cleared = [key for key, answer in latest.items() if answer is None]
         if cleared:
-            conn.execute(delete(ballots).where(tuple_(ballots.c.question_id, ballots.c.slot).in_(cleared)))
+            self._sql.clear_ballots(conn, cleared)
         new_markers = self._mark_responded(conn, accepted)
         live_since = self._count_live(conn, accepted)
         draft_keys = {(s.survey_id, s.draft_slot) for s in accepted if s.draft_slot is not None}
         if draft_keys:
-            conn.execute(delete(drafts).where(tuple_(drafts.c.survey_id, drafts.c.slot).in_(draft_keys)))
+            self._sql.delete_drafts(conn, list(draft_keys))
         outcomes = []
         claimed: set[tuple[str, bytes]] = set()
         for submission in batch:
@@ -128,13 +125,13 @@ class BallotWriter:
             outcomes.append(SubmitOutcome(True, new, live_since.get(submission.survey_id)))
         return outcomes
 
-    def _mark_responded(self, conn: Connection, accepted: list[Submission]) -> set[tuple[str, bytes]]:
+    def _mark_responded(self, conn: Any, accepted: list[Submission]) -> set[tuple[str, bytes]]:
         markers = list({(s.survey_id, s.marker_slot) for s in accepted})
         if not markers:
             return set()
         return self._sql.mark_responded(conn, markers)
 
-    def _count_live(self, conn: Connection, accepted: list[Submission]) -> dict[str, int]:
+    def _count_live(self, conn: Any, accepted: list[Submission]) -> dict[str, int]:
         """Count the batch's submissions to each live survey (new or changed answers alike) and return
         the counters. Only a hint of when a refresh may publish: what may be published is decided by
         storage/live_store.py, so counting a change of mind here cannot leak it."""
@@ -142,11 +139,4 @@ class BallotWriter:
         for submission in accepted:
             if submission.count_live:
                 counts[submission.survey_id] = counts.get(submission.survey_id, 0) + 1
-        since: dict[str, int] = {}
-        for survey_id, added in counts.items():
-            stmt = self._insert(live).values(survey_id=survey_id, submissions_since=added)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["survey_id"], set_={"submissions_since": live.c.submissions_since + added}
-            ).returning(live.c.submissions_since)
-            since[survey_id] = int(conn.execute(stmt).scalar_one())
-        return since
+        return {survey_id: self._sql.count_live(conn, survey_id, added) for survey_id, added in counts.items()}

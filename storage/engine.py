@@ -7,8 +7,7 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy import Engine, event, text
-from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -117,18 +116,8 @@ def create_engine(url: str, echo: bool = False) -> AsyncEngine:
     )
 
 
-def create_sync_writer_engine(url: str) -> Engine:
-    """SQLite only: the same database through the synchronous driver, with the writer's own settings
-    (pragmas, BEGIN IMMEDIATE, one connection), for work that runs a whole transaction in one trip to
-    a thread (storage/write_thread.py). Its connection is a second writer beside the async engine's:
-    SQLite's lock serialises the two, and one that waits does so on busy_timeout in its thread."""
-    engine = sa_create_engine(sync_url(url), pool_size=1, max_overflow=0, hide_parameters=True)
-    event.listen(engine, "connect", _sqlite_writer_pragmas)
-    event.listen(engine, "begin", _begin_immediate)
-    return engine
-
-
-def _sqlite_writer_pragmas(dbapi_connection: Any, record: Any) -> None:
+def sqlite_writer_pragmas(dbapi_connection: Any, record: Any) -> None:
+    """The writer thread's connection (storage/write_thread.py): the writer's pragmas, then its own."""
     _sqlite_pragmas(dbapi_connection, record)
     # Then no busy handler: its thread polls the lock itself (storage/write_thread.py). And a WAL reset
     # by this connection truncates the file, as the scrubber's does (storage/scrub.py): frames from

@@ -33,16 +33,15 @@ async def open_poll(service: Canvass, mode: ResultsMode = ResultsMode.AFTER_CLOS
 
 
 class CountingBegin:
-    """Counts the transactions that store ballots (on SQLite, the writer thread's own engine)."""
+    """Counts the transactions that store ballots."""
 
     def __init__(self, repository: SqlRepository) -> None:
-        from sqlalchemy import event
+        self._writer = repository._writer
+        self._start = self._writer.commits
 
-        self.count = 0
-        event.listen(repository._writer.transactions_engine, "commit", self._seen)
-
-    def _seen(self, _conn: object) -> None:
-        self.count += 1
+    @property
+    def count(self) -> int:
+        return self._writer.commits - self._start
 
 
 @asynccontextmanager
