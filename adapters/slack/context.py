@@ -52,39 +52,39 @@ class ClickGuard:
         self._seen: OrderedDict[bytes, float] = OrderedDict()
         self._inflight: dict[bytes, asyncio.Event] = {}
 
-    def _digest(self, *parts: str) -> bytes:
+    def key(self, *parts: str) -> bytes:
+        """The click's key (an HMAC of who clicked what), computed once per click."""
         return hmac.new(self._key, "\x1f".join(parts).encode(), hashlib.sha256).digest()
 
-    def first(self, *parts: str) -> bool:
+    def first(self, key: bytes) -> bool:
         now = time.monotonic()
         # O(1) a click: a rebuild of the whole map once it passed 10,000 entries cost every click of a
         # large plenary 10,000 steps while they were all still fresh.
         while self._seen and now - next(iter(self._seen.values())) >= self._ttl:
             self._seen.popitem(last=False)
-        digest = self._digest(*parts)
-        if digest in self._seen:
+        if key in self._seen:
             return False
-        self._seen[digest] = now
-        self._inflight[digest] = asyncio.Event()
+        self._seen[key] = now
+        self._inflight[key] = asyncio.Event()
         return True
 
-    def done(self, *parts: str) -> None:
+    def done(self, key: bytes) -> None:
         """The first click's work is over (stored or refused): release the repeats waiting for it."""
-        event = self._inflight.pop(self._digest(*parts), None)
+        event = self._inflight.pop(key, None)
         if event is not None:
             event.set()
 
-    async def settled(self, *parts: str) -> None:
+    async def settled(self, key: bytes) -> None:
         """Wait (bounded: Slack wants the ack within 3 s) until the first of these clicks is done."""
-        event = self._inflight.get(self._digest(*parts))
+        event = self._inflight.get(key)
         if event is not None:
             try:
                 await asyncio.wait_for(event.wait(), REPEAT_WAIT_SECONDS)
             except TimeoutError:
                 pass
 
-    def forget(self, *parts: str) -> None:
-        self._seen.pop(self._digest(*parts), None)
+    def forget(self, key: bytes) -> None:
+        self._seen.pop(key, None)
 
 
 @dataclass

@@ -10,25 +10,25 @@ from adapters.slack.context import ClickGuard
 
 def test_a_repeat_within_the_ttl_is_dropped_and_counts_again_after_it() -> None:
     guard = ClickGuard(ttl_seconds=0.2)
-    assert guard.first("U1", "s1", "a")
-    assert not guard.first("U1", "s1", "a")
-    assert guard.first("U1", "s1", "b")  # another answer is another click
+    assert guard.first(guard.key("U1", "s1", "a"))
+    assert not guard.first(guard.key("U1", "s1", "a"))
+    assert guard.first(guard.key("U1", "s1", "b"))  # another answer is another click
     time.sleep(0.25)
-    assert guard.first("U1", "s1", "a")
+    assert guard.first(guard.key("U1", "s1", "a"))
 
 
 def test_a_large_burst_stays_remembered_while_fresh_and_is_forgotten_after() -> None:
     guard = ClickGuard(ttl_seconds=0.5)
     for i in range(20_000):
-        assert guard.first(f"U{i}", "s1", "a")
-    assert not guard.first("U0", "s1", "a")  # the first of 20,000 fresh clicks is still remembered
+        assert guard.first(guard.key(f"U{i}", "s1", "a"))
+    assert not guard.first(guard.key("U0", "s1", "a"))  # the first of 20,000 fresh clicks is still remembered
     time.sleep(0.55)
-    assert guard.first("U1", "s1", "a")
+    assert guard.first(guard.key("U1", "s1", "a"))
     assert len(guard._seen) == 1  # everything older than the TTL was dropped on the way
 
 
 def test_forget_lets_the_same_click_count_again_at_once() -> None:
     guard = ClickGuard()
-    assert guard.first("U1", "s1", "a")
-    guard.forget("U1", "s1", "a")
-    assert guard.first("U1", "s1", "a")
+    assert guard.first(guard.key("U1", "s1", "a"))
+    guard.forget(guard.key("U1", "s1", "a"))
+    assert guard.first(guard.key("U1", "s1", "a"))

@@ -27,25 +27,25 @@ async def record(
     ack can lose a confirmation but never an acknowledged vote. The confirmation (a Web API call,
     the slow part) goes after the ack. A repeat of the same click within seconds is dropped once the
     first one is stored."""
-    key = (user, survey_id, repr(sorted(answers.items())))
-    if not ctx.guard.first(*key):
-        await ctx.guard.settled(*key)
+    key = ctx.guard.key(user, survey_id, repr(sorted(answers.items())))
+    if not ctx.guard.first(key):
+        await ctx.guard.settled(key)
         return
     try:
         receipt = await ctx.service.submit(ctx.participant(user), survey_id, answers)
     except CanvassError as error:
-        ctx.guard.forget(*key)
+        ctx.guard.forget(key)
         reason = f"⚠ {getattr(error, 'reason', None) or error}"
         ctx.confirm(channel, user, reason)
         return
     except Exception:
         # Not the voter's fault (e.g. the database went away): say so rather than pretend it counted.
-        ctx.guard.forget(*key)
+        ctx.guard.forget(key)
         log.exception("slack: storing a vote failed")
         ctx.confirm(channel, user, NOT_STORED)
         return
     finally:
-        ctx.guard.done(*key)
+        ctx.guard.done(key)
     ctx.live.mark(receipt.survey_id)
     ctx.confirm_later(channel, user, partial(_confirmation, ctx, user, receipt))
 
