@@ -11,13 +11,11 @@ from matplotlib.figure import Figure
 from bot.contribution import NOT_STORED, SKIPPED, submitted_line
 from bot.domain import Answer, Question, QuestionKind, Survey
 from charts import palette
-from charts.layout import PDF, Block, Canvas, Style, spacer, text_block
+from charts.a4 import A4_HEIGHT, A4_WIDTH, FOOTER, MARGIN, a4_page
+from charts.layout import PDF, Block, Style, spacer, text_block
 from charts.pdfdoc import save_pdf
 from charts.textfmt import wrap
 
-A4_WIDTH, A4_HEIGHT = 8.27, 11.69  # inches
-MARGIN = 0.7
-FOOTER = 0.55
 WIDTH = A4_WIDTH - 2 * MARGIN
 CHECKED, UNCHECKED = "■", "□"  # drawn with the bundled fonts everywhere (the ballot-box signs are not)
 
@@ -45,7 +43,7 @@ def _marks(question: Question, answer: Answer | None) -> list[Block]:
             for i, label in enumerate(question.options)
         ]
     if kind is QuestionKind.RANKING:
-        order = list(answer) if isinstance(answer, tuple) else []
+        order = [i for i in answer if isinstance(i, int)] if isinstance(answer, tuple) else []
         rows = [_para(f"{rank}. {question.options[i]}", size, 0.02, 0.25, gid="option")
                 for rank, i in enumerate(order, start=1) if 0 <= i < len(question.options)]  # fmt: skip
         return rows
@@ -64,7 +62,8 @@ def _marks(question: Question, answer: Answer | None) -> list[Block]:
         return [_para(line or " ", size, 0.0, 0.25, gid="answer") for line in answer.split("\n")] + [spacer(0.02)]
     from bot.answer_words import answer_in_words  # a kind this print does not draw yet: its words
 
-    return [_para(answer_in_words(question, answer), size, 0.02, 0.25, gid="answer")]
+    words = SKIPPED if answer is None else answer_in_words(question, answer)
+    return [_para(words, size, 0.02, 0.25, gid="answer")]
 
 
 def _blocks(survey: Survey, answers: Mapping[str, Answer], submitted_at: datetime) -> list[Block]:
@@ -100,12 +99,7 @@ def pages(survey: Survey, answers: Mapping[str, Answer], submitted_at: datetime)
         used += block.height
     figs = []
     for n, blocks in enumerate(laid, start=1):
-        fig = Figure(figsize=(A4_WIDTH, A4_HEIGHT), dpi=PDF.dpi, facecolor="white")
-        canvas = Canvas(fig)
-        top = MARGIN
-        for block in blocks:
-            block.draw(canvas, MARGIN, top)
-            top += block.height
+        fig, canvas = a4_page(blocks)
         if len(laid) > 1:
             canvas.text(A4_WIDTH - MARGIN, A4_HEIGHT - FOOTER + 0.2, f"{n} / {len(laid)}", 8, va="top",
                         ha="right", color=palette.MUTED)  # fmt: skip

@@ -18,6 +18,7 @@ from bot.results import (
 from bot.tables import grouped_entries
 from bot.textfmt import hidden_text, status_line
 from charts import palette
+from charts.a4 import A4_HEIGHT, A4_WIDTH, FOOTER, MARGIN, a4_page
 from charts.answers import group_answers
 from charts.figures import body, subtitle
 from charts.guard import as_visible
@@ -29,9 +30,6 @@ from charts.textfmt import wrap
 
 __all__ = ["METADATA", "build_pdf", "pages"]
 
-A4_WIDTH, A4_HEIGHT = 8.27, 11.69  # inches
-MARGIN = 0.7
-FOOTER = 0.55
 FACTORS = (1.0, 0.85, 0.72, 0.6, 0.5, 0.42)  # a chart too tall for one page is drawn smaller, not cut
 
 
@@ -231,12 +229,7 @@ def pages(results: SurveyResults) -> list[Figure]:
     laid_out = _flow(results)
     figs = []
     for n, blocks in enumerate(laid_out, start=1):
-        fig = Figure(figsize=(A4_WIDTH, A4_HEIGHT), dpi=PDF.dpi, facecolor="white")
-        canvas = Canvas(fig)
-        top = MARGIN
-        for block in blocks:
-            block.draw(canvas, MARGIN, top)
-            top += block.height
+        fig, canvas = a4_page(blocks)
         foot = wrap(results.title, PDF.columns(A4_WIDTH * 0.6, 8), max_lines=1)[0]
         canvas.text(MARGIN, A4_HEIGHT - FOOTER + 0.2, foot, 8, va="top", ha="left", color=palette.MUTED)
         canvas.text(A4_WIDTH - MARGIN, A4_HEIGHT - FOOTER + 0.2, f"{n} / {len(laid_out)}", 8, va="top",

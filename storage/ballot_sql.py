@@ -20,14 +20,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, bindparam, delete, select, tuple_
 
 from bot.domain import Status
-from storage.tables import BallotRow, DraftRow, EligibleRow, LiveResultRow, RespondedRow, SurveyRow
-
-surveys = SurveyRow.__table__  # type: ignore[attr-defined]
-ballots = BallotRow.__table__  # type: ignore[attr-defined]
-responded = RespondedRow.__table__  # type: ignore[attr-defined]
-eligible = EligibleRow.__table__  # type: ignore[attr-defined]
-drafts = DraftRow.__table__  # type: ignore[attr-defined]
-live = LiveResultRow.__table__  # type: ignore[attr-defined]
+from storage.base import ballots, drafts, live, responded, surveys
+from storage.eligibility import eligible
 
 OPEN = str(Status.OPEN)
 Key = tuple[str, bytes]  # (survey id, responded slot)

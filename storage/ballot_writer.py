@@ -36,7 +36,6 @@ class Submission:
 class BallotWriter:
     def __init__(self, engine: AsyncEngine, insert: Callable[..., Any]) -> None:
         self.engine = engine
-        self._insert = insert
         self._sql: BallotSql = SqliteBallotSql() if engine.dialect.name == "sqlite" else CoreBallotSql(insert)
         self._thread = (
             WriteThread(engine.url.render_as_string(hide_password=False)) if engine.dialect.name == "sqlite" else None

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from adapters.console.plugin import ConsoleAdapter
 from bot.bootstrap import Core, build_core
 from bot.config import Config, CoreConfig
 from bot.contribution import NOT_STORED
-from tests.console.test_console_session import Terminal, survey_id_from
+from tests.console.terminal import Terminal, console_terminal, survey_id_from
 from tests.storage.dbdump import dump_all, rows_mentioning
 from tests.storage.rawfiles import holding, raw_bytes
 
@@ -56,10 +55,7 @@ async def core(tmp_path: Path) -> AsyncIterator[Core]:
 
 @pytest.fixture
 def terminal(core: Core) -> Terminal:
-    lines: list[str] = []
-    adapter = ConsoleAdapter(core, write=lines.append)
-    core.messengers.add(adapter.messenger)
-    return Terminal(adapter.session, lines)
+    return console_terminal(core)
 
 
 async def _survey(terminal: Terminal, tmp_path: Path) -> str:

@@ -8,21 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.console.plugin import ConsoleAdapter
-from adapters.console.session import ConsoleSession
 from bot.bootstrap import Core, build_core
 from bot.config import Config, CoreConfig
-
-
-class Terminal:
-    def __init__(self, session: ConsoleSession, lines: list[str]) -> None:
-        self.session = session
-        self.lines = lines
-
-    async def type(self, line: str) -> str:
-        start = len(self.lines)
-        await self.session.exec(line)
-        return "\n".join(self.lines[start:])
+from tests.console.terminal import Terminal, console_terminal, survey_id_from
 
 
 @pytest.fixture
@@ -35,17 +23,7 @@ async def core(tmp_path: Path) -> AsyncIterator[Core]:
 
 @pytest.fixture
 def terminal(core: Core) -> Terminal:
-    """The console adapter as `canvass run` wires it (bot.bootstrap.load_adapter), writing into a list."""
-    lines: list[str] = []
-    adapter = ConsoleAdapter(core, write=lines.append)
-    core.messengers.add(adapter.messenger)
-    return Terminal(adapter.session, lines)
-
-
-def survey_id_from(text: str) -> str:
-    match = re.search(r"\[([a-z0-9]{7})\]", text)
-    assert match, text
-    return match.group(1)
+    return console_terminal(core)
 
 
 async def test_a_quick_poll_from_creation_to_results(terminal: Terminal) -> None:

@@ -11,7 +11,7 @@ from adapters.console.messenger import ConsoleMessenger
 from adapters.console.session import ConsoleSession
 from bot.bootstrap import Core, build_core
 from bot.config import Config, CoreConfig
-from tests.console.test_console_session import Terminal, survey_id_from
+from tests.console.terminal import Terminal, survey_id_from
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.console.plugin import ConsoleAdapter
 from bot.bootstrap import Core, build_core
 from bot.config import Config, CoreConfig
 from bot.domain import Participant, ResultsMode, Status, Survey
 from bot.invited import answering_members
-from tests.console.test_console_session import Terminal, survey_id_from
+from tests.console.terminal import Terminal, console_terminal, survey_id_from
 
 
 @pytest.fixture
@@ -27,11 +26,7 @@ async def core(tmp_path: Path) -> AsyncIterator[Core]:
 
 @pytest.fixture
 def terminal(core: Core) -> Terminal:
-    lines: list[str] = []
-    adapter = ConsoleAdapter(core, write=lines.append)
-    adapter.messenger.members.extend(["organiser", "chair", "ana", "ben", "cy"])
-    core.messengers.add(adapter.messenger)
-    return Terminal(adapter.session, lines)
+    return console_terminal(core, members=["organiser", "chair", "ana", "ben", "cy"])
 
 
 SURVEY = 'title = "Retro"\n{extra}[[questions]]\nkind = "scale"\ntext = "How was it?"\n'

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 
-from adapters.console.plugin import ConsoleAdapter
-from adapters.console.session import ConsoleSession
 from adapters.present.server import PresentServer
 from bot.bootstrap import Core, build_core
 from bot.config import Config, CoreConfig, PresentConfig
+from tests.console.terminal import Terminal, console_terminal
 
 CHROMIUM = os.environ.get("CANVASS_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("CANVASS_REQUIRE_BROWSER") == "1"
@@ -24,25 +23,6 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-
-
-class Terminal:
-    """The console adapter, typed into like a person at a terminal."""
-
-    def __init__(self, session: ConsoleSession, lines: list[str]) -> None:
-        self.session = session
-        self.lines = lines
-
-    async def type(self, line: str) -> str:
-        start = len(self.lines)
-        await self.session.exec(line)
-        return "\n".join(self.lines[start:])
-
-
-def survey_id_from(text: str) -> str:
-    match = re.search(r"\[([a-z0-9]{7})\]", text)
-    assert match, text
-    return match.group(1)
 
 
 def link_path(reply: str) -> str:
@@ -65,10 +45,7 @@ async def core(tmp_path: Path) -> AsyncIterator[Core]:
 
 @pytest.fixture
 def terminal(core: Core) -> Terminal:
-    lines: list[str] = []
-    adapter = ConsoleAdapter(core, write=lines.append)
-    core.messengers.add(adapter.messenger)
-    return Terminal(adapter.session, lines)
+    return console_terminal(core)
 
 
 @pytest.fixture

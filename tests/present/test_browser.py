@@ -12,7 +12,8 @@ import pytest
 
 from adapters.present.server import PresentServer
 from bot.bootstrap import Core
-from tests.present.conftest import Terminal, link_path, survey_id_from
+from tests.console.terminal import Terminal, survey_id_from
+from tests.present.conftest import link_path
 
 pytestmark = pytest.mark.browser
 
