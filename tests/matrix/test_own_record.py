@@ -56,6 +56,13 @@ async def bot_says(person: Person, me: str, dm: str, needle: str, after: int) ->
     return event
 
 
+async def exchange(person: Person, me: str, dm: str, text: str, needle: str) -> Event:
+    """The person writes `text` in their DM; the bot's next reply there containing `needle`."""
+    mark = person.mark()
+    await person.say(dm, text)
+    return await bot_says(person, me, dm, needle, mark)
+
+
 async def test_words_copy_and_change(homeserver: Homeserver, tmp_path: Path) -> None:
     bot_account = await homeserver.register("ownbot-" + tmp_path.name[-6:])
     me = bot_account.user_id
@@ -83,9 +90,7 @@ async def test_words_copy_and_change(homeserver: Homeserver, tmp_path: Path) -> 
         mark = ann.mark()
         await ann.say(dm, "skip")
         await bot_says(ann, me, dm, "Order the rooms", mark)
-        mark = ann.mark()
-        await ann.say(dm, "3 1 2")
-        await bot_says(ann, me, dm, "optional one you skipped stays skipped", mark)
+        await exchange(ann, me, dm, "3 1 2", "optional one you skipped stays skipped")
 
         # The draft in words: labels, the ranking as ordered labels; never indexes or tuples.
         mark = ann.mark()
@@ -142,9 +147,7 @@ async def test_words_copy_and_change(homeserver: Homeserver, tmp_path: Path) -> 
         mark = ann.mark()
         await ann.say(dm, "skip")
         await bot_says(ann, me, dm, "Pick tools", mark)
-        mark = ann.mark()
-        await ann.say(dm, "3")
-        await bot_says(ann, me, dm, "optional one you skipped stays skipped", mark)
+        await exchange(ann, me, dm, "3", "optional one you skipped stays skipped")
         # The edit waits in memory: no draft row holds her answers side by side (edits.py).
         assert await bot.core.service.load_draft(Participant("matrix", ann.user_id), survey_id) == {}
         mark = ann.mark()
@@ -216,18 +219,14 @@ async def test_two_open_surveys_reminder_and_closed_note(homeserver: Homeserver,
         await bot.adapter.messenger.remind_participant(Participant("matrix", ann.user_id), beta, "")
         await bot_says(ann, me, dm, "Reminder: you have not answered “Beta” yet", mark)
         await bot_says(ann, me, dm, "Survey 2 of 2, “Beta”. Question 1 of 2", mark)
-        mark = ann.mark()
-        await ann.say(dm, "2")
-        await bot_says(ann, me, dm, "Saved for question 1 of 2", mark)
+        await exchange(ann, me, dm, "2", "Saved for question 1 of 2")
 
         # The copy in a DM without encryption: a warning first, and the copy only after `copy yes`.
         mark = ann.mark()
         await ann.say(dm, "because")
         await ann.say(dm, "submit")
         await bot_says(ann, me, dm, "are submitted", mark)
-        mark = ann.mark()
-        await ann.say(dm, "copy")
-        await bot_says(ann, me, dm, "not end-to-end encrypted, so the homeserver can read your copy", mark)
+        await exchange(ann, me, dm, "copy", "not end-to-end encrypted, so the homeserver can read your copy")
         await asyncio.sleep(1.0)
         await ann.sync(timeout_ms=500)
         assert not [e for r, e in ann.events[mark:] if r == dm and CANARY in body(e)], "sent before a yes"
