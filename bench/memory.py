@@ -58,7 +58,7 @@ async def run(surveys: int, per_survey: int, data_dir: Path) -> None:
         await core.service.open_survey(None, survey.id, [Participant("console", f"voter-{i}")])
         ids.append((survey.id, survey.questions[0].id))
     rows = [
-        {"id": str(uuid.uuid4()), "question_id": qid, "slot": uuid.uuid4().bytes * 2, "answer": str(n % 3)}
+        {"question_id": qid, "slot": uuid.uuid4().bytes * 2, "answer": str(n % 3)}
         for _sid, qid in ids
         for n in range(per_survey - 1)
     ]

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain import Status
 from bot.ports import BallotWrite, LiveSnapshot, SubmitOutcome
 from storage.ballot_writer import BallotWriter, Submission
-from storage.base import RepositoryBase, ballots, count_rows, drafts, live, responded, sealed, surveys
+from storage.base import RepositoryBase, ballots, count_rows, drafts, live, questions, responded, sealed, surveys
+from storage.staged_seal import COPYING
 
 
 class Answering(RepositoryBase):
@@ -85,8 +86,10 @@ class Answering(RepositoryBase):
             return await count_rows(conn, responded, survey_id)
 
     async def answer_counts(self, question_id: str, sealed_: bool) -> list[tuple[str, int]]:
-        table = sealed if sealed_ else ballots
-        async with self.reader.connect() as conn:
+        async with self.reader.connect() as conn:  # one snapshot for both reads
+            # A staged SQLite close that has not copied the ballots yet (storage/staged_seal.py): they
+            # are still all there, and no longer change.
+            table = sealed if sealed_ and await _seal_stage(conn, question_id) != COPYING else ballots
             rows = await conn.execute(
                 select(table.c.answer, func.count()).where(table.c.question_id == question_id).group_by(table.c.answer)
             )
@@ -107,3 +110,8 @@ class Answering(RepositoryBase):
                 .where(live.c.survey_id == survey_id)
                 .values(payload=payload, submissions_since=live.c.submissions_since - consumed)
             )
+
+
+async def _seal_stage(conn: AsyncConnection, question_id: str) -> int:
+    query = select(surveys.c.seal_stage).join(questions, questions.c.survey_id == surveys.c.id)
+    return int(await conn.scalar(query.where(questions.c.id == question_id)) or 0)

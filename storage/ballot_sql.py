@@ -25,7 +25,7 @@ from storage.eligibility import eligible
 
 OPEN = str(Status.OPEN)
 Key = tuple[str, bytes]  # (survey id, responded slot)
-Ballot = tuple[str, str, bytes, str]  # (random id, question id, slot, answer)
+Ballot = tuple[str, bytes, str]  # (question id, slot, answer)
 
 
 class BallotSql(Protocol):
@@ -79,7 +79,7 @@ class CoreBallotSql:
         return [(sid, None if slot is None else bytes(slot)) for sid, slot in rows]
 
     def upsert_ballots(self, conn: Connection, rows: Sequence[Ballot]) -> None:
-        params = [{"id": i, "question_id": q, "slot": s, "answer": a} for i, q, s, a in rows]
+        params = [{"question_id": q, "slot": s, "answer": a} for q, s, a in rows]
         conn.execute(self._upsert, params)
 
     def mark_responded(self, conn: Connection, keys: Sequence[Key]) -> set[Key]:
@@ -105,7 +105,7 @@ class SqliteBallotSql:
     no row lock is needed for the read."""
 
     UPSERT = (
-        "INSERT INTO ballots (id, question_id, slot, answer) VALUES (?, ?, ?, ?) "
+        "INSERT INTO ballots (question_id, slot, answer) VALUES (?, ?, ?) "
         "ON CONFLICT (question_id, slot) DO UPDATE SET answer = excluded.answer"
     )
     COUNT_LIVE = (

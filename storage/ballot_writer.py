@@ -8,7 +8,6 @@ storage/ballot_sql.py): on SQLite a sqlite3 connection in one trip to the writer
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -96,9 +95,7 @@ class BallotWriter:
         for submission in accepted:
             for b in submission.ballots:
                 latest[(b.question_id, b.slot)] = b.answer
-        upserts = [
-            (str(uuid.uuid4()), qid, slot, answer) for (qid, slot), answer in latest.items() if answer is not None
-        ]
+        upserts = [(qid, slot, answer) for (qid, slot), answer in latest.items() if answer is not None]
         if upserts:
             self._sql.upsert_ballots(conn, upserts)
         cleared = [key for key, answer in latest.items() if answer is None]

@@ -19,6 +19,7 @@ from storage.engine import create_read_engine
 from storage.live_store import LiveStore
 from storage.scrub import FileScrubber, ScrubPolicy
 from storage.sealing import PER_SURVEY_TABLES, SCRUBBED_TABLES, Sealing
+from storage.staged_seal import StagedSeal, sealer_thread
 from storage.state import SqlStateStore
 from storage.surveys import SurveyRows
 
@@ -40,8 +41,11 @@ class SqlRepository(SurveyRows, Answering, Sealing, DelegationRows):
         self.dialect = engine.dialect.name
         self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         self._writer = BallotWriter(engine, self._insert)
+        url = engine.url.render_as_string(hide_password=False)
+        self._sealer = sealer_thread(url) if self.dialect == "sqlite" else None
+        self._staged = StagedSeal(self._sealer) if self._sealer is not None else None
         # Reads go through their own pool on SQLite (see create_read_engine); writes keep one writer.
-        self._read_engine = create_read_engine(engine.url.render_as_string(hide_password=False))
+        self._read_engine = create_read_engine(url)
         self.reader = self._read_engine or engine
         self._scrubber = FileScrubber(engine, SCRUBBED_TABLES, scrub_policy or ScrubPolicy())
         self._scrub_pending = False
@@ -50,6 +54,8 @@ class SqlRepository(SurveyRows, Answering, Sealing, DelegationRows):
 
     async def dispose(self) -> None:
         await self._writer.dispose()
+        if self._sealer is not None:
+            await self._sealer.dispose()
         await self.checkpointed()
         if self._read_engine is not None:
             await self._read_engine.dispose()

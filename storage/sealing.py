@@ -25,6 +25,7 @@ from storage.delegations import members as delegation_members
 from storage.eligibility import eligible
 from storage.live_store import freeze_at_close
 from storage.scrub import FileScrubber
+from storage.staged_seal import COPYING, StagedSeal
 
 # Every table with a `survey_id` column whose rows of a survey must not outlive its close: its salt,
 # slots, participant ids, drafts and live-results bookkeeping. The seal deletes the survey's rows from
@@ -46,33 +47,25 @@ SCRUBBED_TABLES = (
 )
 
 
-# PostgreSQL: gen_random_uuid() draws from the server's strong random source, and the rows go into
-# the heap sorted by it. SQLite: a UUIDv4-shaped id from randomblob() (SQLite's CSPRNG, seeded by
-# the OS); sealed_ballots is WITHOUT ROWID, so its storage order is that random id's.
-_SEAL_COPY = {
-    True: text(
-        "INSERT INTO sealed_ballots (id, question_id, answer) "
-        "SELECT id, question_id, answer FROM ("
-        " SELECT CAST(gen_random_uuid() AS TEXT) AS id, b.question_id, b.answer FROM ballots b"
-        " JOIN questions q ON q.id = b.question_id WHERE q.survey_id = :survey_id) AS fresh "
-        "ORDER BY id"
-    ),
-    False: text(
-        "INSERT INTO sealed_ballots (id, question_id, answer) "
-        "SELECT lower(printf('%s-%s-4%s-%s%s-%s', hex(randomblob(4)), hex(randomblob(2)),"
-        " substr(hex(randomblob(2)), 2), substr('89ab', 1 + (random() & 3), 1),"
-        " substr(hex(randomblob(2)), 2), hex(randomblob(6)))), b.question_id, b.answer "
-        "FROM ballots b JOIN questions q ON q.id = b.question_id WHERE q.survey_id = :survey_id"
-    ),
-}
+# gen_random_uuid() draws from the server's strong random source, and the rows go into the heap sorted
+# by it. (SQLite's copy is in storage/staged_seal.py.)
+_SEAL_COPY = text(
+    "INSERT INTO sealed_ballots (question_id, id, answer) "
+    "SELECT question_id, id, answer FROM ("
+    " SELECT b.question_id, CAST(gen_random_uuid() AS TEXT) AS id, b.answer FROM ballots b"
+    " JOIN questions q ON q.id = b.question_id WHERE q.survey_id = :survey_id) AS fresh "
+    "ORDER BY id"
+)
 
 
 class Sealing(RepositoryBase):
+    _staged: StagedSeal | None  # SQLite only
     _scrubber: FileScrubber
     _scrub_pending: bool
     _writer: BallotWriter
 
     async def seal(self, survey_id: str) -> SealReport | None:
+        postgres = self.dialect == "postgresql"
         async with self._writer.exclusive(), self.engine.begin() as conn:
             # The status flip comes first: it takes the row lock that submissions wait on.
             flipped = await conn.execute(
@@ -82,34 +75,46 @@ class Sealing(RepositoryBase):
             )
             if flipped.rowcount != 1:
                 return None
-            seal_xid = await conn.scalar(text("SELECT txid_current()")) if self.dialect == "postgresql" else None
+            seal_xid = await conn.scalar(text("SELECT txid_current()")) if postgres else None
             await conn.execute(
                 update(surveys)
                 .where(surveys.c.id == survey_id)
                 .values(
                     respondents_at_close=await count_rows(conn, responded, survey_id),
                     invited_at_close=await _invited(conn, survey_id),
+                    # SQLite: the rest of the close is staged (storage/staged_seal.py).
+                    seal_stage=0 if postgres else COPYING,
                 )
             )
-            question_ids = select(questions.c.id).where(questions.c.survey_id == survey_id).scalar_subquery()
             # -- core (issue 10, break 4): before the ballots lose their slots, settle what the final
             # output of a live survey may show, and erase the live per-ballot history.
             k = int(await conn.scalar(select(surveys.c.k).where(surveys.c.id == survey_id)) or 0)
             qids = list(await conn.scalars(select(questions.c.id).where(questions.c.survey_id == survey_id)))
-            await freeze_at_close(conn, survey_id, qids, k, self.dialect == "postgresql")
-            # Fresh random ids in a random order, in one statement inside the database (no row crosses
-            # into Python, so a big close neither holds the event loop nor copies twice): neither the
-            # ids, the row order nor PostgreSQL's xmin/ctid reveal the order of voting or whose answers
-            # go together.
-            await conn.execute(_SEAL_COPY[self.dialect == "postgresql"], {"survey_id": survey_id})
-            await conn.execute(delete(ballots).where(ballots.c.question_id.in_(question_ids)))
-            for table in PER_SURVEY_TABLES:
+            await freeze_at_close(conn, survey_id, qids, k, postgres)
+            # Without the key salt no slot can be recomputed from a person, from this commit on.
+            for table in (survey_keys, live):
                 await conn.execute(delete(table).where(table.c.survey_id == survey_id))
             prefix = SURVEY_STATE_PREFIX.format(survey_id=survey_id)
             await conn.execute(delete(state).where(state.c.key.startswith(prefix, autoescape=True)))
+            if postgres:
+                await _seal_in_place(conn, survey_id)
+        if self._staged is not None:
+            await self._staged.finish(survey_id)
         report = await self._scrubber.scrub(int(seal_xid) if seal_xid is not None else None)
         self._scrub_pending = not report.physically_clean
         return report
+
+    async def finish_interrupted_seals(self) -> list[str]:
+        """SQLite: take up the staged closes a stopped process left part way (at start-up); the ids."""
+        if self._staged is None:
+            return []
+        left = await self._staged.interrupted()
+        for survey_id in left:
+            await self._staged.finish(survey_id)
+        if left:
+            report = await self._scrubber.scrub()
+            self._scrub_pending = not report.physically_clean
+        return left
 
     async def scrub_pending(self) -> SealReport | None:
         """Scrub again if the last close could not finish (for a periodic sweep); None if nothing waits."""
@@ -122,6 +127,19 @@ class Sealing(RepositoryBase):
     async def checkpointed(self) -> None:
         """Wait until the CHECKPOINT that follows a PostgreSQL close has run."""
         await self._scrubber.checkpointed()
+
+
+async def _seal_in_place(conn: AsyncConnection, survey_id: str) -> None:
+    """PostgreSQL: the rest of the close in the same transaction. Row locks keep other surveys' votes
+    going meanwhile, and VACUUM FULL after it is bounded by the scrubber's lock_timeout."""
+    # Fresh random ids in a random order, in one statement inside the database (no row crosses into
+    # Python, so a big close neither holds the event loop nor copies twice): neither the ids, the row
+    # order nor xmin/ctid reveal the order of voting or whose answers go together.
+    await conn.execute(_SEAL_COPY, {"survey_id": survey_id})
+    question_ids = select(questions.c.id).where(questions.c.survey_id == survey_id).scalar_subquery()
+    await conn.execute(delete(ballots).where(ballots.c.question_id.in_(question_ids)))
+    for table in PER_SURVEY_TABLES:
+        await conn.execute(delete(table).where(table.c.survey_id == survey_id))
 
 
 async def _invited(conn: AsyncConnection, survey_id: str) -> int:

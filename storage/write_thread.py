@@ -31,9 +31,11 @@ Result = TypeVar("Result")
 
 
 class WriteThread:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, name: str = "sqlite-writer", pragmas: tuple[str, ...] = ()) -> None:
+        """`pragmas`: more settings for this connection, after the writer's own."""
         # One thread: the connection is used only where it was made (sqlite3's check_same_thread).
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-writer")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._pragmas = pragmas
         self._path = str(make_url(normalise_url(url)).database)
         self._connection: sqlite3.Connection | None = None  # made in the thread, on first use
         self._disposed = False
@@ -41,18 +43,28 @@ class WriteThread:
 
     async def transaction(self, work: Callable[[sqlite3.Connection, Arg], Result], arg: Arg) -> Result:
         """Run `work(connection, arg)` in one transaction in the writer thread; committed on return."""
+        return await self._run(work, arg, "BEGIN IMMEDIATE")
+
+    async def read(self, work: Callable[[sqlite3.Connection, Arg], Result], arg: Arg) -> Result:
+        """Run `work` in a read transaction: one snapshot, and no write lock on the database file
+        (a TEMP table written meanwhile lives in this connection's own temporary database)."""
+        return await self._run(work, arg, "BEGIN")
+
+    async def _run(self, work: Callable[[sqlite3.Connection, Arg], Result], arg: Arg, begin: str) -> Result:
         if self._disposed:
             raise RuntimeError("the database writer is closed")
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._in_transaction, work, arg)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._in_transaction, work, arg, begin)
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
             connection = sqlite3.connect(self._path, isolation_level=None, cached_statements=256)
             sqlite_writer_pragmas(connection, None)
+            for pragma in self._pragmas:
+                connection.execute(f"PRAGMA {pragma}")
             self._connection = connection
         return self._connection
 
-    def _in_transaction(self, work: Callable[[sqlite3.Connection, Arg], Result], arg: Arg) -> Result:
+    def _in_transaction(self, work: Callable[[sqlite3.Connection, Arg], Result], arg: Arg, begin: str) -> Result:
         # The lock is polled here every millisecond rather than by SQLite's busy handler, whose sleeps
         # grow to 100 ms: a vote waiting for another connection's transaction (a close, a scrub)
         # then goes on within a millisecond of its end. A transaction refused as busy was rolled
@@ -61,7 +73,7 @@ class WriteThread:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
             try:
-                connection.execute("BEGIN IMMEDIATE")
+                connection.execute(begin)
                 try:
                     result = work(connection, arg)
                     connection.execute("COMMIT")

@@ -1,0 +1,106 @@
+"""Ballots clustered by question, and a staged close on SQLite (issue 15).
+
+- `ballots`: the primary key is (question_id, slot), which the vote upsert already needed as a unique
+  key; the random id column, which nothing read, is gone. A question's ballots now sit side by side,
+  so the close deletes them as one range.
+- `sealed_ballots`: the primary key is (question_id, id), so a close appends each question's sealed
+  rows in one run of pages, in the order of their fresh random ids.
+- SQLite only keeps no (question, answer) index: the primary key's range holds the answer already.
+- `surveys.seal_stage`: where a staged SQLite close stands (storage/staged_seal.py).
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+NO_ROWID = {"sqlite_with_rowid": False}
+
+
+def _postgres() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def _rebuild(name: str, columns: list[sa.Column], key: tuple[str, str], copied: str, index: str) -> None:
+    """A new table under a temporary name, the rows copied, the old table dropped, the new renamed:
+    the same steps on both databases (SQLite cannot change a primary key in place). The key is named
+    for what it is, so that PostgreSQL's constraint name does not keep the temporary table's."""
+    op.create_table(f"{name}_new", *columns, sa.PrimaryKeyConstraint(*key, name=f"{name}_by_question_pkey"), **NO_ROWID)
+    op.execute(f"INSERT INTO {name}_new ({copied}) SELECT {copied} FROM {name}")
+    op.drop_table(name)
+    op.rename_table(f"{name}_new", name)
+    if _postgres():
+        op.create_index(index, name, ["question_id", "answer"])
+
+
+def _new_ballots() -> list[sa.Column]:
+    return [
+        sa.Column("question_id", sa.String(24), nullable=False),
+        sa.Column("slot", sa.LargeBinary(), nullable=False),
+        sa.Column("answer", sa.String(), nullable=False),
+    ]
+
+
+def _new_sealed() -> list[sa.Column]:
+    return [
+        sa.Column("question_id", sa.String(24), nullable=False),
+        sa.Column("id", sa.String(36), nullable=False),
+        sa.Column("answer", sa.String(), nullable=False),
+    ]
+
+
+def upgrade() -> None:
+    _rebuild(
+        "ballots", _new_ballots(), ("question_id", "slot"), "question_id, slot, answer", "ix_ballots_question_answer"
+    )
+    _rebuild(
+        "sealed_ballots",
+        _new_sealed(),
+        ("question_id", "id"),
+        "question_id, id, answer",
+        "ix_sealed_ballots_question_answer",
+    )
+    with op.batch_alter_table("surveys") as batch:
+        batch.add_column(sa.Column("seal_stage", sa.Integer(), nullable=False, server_default="0"))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("surveys") as batch:
+        batch.drop_column("seal_stage")
+    op.create_table(
+        "sealed_ballots_new",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("question_id", sa.String(24), nullable=False),
+        sa.Column("answer", sa.String(), nullable=False),
+        **NO_ROWID,
+    )
+    op.execute(
+        "INSERT INTO sealed_ballots_new (id, question_id, answer) SELECT id, question_id, answer FROM sealed_ballots"
+    )
+    op.drop_table("sealed_ballots")
+    op.rename_table("sealed_ballots_new", "sealed_ballots")
+    op.create_index("ix_sealed_ballots_question_answer", "sealed_ballots", ["question_id", "answer"])
+    op.create_table(
+        "ballots_new",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("question_id", sa.String(24), nullable=False),
+        sa.Column("slot", sa.LargeBinary(), nullable=False),
+        sa.Column("answer", sa.String(), nullable=False),
+        sa.UniqueConstraint("question_id", "slot", name="uq_ballots_question_slot"),
+        **NO_ROWID,
+    )
+    # A fresh random id for each open ballot, drawn by the database (as the votes' ids were).
+    fresh = "CAST(gen_random_uuid() AS TEXT)" if _postgres() else "lower(hex(randomblob(16)))"
+    op.execute(
+        "INSERT INTO ballots_new (id, question_id, slot, answer) "
+        f"SELECT {fresh}, question_id, slot, answer FROM ballots"
+    )
+    op.drop_table("ballots")
+    op.rename_table("ballots_new", "ballots")
+    op.create_index("ix_ballots_question_answer", "ballots", ["question_id", "answer"])

@@ -1,0 +1,143 @@
+"""SQLite: the close of a survey in short transactions, so a big close never holds the file's only
+write lock for long (issue 15: other surveys' votes wait for whoever holds it).
+
+In one transaction (storage/sealing.py) the close flips the survey to closed, counts, freezes the live
+output, deletes the key salt (from then on no slot can be recomputed from a person) and the adapter
+state, and sets `seal_stage = 1`. From then on no vote, draft or state write for the survey can commit,
+so its ballots no longer change. Then, on a connection of its own in its own thread:
+
+1. In a read transaction, which takes no write lock, each ballot gets a fresh random id, and the rows
+   (question, fresh id, answer) are sorted by it into a TEMP table held in memory (temp_store=MEMORY):
+   never in a database file.
+2. One transaction appends them to `sealed_ballots` in that order (clustered by question and id, so
+   this writes one run of pages) and sets `seal_stage = 2`, only if it is still 1: of two processes
+   finishing the same close, one copies. While the stage is 1, results count the ballots themselves,
+   which are complete and unchanging (storage/answers.py).
+3. The slots and the roster are deleted in ranges of at most CHUNK_ROWS rows of the primary key, one
+   transaction each, with a pause between them in which a waiting vote takes the lock.
+4. `seal_stage = 0`; then the files are scrubbed (storage/scrub.py).
+
+A process that stops part way leaves the stage set, and `finish_interrupted` (called at start-up by
+bot/bootstrap.py) takes it up again: stage 1 draws the ids again (nothing was copied), stage 2 goes
+on deleting. What is left meanwhile is what the one-transaction close left until it committed, minus
+the key salt: slots and ballots without any way to tie them to a person.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from typing import Any
+
+from storage.base import ballots, drafts, responded, roster
+from storage.delegations import members as delegation_members
+from storage.eligibility import eligible
+from storage.write_thread import WriteThread
+
+CHUNK_ROWS = 20_000  # about 5 ms of deleting, measured on the benchmark machine
+PAUSE_SECONDS = 0.002  # the ballot writer polls the lock every millisecond (storage/write_thread.py)
+COPYING, DELETING, DONE = 1, 2, 0
+
+# Deleted in stage 3, each by its primary key after `survey_id` (the ballots: per question, by slot).
+SURVEY_TABLES = (responded, drafts, roster, eligible, delegation_members)
+
+# SQLite's randomblob() draws from its CSPRNG, seeded by the OS.
+_DRAW = (
+    "CREATE TEMP TABLE seal_rows AS SELECT question_id, id, answer FROM ("
+    " SELECT b.question_id, hex(randomblob(16)) AS id, b.answer FROM ballots b"
+    " JOIN questions q ON q.id = b.question_id WHERE q.survey_id = ?) ORDER BY question_id, id"
+)
+_COPY = (
+    "INSERT INTO sealed_ballots (question_id, id, answer) "
+    "SELECT question_id, id, answer FROM temp.seal_rows ORDER BY rowid"
+)
+
+
+def sealer_thread(url: str) -> WriteThread:
+    # A page cache big enough for a large close's working set, and TEMP tables in memory, never on disk.
+    return WriteThread(url, "sqlite-sealer", ("cache_size=-65536", "temp_store=MEMORY"))
+
+
+class StagedSeal:
+    def __init__(self, thread: WriteThread) -> None:
+        self._thread = thread
+        self._one_at_a_time = asyncio.Lock()  # one TEMP table, one close
+
+    async def finish(self, survey_id: str) -> None:
+        """Take the survey's close from the stage it is at to the end (before the scrub)."""
+        async with self._one_at_a_time:
+            if await self._thread.read(_stage, survey_id) == COPYING:
+                try:
+                    await self._thread.read(_draw, survey_id)
+                    await self._thread.transaction(_copy, survey_id)
+                finally:
+                    await self._thread.read(_forget_draw, None)
+            if await self._thread.read(_stage, survey_id) != DELETING:
+                return
+            for question_id in await self._thread.read(_question_ids, survey_id):
+                await self._delete(ballots, "question_id", question_id)
+            for table in SURVEY_TABLES:
+                await self._delete(table, "survey_id", survey_id)
+            await self._thread.transaction(_done, survey_id)
+
+    async def interrupted(self) -> list[str]:
+        return await self._thread.read(_interrupted, None)
+
+    async def _delete(self, table: Any, scope: str, value: str) -> None:
+        rest = tuple(c.name for c in table.primary_key.columns if c.name != scope)
+        more = True
+        while more:
+            more = await self._thread.transaction(_delete_chunk, (table.name, scope, rest, value))
+            if more:  # a pause in which a waiting vote takes the lock
+                await asyncio.sleep(PAUSE_SECONDS)
+
+
+def _stage(conn: sqlite3.Connection, survey_id: str) -> int:
+    row = conn.execute("SELECT seal_stage FROM surveys WHERE id = ?", (survey_id,)).fetchone()
+    return DONE if row is None else int(row[0])
+
+
+def _interrupted(conn: sqlite3.Connection, _arg: None) -> list[str]:
+    return [sid for (sid,) in conn.execute("SELECT id FROM surveys WHERE seal_stage <> 0 ORDER BY id")]
+
+
+def _question_ids(conn: sqlite3.Connection, survey_id: str) -> list[str]:
+    return [qid for (qid,) in conn.execute("SELECT id FROM questions WHERE survey_id = ? ORDER BY id", (survey_id,))]
+
+
+def _draw(conn: sqlite3.Connection, survey_id: str) -> None:
+    conn.execute("DROP TABLE IF EXISTS temp.seal_rows")
+    conn.execute(_DRAW, (survey_id,))
+
+
+def _forget_draw(conn: sqlite3.Connection, _arg: None) -> None:
+    conn.execute("DROP TABLE IF EXISTS temp.seal_rows")
+
+
+def _copy(conn: sqlite3.Connection, survey_id: str) -> None:
+    moved = conn.execute(
+        "UPDATE surveys SET seal_stage = ? WHERE id = ? AND seal_stage = ?", (DELETING, survey_id, COPYING)
+    ).rowcount
+    if moved == 1:  # else another process copied them first
+        conn.execute(_COPY)
+
+
+def _done(conn: sqlite3.Connection, survey_id: str) -> None:
+    conn.execute("UPDATE surveys SET seal_stage = ? WHERE id = ?", (DONE, survey_id))
+
+
+def _delete_chunk(conn: sqlite3.Connection, job: tuple[str, str, tuple[str, ...], str]) -> bool:
+    """Delete the first CHUNK_ROWS rows of the scope, as one range of the primary key; True if more
+    may be left. Names come from the table definitions above, never from input."""
+    table, scope, rest, value = job
+    columns = ", ".join(rest)
+    bound = conn.execute(
+        f"SELECT {columns} FROM {table} WHERE {scope} = ? ORDER BY {columns} LIMIT 1 OFFSET ?",
+        (value, CHUNK_ROWS - 1),
+    ).fetchone()
+    if bound is None:
+        conn.execute(f"DELETE FROM {table} WHERE {scope} = ?", (value,))
+        return False
+    placeholders = ", ".join("?" * len(rest))
+    conn.execute(f"DELETE FROM {table} WHERE {scope} = ? AND ({columns}) <= ({placeholders})", (value, *bound))
+    return True

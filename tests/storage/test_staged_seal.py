@@ -1,0 +1,185 @@
+"""SQLite's close in stages (storage/staged_seal.py): short transactions that let other surveys' votes
+in, results that stay right at every stage, and a close a stopped process left part way finished at
+start-up, once, with nothing left behind."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy.engine import make_url
+
+import storage.staged_seal as staged
+from bot.clock import ManualClock
+from bot.domain import Participant, QuestionKind, QuestionSpec
+from bot.results import ChoiceResult
+from bot.service import Canvass
+from storage.engine import create_engine
+from storage.repository import SqlRepository
+from tests.conftest import SECRET, START
+from tests.factories import ORGANISER, survey_spec
+
+VOTERS = [Participant("console", f"voter{i}") for i in range(30)]
+QUESTIONS = (QuestionSpec(QuestionKind.SINGLE, "Adopt?", ("Yes", "No")), QuestionSpec(QuestionKind.TEXT, "Why?"))
+
+
+@asynccontextmanager
+async def core(url: str) -> AsyncIterator[tuple[Canvass, SqlRepository]]:
+    repository = SqlRepository(create_engine(url))
+    try:
+        yield Canvass(repository, ManualClock(START), SECRET, frozenset({"console:organiser"})), repository
+    finally:
+        await repository.dispose()
+
+
+async def voted_survey(service: Canvass) -> str:
+    survey = await service.create_survey(ORGANISER, survey_spec(questions=QUESTIONS, k=3))
+    await service.open_survey(ORGANISER, survey.id, VOTERS)
+    yes, why = (q.id for q in survey.questions)
+    for i, voter in enumerate(VOTERS):
+        await service.submit(voter, survey.id, {yes: 0 if i % 3 == 0 else 1, why: f"reason {i}"})
+    return survey.id
+
+
+def rows(url: str, sql: str, *args: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(str(make_url(url).database)) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def left_of(url: str, survey_id: str) -> dict[str, int]:
+    """What of the survey's slots, roster and key is still stored."""
+    counts = {
+        table: rows(url, f"SELECT count(*) FROM {table} WHERE survey_id = ?", survey_id)[0][0]
+        for table in ("survey_keys", "responded", "drafts", "roster", "eligible", "delegation_members")
+    }
+    of_survey = "question_id IN (SELECT id FROM questions WHERE survey_id = ?)"
+    counts["ballots"] = rows(url, f"SELECT count(*) FROM ballots WHERE {of_survey}", survey_id)[0][0]
+    return {table: count for table, count in counts.items() if count}
+
+
+def sealed_count(url: str, survey_id: str) -> int:
+    query = "SELECT count(*) FROM sealed_ballots WHERE question_id IN (SELECT id FROM questions WHERE survey_id = ?)"
+    return int(rows(url, query, survey_id)[0][0])  # type: ignore[call-overload]
+
+
+def stage(url: str, survey_id: str) -> int:
+    return int(rows(url, "SELECT seal_stage FROM surveys WHERE id = ?", survey_id)[0][0])  # type: ignore[call-overload]
+
+
+EXPECTED = (10, 20)  # Yes, No: every third voter says yes
+
+
+async def tally(service: Canvass, survey_id: str) -> tuple[int, ...]:
+    first = (await service.results(ORGANISER, survey_id)).questions[0]
+    assert isinstance(first, ChoiceResult)
+    return tuple(option.count for option in first.options)
+
+
+async def test_a_close_stopped_before_its_copy_is_finished_at_start_up(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stopped(_conn: sqlite3.Connection, _survey_id: str) -> None:
+        raise RuntimeError("the process stopped here")
+
+    async with core(sqlite_url) as (service, _repository):
+        survey_id = await voted_survey(service)
+        expected = EXPECTED
+        monkeypatch.setattr(staged, "_copy", stopped)
+        with pytest.raises(RuntimeError, match="stopped"):
+            await service.close_survey(ORGANISER, survey_id)
+        monkeypatch.undo()
+        # Closed, the key salt gone, nothing sealed yet: the results count the ballots themselves.
+        assert stage(sqlite_url, survey_id) == staged.COPYING
+        assert "survey_keys" not in left_of(sqlite_url, survey_id)
+        assert sealed_count(sqlite_url, survey_id) == 0
+        assert await tally(service, survey_id) == expected
+    async with core(sqlite_url) as (service, repository):
+        assert await repository.finish_interrupted_seals() == [survey_id]
+        assert left_of(sqlite_url, survey_id) == {}
+        assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
+        assert stage(sqlite_url, survey_id) == staged.DONE
+        assert await tally(service, survey_id) == expected
+        assert await repository.finish_interrupted_seals() == []
+
+
+async def test_a_close_stopped_while_deleting_goes_on_deleting_and_seals_once(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(staged, "CHUNK_ROWS", 7)
+    real = staged._delete_chunk
+    calls = 0
+
+    def stops_at_the_fourth(conn: sqlite3.Connection, job: tuple[str, str, tuple[str, ...], str]) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 4:
+            raise RuntimeError("the process stopped here")
+        return real(conn, job)
+
+    async with core(sqlite_url) as (service, _repository):
+        survey_id = await voted_survey(service)
+        expected = EXPECTED
+        monkeypatch.setattr(staged, "_delete_chunk", stops_at_the_fourth)
+        with pytest.raises(RuntimeError, match="stopped"):
+            await service.close_survey(ORGANISER, survey_id)
+        monkeypatch.setattr(staged, "_delete_chunk", real)
+        assert stage(sqlite_url, survey_id) == staged.DELETING
+        assert left_of(sqlite_url, survey_id)  # part deleted, part left
+        assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
+        assert await tally(service, survey_id) == expected
+    async with core(sqlite_url) as (service, repository):
+        assert await repository.finish_interrupted_seals() == [survey_id]
+        assert left_of(sqlite_url, survey_id) == {}
+        assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
+        assert await tally(service, survey_id) == expected
+
+
+async def test_two_processes_finishing_one_close_copy_its_ballots_once(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def stopped(_conn: sqlite3.Connection, _survey_id: str) -> None:
+        raise RuntimeError("the process stopped here")
+
+    async with core(sqlite_url) as (service, _repository):
+        survey_id = await voted_survey(service)
+        monkeypatch.setattr(staged, "_copy", stopped)
+        with pytest.raises(RuntimeError):
+            await service.close_survey(ORGANISER, survey_id)
+        monkeypatch.undo()
+    async with core(sqlite_url) as (_one, first), core(sqlite_url) as (_other, second):
+        await asyncio.gather(first.finish_interrupted_seals(), second.finish_interrupted_seals())
+    assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
+    assert left_of(sqlite_url, survey_id) == {}
+    assert stage(sqlite_url, survey_id) == staged.DONE
+
+
+async def test_votes_to_other_surveys_commit_while_a_close_deletes(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-transaction close held the write lock (and the ballot writer's gate) from its first
+    delete to its last; now the deletes are short transactions and votes commit in between."""
+    monkeypatch.setattr(staged, "CHUNK_ROWS", 3)
+    async with core(sqlite_url) as (service, repository):
+        survey_id = await voted_survey(service)
+        other = await service.create_survey(ORGANISER, survey_spec(questions=QUESTIONS[:1], k=3))
+        await service.open_survey(ORGANISER, other.id, VOTERS)
+        writer_commits_at_each_delete: list[int] = []
+        real = staged._delete_chunk
+
+        def recording(conn: sqlite3.Connection, job: tuple[str, str, tuple[str, ...], str]) -> bool:
+            writer_commits_at_each_delete.append(repository._writer.commits)
+            return real(conn, job)
+
+        monkeypatch.setattr(staged, "_delete_chunk", recording)
+        closing = asyncio.create_task(service.close_survey(ORGANISER, survey_id))
+        turn = 0
+        while not closing.done():
+            await service.submit(VOTERS[turn % len(VOTERS)], other.id, {other.questions[0].id: turn % 2})
+            turn += 1
+        await closing
+        assert len(writer_commits_at_each_delete) > 20  # 30 slots, roster rows... in threes
+        assert writer_commits_at_each_delete[-1] > writer_commits_at_each_delete[0]
+        assert left_of(sqlite_url, survey_id) == {}
