@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain import Status
 from bot.ports import BallotWrite, LiveSnapshot, SubmitOutcome
 from storage.ballot_writer import BallotWriter, Submission
-from storage.base import RepositoryBase, ballots, count_rows, drafts, live, questions, responded, sealed, surveys
+from storage.base import (
+    RepositoryBase,
+    ballots,
+    count_rows,
+    drafts,
+    live,
+    pairs_in,
+    questions,
+    responded,
+    sealed,
+    surveys,
+)
 from storage.staged_seal import COPYING
 
 
@@ -71,7 +82,7 @@ class Answering(RepositoryBase):
                 return {}
             rows = await conn.execute(
                 select(ballots.c.question_id, ballots.c.answer).where(
-                    tuple_(ballots.c.question_id, ballots.c.slot).in_(list(keys))
+                    pairs_in(ballots.c.question_id, ballots.c.slot, keys)
                 )
             )
             return {str(qid): str(answer) for qid, answer in rows}

@@ -115,12 +115,16 @@ class SqliteBallotSql:
     )
 
     def open_and_invited(self, conn: sqlite3.Connection, keys: Sequence[Key]) -> list[tuple[str, bytes | None]]:
+        # The keys as a VALUES table joined to eligible: a primary-key lookup per key. A row-value
+        # `(survey_id, slot) IN (VALUES ...)` instead made SQLite scan the survey's whole eligibility
+        # set in every batch (32 ms a batch at 100,000 invited).
         ids = list({sid for sid, _ in keys})
         sql = (
-            "SELECT surveys.id, eligible.slot FROM surveys LEFT OUTER JOIN eligible "
-            "ON eligible.survey_id = surveys.id AND (eligible.survey_id, eligible.slot) IN (VALUES "
+            "SELECT surveys.id, invited.slot FROM surveys LEFT OUTER JOIN ("
+            " SELECT eligible.survey_id, eligible.slot FROM (VALUES "
             + _pairs(len(keys))
-            + ") WHERE surveys.id IN ("
+            + ") AS wanted JOIN eligible ON eligible.survey_id = wanted.column1 AND eligible.slot = wanted.column2"
+            ") AS invited ON invited.survey_id = surveys.id WHERE surveys.id IN ("
             + ", ".join(["?"] * len(ids))
             + ") AND surveys.status = ?"
         )
@@ -138,11 +142,12 @@ class SqliteBallotSql:
         )
         return {(sid, bytes(slot)) for sid, slot in conn.execute(sql, _flat(keys)).fetchall()}
 
+    # One primary-key delete per key: a row-value IN made SQLite scan the whole table.
     def clear_ballots(self, conn: sqlite3.Connection, keys: Sequence[tuple[str, bytes]]) -> None:
-        conn.execute(f"DELETE FROM ballots WHERE (question_id, slot) IN (VALUES {_pairs(len(keys))})", _flat(keys))
+        conn.executemany("DELETE FROM ballots WHERE question_id = ? AND slot = ?", keys)
 
     def delete_drafts(self, conn: sqlite3.Connection, keys: Sequence[Key]) -> None:
-        conn.execute(f"DELETE FROM drafts WHERE (survey_id, slot) IN (VALUES {_pairs(len(keys))})", _flat(keys))
+        conn.executemany("DELETE FROM drafts WHERE survey_id = ? AND slot = ?", keys)
 
     def count_live(self, conn: sqlite3.Connection, survey_id: str, added: int) -> int:
         return int(conn.execute(self.COUNT_LIVE, (survey_id, added)).fetchone()[0])

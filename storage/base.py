@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.tables import (
@@ -46,6 +47,16 @@ def from_db_time(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def pairs_in(first: Any, second: Any, pairs: Iterable[tuple[Any, Any]]) -> ColumnElement[bool]:
+    """`(first, second) IN pairs`, written so that both databases look each pair up by its key: grouped
+    by the first value, `first = ? AND second IN (...)` each. SQLite plans the row-value form
+    `(a, b) IN (VALUES ...)`, which SQLAlchemy renders there, as a scan of the whole table."""
+    grouped: dict[Any, list[Any]] = {}
+    for a, b in pairs:
+        grouped.setdefault(a, []).append(b)
+    return or_(*(and_(first == a, second.in_(values)) for a, values in grouped.items()))
 
 
 async def count_rows(conn: AsyncConnection, table: Any, survey_id: str) -> int:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.domain import Participant, Status
+from storage.base import pairs_in
 from storage.tables import EligibleRow, RosterRow, SurveyRow
 
 eligible = EligibleRow.__table__  # type: ignore[attr-defined]
@@ -30,7 +31,7 @@ async def eligible_keys(conn: AsyncConnection, keys: Iterable[tuple[str, bytes]]
     if not wanted:
         return set()
     rows = await conn.execute(
-        select(eligible.c.survey_id, eligible.c.slot).where(tuple_(eligible.c.survey_id, eligible.c.slot).in_(wanted))
+        select(eligible.c.survey_id, eligible.c.slot).where(pairs_in(eligible.c.survey_id, eligible.c.slot, wanted))
     )
     return {(sid, bytes(slot)) for sid, slot in rows}
 
