@@ -1,12 +1,17 @@
 """The same-work Slack floor: the least code that does what a Canvass vote must do, with the same
-libraries (aiohttp server, stdlib HMAC, SQLAlchemy on aiosqlite with Canvass's own engine settings,
-slack_sdk's AsyncWebClient on one pooled session) and nothing to spare:
+libraries and the leanest way Canvass knows of using each, and nothing to spare:
 
-1. verify the signature (over the raw bytes);
+1. verify the signature (over the raw bytes, stdlib HMAC, on the aiohttp server);
 2. parse the body once;
-3. commit one row in a group commit (votes that arrive together share one transaction);
-4. send one chat.postEphemeral to the fake Web API (after the ack, at most 4 in flight, like Canvass);
+3. commit one row in a group commit (votes that arrive together share one transaction), in one trip
+   to a writer thread on a plain sqlite3 connection with Canvass's writer settings
+   (storage/write_thread.py);
+4. send one chat.postEphemeral to the fake Web API after the ack (at most 4 in flight, like Canvass):
+   one JSON POST on a pooled aiohttp session, its `ok` checked;
 5. ack (the 200 leaves after the commit).
+
+Until issue 15's fourth pass the floor committed through SQLAlchemy on aiosqlite and confirmed
+through slack_sdk's client; Canvass's vote path had overtaken that, so the floor was tightened.
 
 Not a benchmark itself: bench/slack_ingest.py and bench/slack_ack_latency.py measure it beside
 Canvass in the same run.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,19 +34,27 @@ from sqlalchemy import text
 
 from adapters.slack.signature import is_valid
 from storage.engine import create_engine
+from storage.write_thread import WriteThread
 
 CONFIRMATIONS_IN_FLIGHT = 4
+
+
+UPSERT = "INSERT INTO votes (voter, answer) VALUES (?, ?) ON CONFLICT (voter) DO UPDATE SET answer = excluded.answer"
+
+
+def _write(conn: sqlite3.Connection, rows: list[tuple[str, str]]) -> None:
+    conn.executemany(UPSERT, rows)
 
 
 class GroupCommit:
     """One transaction for every vote waiting when the previous one finished."""
 
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-        self._queue: list[tuple[dict[str, str], asyncio.Future[None]]] = []
+    def __init__(self, thread: WriteThread) -> None:
+        self.thread = thread
+        self._queue: list[tuple[tuple[str, str], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def add(self, row: dict[str, str]) -> None:
+    async def add(self, row: tuple[str, str]) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((row, done))
         if self._writer is None or self._writer.done():
@@ -51,14 +65,7 @@ class GroupCommit:
         while self._queue:
             await asyncio.sleep(0)
             batch, self._queue = self._queue, []
-            async with self.engine.begin() as conn:
-                await conn.execute(
-                    text(
-                        "INSERT INTO votes (voter, answer) VALUES (:voter, :answer) "
-                        "ON CONFLICT (voter) DO UPDATE SET answer = excluded.answer"
-                    ),
-                    [row for row, _ in batch],
-                )
+            await self.thread.transaction(_write, [row for row, _ in batch])
             for _, done in batch:
                 done.set_result(None)
 
@@ -66,20 +73,23 @@ class GroupCommit:
 @asynccontextmanager
 async def floor_server(api_url: str, folder: str, secret: str) -> AsyncIterator[tuple[str, set[asyncio.Task[Any]]]]:
     """Yields the events URL and the set of confirmation tasks still running (to wait for them)."""
-    from slack_sdk.web.async_client import AsyncWebClient
-
-    engine = create_engine(f"sqlite+aiosqlite:///{Path(folder) / 'floor.db'}")
+    url = f"sqlite:///{Path(folder) / 'floor.db'}"
+    engine = create_engine(url)
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE votes (voter TEXT PRIMARY KEY, answer TEXT NOT NULL)"))
-    writer = GroupCommit(engine)
+    await engine.dispose()
+    thread = WriteThread(url, "floor-writer")
+    writer = GroupCommit(thread)
     session = ClientSession()
-    client = AsyncWebClient(token="xoxb-bench", base_url=api_url, session=session)
+    headers = {"Authorization": "Bearer xoxb-bench", "Content-Type": "application/json;charset=utf-8"}
     slots = asyncio.Semaphore(CONFIRMATIONS_IN_FLIGHT)
     pending: set[asyncio.Task[Any]] = set()
 
     async def confirm(channel: str, user: str) -> None:
-        async with slots:
-            await client.chat_postEphemeral(channel=channel, user=user, text="✓ Your answer is recorded.")
+        body = json.dumps({"channel": channel, "user": user, "text": "✓ Your answer is recorded."})
+        async with slots, session.post(api_url + "chat.postEphemeral", data=body, headers=headers) as response:
+            if response.status != 200 or json.loads(await response.read()).get("ok") is not True:
+                raise RuntimeError(f"chat.postEphemeral failed: {response.status}")
 
     async def events(request: web.Request) -> web.Response:
         raw = await request.read()
@@ -90,7 +100,7 @@ async def floor_server(api_url: str, folder: str, secret: str) -> AsyncIterator[
             return web.Response(status=401)
         payload = json.loads(parse_qs(raw.decode())["payload"][0])
         user, channel = payload["user"]["id"], payload["channel"]["id"]
-        await writer.add({"voter": user, "answer": payload["actions"][0]["value"]})
+        await writer.add((user, payload["actions"][0]["value"]))
         task = asyncio.create_task(confirm(channel, user))
         pending.add(task)
         task.add_done_callback(pending.discard)
@@ -109,7 +119,7 @@ async def floor_server(api_url: str, folder: str, secret: str) -> AsyncIterator[
         await asyncio.gather(*list(pending), return_exceptions=True)
         await runner.cleanup()
         await session.close()
-        await engine.dispose()
+        await thread.dispose()
 
 
 async def floor_rows(folder: str) -> int:
