@@ -7,10 +7,10 @@ state, and sets `seal_stage = 1`. From then on no vote, draft or state write for
 so its ballots no longer change. Then, on a connection of its own in its own thread:
 
 1. In a read transaction, which takes no write lock, each ballot gets a fresh random id, and the rows
-   (question, fresh id, answer) are sorted by it into a TEMP table held in memory (temp_store=MEMORY):
+   (question, answer, fresh id) are sorted by key into a TEMP table held in memory (temp_store=MEMORY):
    never in a database file.
-2. One transaction appends them to `sealed_ballots` in that order (clustered by question and id, so
-   this writes one run of pages) and sets `seal_stage = 2`, only if it is still 1: of two processes
+2. One transaction appends them to `sealed_ballots` in that order (its key is question, answer and
+   id, so this writes one run of pages) and sets `seal_stage = 2`, only if it is still 1: of two processes
    finishing the same close, one copies. While the stage is 1, results count the ballots themselves,
    which are complete and unchanging (storage/answers.py).
 3. The slots and the roster are deleted in ranges of at most CHUNK_ROWS rows of the primary key, one
@@ -45,7 +45,7 @@ SURVEY_TABLES = (responded, drafts, roster, eligible, delegation_members)
 _DRAW = (
     "CREATE TEMP TABLE seal_rows AS SELECT question_id, id, answer FROM ("
     " SELECT b.question_id, hex(randomblob(16)) AS id, b.answer FROM ballots b"
-    " JOIN questions q ON q.id = b.question_id WHERE q.survey_id = ?) ORDER BY question_id, id"
+    " JOIN questions q ON q.id = b.question_id WHERE q.survey_id = ?) ORDER BY question_id, answer, id"
 )
 _COPY = (
     "INSERT INTO sealed_ballots (question_id, id, answer) "

@@ -3,8 +3,9 @@
 - `ballots` (open surveys) hold the question, an HMAC slot and the answer: no time, no serial id, no
   person. SQLite stores them WITHOUT ROWID, so not even a hidden rowid records the order of voting;
   rows sit in (question, slot) order, and a question's ballots side by side (migration 0008).
-- `sealed_ballots` (closed surveys) have no slot column at all: a fresh random id, in (question, id)
-  order, so a close appends each question's rows in one run of pages instead of all over the file.
+- `sealed_ballots` (closed surveys) have no slot column at all: a fresh random id, in (question,
+  answer, id) order, so a close appends each question's rows in one run of pages instead of all
+  over the file.
 - `roster` is the only table that holds participant ids, and it is emptied at close.
 - `survey_keys` holds each open survey's key salt in a table of its own, so that close can delete the
   row and rewrite the table's file: an erased column would live on in the old row version.
@@ -106,17 +107,16 @@ class BallotRow(SQLModel, table=True):
 
 
 class SealedBallotRow(SQLModel, table=True):
-    """Ballots of closed surveys: re-issued ids, shuffled order, and no slot column."""
+    """Ballots of closed surveys: re-issued ids, shuffled order, and no slot column. Keyed by (question,
+    answer, fresh id): the results' count of each answer reads one range in order, without an index
+    to maintain at close, and rows with the same answer sit in the order of their random ids."""
 
     __tablename__ = "sealed_ballots"
-    __table_args__ = (
-        Index("ix_sealed_ballots_question_answer", "question_id", "answer").ddl_if(dialect="postgresql"),
-        NO_ROWID,
-    )
+    __table_args__ = NO_ROWID
 
     question_id: str = Field(primary_key=True, max_length=24)
+    answer: str = Field(primary_key=True)
     id: str = Field(primary_key=True, max_length=36)  # random, drawn at close
-    answer: str
 
 
 class RespondedRow(SQLModel, table=True):

@@ -133,8 +133,9 @@ async def test_vote_order_is_not_recoverable_after_close(service: Canvass, db_ur
     voters, runs = 20, 25
     engine = create_engine(sync_url(db_url))
     physical_rhos, id_rhos = [], []
-    # PostgreSQL: ctid is the position in the heap. SQLite stores WITHOUT ROWID tables as a B-tree on
-    # the primary key, so there the physical order is the id order.
+    # PostgreSQL: ctid is the position in the heap. SQLite stores sealed_ballots as a B-tree on its key
+    # (question, answer, id): the answers' own order (which says nothing more than the answers), then,
+    # among equal answers, the fresh ids' order, which is what this checks there.
     physical_order = " ORDER BY id" if db_url.startswith("sqlite") else " ORDER BY ctid"
     try:
         for _ in range(runs):

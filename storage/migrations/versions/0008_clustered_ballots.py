@@ -3,9 +3,11 @@
 - `ballots`: the primary key is (question_id, slot), which the vote upsert already needed as a unique
   key; the random id column, which nothing read, is gone. A question's ballots now sit side by side,
   so the close deletes them as one range.
-- `sealed_ballots`: the primary key is (question_id, id), so a close appends each question's sealed
-  rows in one run of pages, in the order of their fresh random ids.
-- SQLite only keeps no (question, answer) index: the primary key's range holds the answer already.
+- `sealed_ballots`: the primary key is (question_id, answer, id), so a close appends each question's
+  sealed rows in one run of pages, and the results count each answer from one range, in order; its
+  (question, answer) index is gone on both databases.
+- `ballots` keeps its (question, answer) index on PostgreSQL only: on SQLite the key's range holds
+  the answer already, and the vote path writes one B-tree less.
 - `surveys.seal_stage`: where a staged SQLite close stands (storage/staged_seal.py).
 
 Revision ID: 0008
@@ -27,7 +29,7 @@ def _postgres() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
 
-def _rebuild(name: str, columns: list[sa.Column], key: tuple[str, str], copied: str, index: str) -> None:
+def _rebuild(name: str, columns: list[sa.Column], key: tuple[str, ...], copied: str, index: str | None) -> None:
     """A new table under a temporary name, the rows copied, the old table dropped, the new renamed:
     the same steps on both databases (SQLite cannot change a primary key in place). The key is named
     for what it is, so that PostgreSQL's constraint name does not keep the temporary table's."""
@@ -35,7 +37,7 @@ def _rebuild(name: str, columns: list[sa.Column], key: tuple[str, str], copied: 
     op.execute(f"INSERT INTO {name}_new ({copied}) SELECT {copied} FROM {name}")
     op.drop_table(name)
     op.rename_table(f"{name}_new", name)
-    if _postgres():
+    if index and _postgres():
         op.create_index(index, name, ["question_id", "answer"])
 
 
@@ -59,13 +61,7 @@ def upgrade() -> None:
     _rebuild(
         "ballots", _new_ballots(), ("question_id", "slot"), "question_id, slot, answer", "ix_ballots_question_answer"
     )
-    _rebuild(
-        "sealed_ballots",
-        _new_sealed(),
-        ("question_id", "id"),
-        "question_id, id, answer",
-        "ix_sealed_ballots_question_answer",
-    )
+    _rebuild("sealed_ballots", _new_sealed(), ("question_id", "answer", "id"), "question_id, id, answer", None)
     with op.batch_alter_table("surveys") as batch:
         batch.add_column(sa.Column("seal_stage", sa.Integer(), nullable=False, server_default="0"))
 
