@@ -44,6 +44,7 @@ class SqlRepository(SurveyRows, Answering, Sealing, DelegationRows):
         url = engine.url.render_as_string(hide_password=False)
         self._sealer = sealer_thread(url) if self.dialect == "sqlite" else None
         self._staged = StagedSeal(self._sealer) if self._sealer is not None else None
+        self._seal_retry = None
         # Reads go through their own pool on SQLite (see create_read_engine); writes keep one writer.
         self._read_engine = create_read_engine(url)
         self.reader = self._read_engine or engine
@@ -53,6 +54,7 @@ class SqlRepository(SurveyRows, Answering, Sealing, DelegationRows):
         self._live = LiveStore(engine, self._insert, self.reader)
 
     async def dispose(self) -> None:
+        await self.stop_retrying()
         await self._writer.dispose()
         if self._sealer is not None:
             await self._sealer.dispose()

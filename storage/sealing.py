@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,6 +29,8 @@ from storage.eligibility import eligible
 from storage.live_store import freeze_at_close
 from storage.scrub import FileScrubber
 from storage.staged_seal import COPYING, StagedSeal
+
+log = logging.getLogger(__name__)
 
 # Every table with a `survey_id` column whose rows of a survey must not outlive its close: its salt,
 # slots, participant ids, drafts and live-results bookkeeping. The seal deletes the survey's rows from
@@ -58,8 +63,13 @@ _SEAL_COPY = text(
 )
 
 
+RETRY_FIRST_SECONDS = 1.0
+RETRY_MAX_SECONDS = 60.0
+
+
 class Sealing(RepositoryBase):
     _staged: StagedSeal | None  # SQLite only
+    _seal_retry: asyncio.Task[None] | None
     _scrubber: FileScrubber
     _scrub_pending: bool
     _writer: BallotWriter
@@ -99,7 +109,18 @@ class Sealing(RepositoryBase):
             if postgres:
                 await _seal_in_place(conn, survey_id)
         if self._staged is not None:
-            await self._staged.finish(survey_id)
+            try:
+                await self._staged.finish(survey_id)
+            except Exception as error:  # the close stands: its deletes are finished later
+                # Rule 4: say so loudly and keep trying in this process, not only at the next start.
+                log.error(
+                    "close: survey %s is closed, but its slots and roster are not all deleted yet (%s); "
+                    "retrying in the background",
+                    survey_id,
+                    type(error).__name__,
+                )
+                self._finish_later()
+                return SealReport(False, "the close's deletes are not finished yet; retrying")
         report = await self._scrubber.scrub(int(seal_xid) if seal_xid is not None else None)
         self._scrub_pending = not report.physically_clean
         return report
@@ -115,6 +136,27 @@ class Sealing(RepositoryBase):
             report = await self._scrubber.scrub()
             self._scrub_pending = not report.physically_clean
         return left
+
+    def _finish_later(self) -> None:
+        if self._seal_retry is None or self._seal_retry.done():
+            self._seal_retry = asyncio.create_task(self._retry_seals(), name="finish-interrupted-seals")
+
+    async def _retry_seals(self) -> None:
+        """Finish the staged closes left part way, with backoff, until none is left (or dispose)."""
+        delay = RETRY_FIRST_SECONDS
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self.finish_interrupted_seals()
+                return
+            except Exception as error:  # a lasting fault (a full disk) must not end the retries
+                log.error("close: finishing an interrupted close failed again (%s)", type(error).__name__)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+    async def stop_retrying(self) -> None:
+        if self._seal_retry is not None:
+            self._seal_retry.cancel()
+            await asyncio.gather(self._seal_retry, return_exceptions=True)
 
     async def scrub_pending(self) -> SealReport | None:
         """Scrub again if the last close could not finish (for a periodic sweep); None if nothing waits."""

@@ -130,3 +130,27 @@ def test_0008_keeps_every_ballot_and_sealed_ballot_both_ways(fresh_url: str) -> 
         upgrade(fresh_url)
     finally:
         engine.dispose()
+
+
+def test_0008_downgrade_refuses_while_a_close_is_unfinished(fresh_url: str) -> None:
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    upgrade(fresh_url)
+    engine = create_engine(sync_url(fresh_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO surveys (id, title, description, status, results_mode, k, timezone,"
+                    " created_by, by_delegation, seal_stage)"
+                    " VALUES ('s1', 't', '', 'closed', 'after_close', 5, 'UTC', 'o', false, 1)"
+                )
+            )
+        with pytest.raises(RuntimeError, match="not finished"):
+            command.downgrade(alembic_config(fresh_url), "0007")
+        with engine.connect() as conn:
+            assert "seal_stage" in {c["name"] for c in inspect(conn).get_columns("surveys")}
+    finally:
+        engine.dispose()

@@ -67,6 +67,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # A close still under way would be lost: 0007 reads only sealed ballots for a closed survey, and
+    # nothing there would delete its slots and roster. Start the bot once at 0008 to finish it.
+    unfinished = op.get_bind().execute(sa.text("SELECT count(*) FROM surveys WHERE seal_stage <> 0")).scalar()
+    if unfinished:
+        raise RuntimeError(
+            f"{unfinished} survey close(s) are not finished; start Canvass once to finish them, then downgrade"
+        )
     with op.batch_alter_table("surveys") as batch:
         batch.drop_column("seal_stage")
     op.create_table(
