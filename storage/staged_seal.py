@@ -9,8 +9,8 @@ so its ballots no longer change. Then, on a connection of its own in its own thr
 1. In a read transaction, which takes no write lock, each ballot gets a fresh random id, and the rows
    (question, answer, fresh id) are sorted by key into a TEMP table held in memory (temp_store=MEMORY):
    never in a database file.
-2. One transaction appends them to `sealed_ballots` in that order (its key is question, answer and
-   id, so this writes one run of pages) and sets `seal_stage = 2`, only if it is still 1: of two processes
+2. One transaction appends them to `sealed_ballots` in that order (its key on SQLite is question,
+   answer and id, so this writes one run of pages) and sets `seal_stage = 2`, only if it is still 1: of two processes
    finishing the same close, one copies. While the stage is 1, results count the ballots themselves,
    which are complete and unchanging (storage/answers.py).
 3. The slots and the roster are deleted in ranges of at most CHUNK_ROWS rows of the primary key, one

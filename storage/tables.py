@@ -4,8 +4,8 @@
   person. SQLite stores them WITHOUT ROWID, so not even a hidden rowid records the order of voting;
   rows sit in (question, slot) order, and a question's ballots side by side (migration 0008).
 - `sealed_ballots` (closed surveys) have no slot column at all: a fresh random id, in (question,
-  answer, id) order, so a close appends each question's rows in one run of pages instead of all
-  over the file.
+  answer, id) order on SQLite, so a close appends each question's rows in one run of pages instead
+  of all over the file.
 - `roster` is the only table that holds participant ids, and it is emptied at close.
 - `survey_keys` holds each open survey's key salt in a table of its own, so that close can delete the
   row and rewrite the table's file: an erased column would live on in the old row version.
@@ -94,12 +94,11 @@ class RosterRow(SQLModel, table=True):
 
 
 class BallotRow(SQLModel, table=True):
+    # No index on the answer: PostgreSQL caps a B-tree entry at about 2.7 kB, and a 2,000-character
+    # answer in a script of two or three bytes a character is bigger (the vote failed). The (question,
+    # answer) counts of an open survey scan the question's key range, which holds the answer too.
     __tablename__ = "ballots"
-    # SQLite: the (question, answer) counts scan the primary key's range, which holds the answer too.
-    __table_args__ = (
-        Index("ix_ballots_question_answer", "question_id", "answer").ddl_if(dialect="postgresql"),
-        NO_ROWID,
-    )
+    __table_args__ = NO_ROWID
 
     question_id: str = Field(primary_key=True, max_length=24)
     slot: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
@@ -107,9 +106,14 @@ class BallotRow(SQLModel, table=True):
 
 
 class SealedBallotRow(SQLModel, table=True):
-    """Ballots of closed surveys: re-issued ids, shuffled order, and no slot column. Keyed by (question,
-    answer, fresh id): the results' count of each answer reads one range in order, without an index
-    to maintain at close, and rows with the same answer sit in the order of their random ids."""
+    """Ballots of closed surveys: re-issued ids, shuffled order, and no slot column.
+
+    The key differs by database (migration 0008; tests/storage/test_migrations.py checks both):
+    - SQLite stores the rows in their key's order, (question, answer, id): a close appends each
+      question's rows in one sorted run, and the results count each answer from one ordered range;
+    - PostgreSQL keeps the rows in a heap and caps a B-tree entry at about 2.7 kB, so no key or index
+      holds the answer there: its key is (question, id), and its counts read the question's rows.
+    Nothing relies on the key but the database itself: rows are only inserted and counted."""
 
     __tablename__ = "sealed_ballots"
     __table_args__ = NO_ROWID
@@ -269,12 +273,3 @@ class DelegationMemberRow(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=255)
     delegation: str = Field(max_length=100)
 
-
-def created_on(item: object, dialect: str) -> bool:
-    """Whether the schema on `dialect` has this index or constraint: some exist on PostgreSQL only
-    (`ddl_if`). Alembic's comparison does not know `ddl_if`; the migrations test passes this to it."""
-    condition = getattr(item, "_ddl_if", None)
-    wanted = getattr(condition, "dialect", None)
-    if wanted is None:
-        return True
-    return dialect == wanted if isinstance(wanted, str) else dialect in wanted

@@ -3,11 +3,11 @@
 - `ballots`: the primary key is (question_id, slot), which the vote upsert already needed as a unique
   key; the random id column, which nothing read, is gone. A question's ballots now sit side by side,
   so the close deletes them as one range.
-- `sealed_ballots`: the primary key is (question_id, answer, id), so a close appends each question's
-  sealed rows in one run of pages, and the results count each answer from one range, in order; its
-  (question, answer) index is gone on both databases.
-- `ballots` keeps its (question, answer) index on PostgreSQL only: on SQLite the key's range holds
-  the answer already, and the vote path writes one B-tree less.
+- `sealed_ballots`: on SQLite the primary key is (question_id, answer, id), so a close appends each
+  question's sealed rows in one sorted run of pages and the results count each answer from one
+  ordered range. On PostgreSQL it is (question_id, id): no B-tree entry holds an answer there any
+  more, as PostgreSQL caps an entry at about 2.7 kB, and a 2,000-character answer in a script of two
+  or three bytes a character failed the vote. Both (question, answer) indexes are gone.
 - `surveys.seal_stage`: where a staged SQLite close stands (storage/staged_seal.py).
 
 Revision ID: 0008
@@ -29,7 +29,7 @@ def _postgres() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
 
-def _rebuild(name: str, columns: list[sa.Column], key: tuple[str, ...], copied: str, index: str | None) -> None:
+def _rebuild(name: str, columns: list[sa.Column], key: tuple[str, ...], copied: str) -> None:
     """A new table under a temporary name, the rows copied, the old table dropped, the new renamed:
     the same steps on both databases (SQLite cannot change a primary key in place). The key is named
     for what it is, so that PostgreSQL's constraint name does not keep the temporary table's."""
@@ -37,8 +37,6 @@ def _rebuild(name: str, columns: list[sa.Column], key: tuple[str, ...], copied: 
     op.execute(f"INSERT INTO {name}_new ({copied}) SELECT {copied} FROM {name}")
     op.drop_table(name)
     op.rename_table(f"{name}_new", name)
-    if index and _postgres():
-        op.create_index(index, name, ["question_id", "answer"])
 
 
 def _new_ballots() -> list[sa.Column]:
@@ -58,10 +56,9 @@ def _new_sealed() -> list[sa.Column]:
 
 
 def upgrade() -> None:
-    _rebuild(
-        "ballots", _new_ballots(), ("question_id", "slot"), "question_id, slot, answer", "ix_ballots_question_answer"
-    )
-    _rebuild("sealed_ballots", _new_sealed(), ("question_id", "answer", "id"), "question_id, id, answer", None)
+    _rebuild("ballots", _new_ballots(), ("question_id", "slot"), "question_id, slot, answer")
+    sealed_key = ("question_id", "id") if _postgres() else ("question_id", "answer", "id")
+    _rebuild("sealed_ballots", _new_sealed(), sealed_key, "question_id, id, answer")
     with op.batch_alter_table("surveys") as batch:
         batch.add_column(sa.Column("seal_stage", sa.Integer(), nullable=False, server_default="0"))
 
