@@ -108,19 +108,22 @@ class BallotRow(SQLModel, table=True):
 class SealedBallotRow(SQLModel, table=True):
     """Ballots of closed surveys: re-issued ids, shuffled order, and no slot column.
 
-    The key differs by database (migration 0008; tests/storage/test_migrations.py checks both):
-    - SQLite stores the rows in their key's order, (question, answer, id): a close appends each
-      question's rows in one sorted run, and the results count each answer from one ordered range;
+    Keyed by (question, id) here, the key that is safe on both databases. Migration 0008 gives SQLite
+    (question, answer, id) instead, checked by tests/storage/test_migrations.py (Alembic's comparison
+    does not look at keys):
+    - SQLite stores the rows in their key's order: a close appends each question's rows in one sorted
+      run, and the results count each answer from one ordered range (a long text answer goes to
+      overflow pages, which costs its reads a little and nothing else);
     - PostgreSQL keeps the rows in a heap and caps a B-tree entry at about 2.7 kB, so no key or index
-      holds the answer there: its key is (question, id), and its counts read the question's rows.
+      may hold an answer there.
     Nothing relies on the key but the database itself: rows are only inserted and counted."""
 
     __tablename__ = "sealed_ballots"
     __table_args__ = NO_ROWID
 
     question_id: str = Field(primary_key=True, max_length=24)
-    answer: str = Field(primary_key=True)
     id: str = Field(primary_key=True, max_length=36)  # random, drawn at close
+    answer: str
 
 
 class RespondedRow(SQLModel, table=True):
@@ -272,4 +275,3 @@ class DelegationMemberRow(SQLModel, table=True):
     platform: str = Field(primary_key=True, max_length=16)
     user_id: str = Field(primary_key=True, max_length=255)
     delegation: str = Field(max_length=100)
-

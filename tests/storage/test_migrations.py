@@ -167,3 +167,26 @@ def test_0008_downgrade_refuses_while_a_close_is_unfinished(fresh_url: str) -> N
             assert "seal_stage" in {c["name"] for c in inspect(conn).get_columns("surveys")}
     finally:
         engine.dispose()
+
+
+def test_0008_downgrade_refuses_an_answer_too_long_for_0007s_index(fresh_url: str) -> None:
+    if not fresh_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's B-tree cap; SQLite has none")
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    upgrade(fresh_url)
+    engine = create_engine(sync_url(fresh_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO ballots (question_id, slot, answer) VALUES ('s1.1', :s, :a)"),
+                {"s": secrets.token_bytes(32), "a": "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(2000))},
+            )
+        with pytest.raises(RuntimeError, match="too long"):
+            command.downgrade(alembic_config(fresh_url), "0007")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM ballots")).scalar() == 1
+    finally:
+        engine.dispose()

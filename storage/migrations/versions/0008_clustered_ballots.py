@@ -71,6 +71,12 @@ def downgrade() -> None:
         raise RuntimeError(
             f"{unfinished} survey close(s) are not finished; start Canvass once to finish them, then downgrade"
         )
+    if _postgres():
+        # 0007's (question, answer) indexes cannot hold an answer over PostgreSQL's B-tree cap.
+        for table in ("ballots", "sealed_ballots"):
+            long = op.get_bind().execute(sa.text(f"SELECT count(*) FROM {table} WHERE octet_length(answer) > 2700"))
+            if long.scalar():
+                raise RuntimeError(f"{table} holds answers too long for revision 0007's index; cannot downgrade")
     with op.batch_alter_table("surveys") as batch:
         batch.drop_column("seal_stage")
     op.create_table(
