@@ -39,7 +39,7 @@ class WriteThread:
         self._path = str(make_url(normalise_url(url)).database)
         self._connection: sqlite3.Connection | None = None  # made in the thread, on first use
         self._disposed = False
-        self.commits = 0  # transactions committed (tests count batches with it)
+        self.commits = 0  # transactions committed, read ones included (tests count batches with it)
 
     async def transaction(self, work: Callable[[sqlite3.Connection, Arg], Result], arg: Arg) -> Result:
         """Run `work(connection, arg)` in one transaction in the writer thread; committed on return."""

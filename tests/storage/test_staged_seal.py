@@ -84,30 +84,36 @@ async def tally(service: Canvass, survey_id: str) -> tuple[int, ...]:
     return tuple(option.count for option in first.options)
 
 
-async def test_a_close_stopped_before_its_copy_is_finished_at_start_up(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def close_stopped_before_the_copy(url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A voted survey whose close stopped after its first transaction (the process ended there)."""
+
     def stopped(_conn: sqlite3.Connection, _survey_id: str) -> None:
         raise ProcessStopped
 
-    async with core(sqlite_url) as (service, _repository):
+    async with core(url) as (service, _repository):
         survey_id = await voted_survey(service)
-        expected = EXPECTED
         monkeypatch.setattr(staged, "_copy", stopped)
         with pytest.raises(ProcessStopped):
             await service.close_survey(ORGANISER, survey_id)
         monkeypatch.undo()
         # Closed, the key salt gone, nothing sealed yet: the results count the ballots themselves.
-        assert stage(sqlite_url, survey_id) == staged.COPYING
-        assert "survey_keys" not in left_of(sqlite_url, survey_id)
-        assert sealed_count(sqlite_url, survey_id) == 0
-        assert await tally(service, survey_id) == expected
+        assert stage(url, survey_id) == staged.COPYING
+        assert "survey_keys" not in left_of(url, survey_id)
+        assert sealed_count(url, survey_id) == 0
+        assert await tally(service, survey_id) == EXPECTED
+    return survey_id
+
+
+async def test_a_close_stopped_before_its_copy_is_finished_at_start_up(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    survey_id = await close_stopped_before_the_copy(sqlite_url, monkeypatch)
     async with core(sqlite_url) as (service, repository):
         assert await repository.finish_interrupted_seals() == [survey_id]
         assert left_of(sqlite_url, survey_id) == {}
         assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
         assert stage(sqlite_url, survey_id) == staged.DONE
-        assert await tally(service, survey_id) == expected
+        assert await tally(service, survey_id) == EXPECTED
         assert await repository.finish_interrupted_seals() == []
 
 
@@ -127,7 +133,6 @@ async def test_a_close_stopped_while_deleting_goes_on_deleting_and_seals_once(
 
     async with core(sqlite_url) as (service, _repository):
         survey_id = await voted_survey(service)
-        expected = EXPECTED
         monkeypatch.setattr(staged, "_delete_chunk", stops_at_the_fourth)
         with pytest.raises(ProcessStopped):
             await service.close_survey(ORGANISER, survey_id)
@@ -135,26 +140,18 @@ async def test_a_close_stopped_while_deleting_goes_on_deleting_and_seals_once(
         assert stage(sqlite_url, survey_id) == staged.DELETING
         assert left_of(sqlite_url, survey_id)  # part deleted, part left
         assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
-        assert await tally(service, survey_id) == expected
+        assert await tally(service, survey_id) == EXPECTED
     async with core(sqlite_url) as (service, repository):
         assert await repository.finish_interrupted_seals() == [survey_id]
         assert left_of(sqlite_url, survey_id) == {}
         assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
-        assert await tally(service, survey_id) == expected
+        assert await tally(service, survey_id) == EXPECTED
 
 
 async def test_two_processes_finishing_one_close_copy_its_ballots_once(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def stopped(_conn: sqlite3.Connection, _survey_id: str) -> None:
-        raise ProcessStopped
-
-    async with core(sqlite_url) as (service, _repository):
-        survey_id = await voted_survey(service)
-        monkeypatch.setattr(staged, "_copy", stopped)
-        with pytest.raises(ProcessStopped):
-            await service.close_survey(ORGANISER, survey_id)
-        monkeypatch.undo()
+    survey_id = await close_stopped_before_the_copy(sqlite_url, monkeypatch)
     async with core(sqlite_url) as (_one, first), core(sqlite_url) as (_other, second):
         await asyncio.gather(first.finish_interrupted_seals(), second.finish_interrupted_seals())
     assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
