@@ -101,8 +101,9 @@ class Answering(RepositoryBase):
             # A staged SQLite close that has not copied the ballots yet (storage/staged_seal.py): they
             # are still all there, and no longer change.
             table = sealed if sealed_ and await _seal_stage(conn, question_id) != COPYING else ballots
+            count = func.sum(sealed.c.tally) if table is sealed else func.count()  # sealed rows are tallies
             rows = await conn.execute(
-                select(table.c.answer, func.count()).where(table.c.question_id == question_id).group_by(table.c.answer)
+                select(table.c.answer, count).where(table.c.question_id == question_id).group_by(table.c.answer)
             )
             return [(answer, int(count)) for answer, count in rows]
 

@@ -19,7 +19,7 @@ from storage.engine import create_read_engine
 from storage.live_store import LiveStore
 from storage.scrub import FileScrubber, ScrubPolicy
 from storage.sealing import PER_SURVEY_TABLES, SCRUBBED_TABLES, Sealing
-from storage.staged_seal import StagedSeal, sealer_thread
+from storage.staged_seal import StagedSeal
 from storage.state import SqlStateStore
 from storage.surveys import SurveyRows
 
@@ -42,8 +42,7 @@ class SqlRepository(SurveyRows, Answering, Sealing, DelegationRows):
         self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         self._writer = BallotWriter(engine, self._insert)
         url = engine.url.render_as_string(hide_password=False)
-        self._sealer = sealer_thread(url) if self.dialect == "sqlite" else None
-        self._staged = StagedSeal(self._sealer) if self._sealer is not None else None
+        self._staged = StagedSeal(url) if self.dialect == "sqlite" else None
         self._seal_retry = None
         # Reads go through their own pool on SQLite (see create_read_engine); writes keep one writer.
         self._read_engine = create_read_engine(url)
@@ -56,8 +55,8 @@ class SqlRepository(SurveyRows, Answering, Sealing, DelegationRows):
     async def dispose(self) -> None:
         await self.stop_retrying()
         await self._writer.dispose()
-        if self._sealer is not None:
-            await self._sealer.dispose()
+        if self._staged is not None:
+            await self._staged.dispose()
         await self.checkpointed()
         if self._read_engine is not None:
             await self._read_engine.dispose()

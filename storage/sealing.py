@@ -52,13 +52,14 @@ SCRUBBED_TABLES = (
 )
 
 
-# gen_random_uuid() draws from the server's strong random source, and the rows go into the heap sorted
-# by it. (SQLite's copy is in storage/staged_seal.py.)
+# One row per (question, answer) with its count (migration 0009), under an id from gen_random_uuid(),
+# the server's strong random source, in the heap in that id's order. (SQLite: storage/staged_seal.py.)
 _SEAL_COPY = text(
-    "INSERT INTO sealed_ballots (question_id, id, answer) "
-    "SELECT question_id, id, answer FROM ("
-    " SELECT b.question_id, CAST(gen_random_uuid() AS TEXT) AS id, b.answer FROM ballots b"
-    " JOIN questions q ON q.id = b.question_id WHERE q.survey_id = :survey_id) AS fresh "
+    "INSERT INTO sealed_ballots (question_id, id, answer, tally) "
+    "SELECT question_id, CAST(gen_random_uuid() AS TEXT) AS id, answer, tally FROM ("
+    " SELECT b.question_id, b.answer, count(*) AS tally FROM ballots b"
+    " JOIN questions q ON q.id = b.question_id WHERE q.survey_id = :survey_id"
+    " GROUP BY b.question_id, b.answer) AS tallies "
     "ORDER BY id"
 )
 
@@ -174,9 +175,9 @@ class Sealing(RepositoryBase):
 async def _seal_in_place(conn: AsyncConnection, survey_id: str) -> None:
     """PostgreSQL: the rest of the close in the same transaction. Row locks keep other surveys' votes
     going meanwhile, and VACUUM FULL after it is bounded by the scrubber's lock_timeout."""
-    # Fresh random ids in a random order, in one statement inside the database (no row crosses into
-    # Python, so a big close neither holds the event loop nor copies twice): neither the ids, the row
-    # order nor xmin/ctid reveal the order of voting or whose answers go together.
+    # The tallies, in one statement inside the database (no row crosses into Python, so a big close
+    # neither holds the event loop nor copies twice): one row per answer, so neither the ids, the row
+    # order nor xmin/ctid can reveal the order of voting or whose answers go together.
     await conn.execute(_SEAL_COPY, {"survey_id": survey_id})
     question_ids = select(questions.c.id).where(questions.c.survey_id == survey_id).scalar_subquery()
     await conn.execute(delete(ballots).where(ballots.c.question_id.in_(question_ids)))

@@ -3,9 +3,9 @@
 - `ballots` (open surveys) hold the question, an HMAC slot and the answer: no time, no serial id, no
   person. SQLite stores them WITHOUT ROWID, so not even a hidden rowid records the order of voting;
   rows sit in (question, slot) order, and a question's ballots side by side (migration 0008).
-- `sealed_ballots` (closed surveys) have no slot column at all: a fresh random id, in (question,
-  answer, id) order on SQLite, so a close appends each question's rows in one run of pages instead
-  of all over the file.
+- `sealed_ballots` (closed surveys) are each question's tally: one row per distinct answer with how
+  many ballots gave it, under a fresh random id, and no slot column at all (migration 0009). No row
+  per voter survives a close, so no row order or id can say who voted when.
 - `roster` is the only table that holds participant ids, and it is emptied at close.
 - `survey_keys` holds each open survey's key salt in a table of its own, so that close can delete the
   row and rewrite the table's file: an erased column would live on in the old row version.
@@ -106,14 +106,15 @@ class BallotRow(SQLModel, table=True):
 
 
 class SealedBallotRow(SQLModel, table=True):
-    """Ballots of closed surveys: re-issued ids, shuffled order, and no slot column.
+    """Ballots of closed surveys, as tallies: one row per distinct answer of a question, its count,
+    a fresh random id, and no slot column. Rows sealed before migration 0009 have a tally of 1 each.
 
     Keyed by (question, id) here, the key that is safe on both databases. Migration 0008 gives SQLite
     (question, answer, id) instead, checked by tests/storage/test_migrations.py (Alembic's comparison
     does not look at keys):
-    - SQLite stores the rows in their key's order: a close appends each question's rows in one sorted
-      run, and the results count each answer from one ordered range (a long text answer goes to
-      overflow pages, which costs its reads a little and nothing else);
+    - SQLite stores the rows in their key's order, so the results sum each answer from one ordered
+      range (a long text answer goes to overflow pages, which costs its reads a little and nothing
+      else);
     - PostgreSQL keeps the rows in a heap and caps a B-tree entry at about 2.7 kB, so no key or index
       may hold an answer there.
     Nothing relies on the key but the database itself: rows are only inserted and counted."""
@@ -124,6 +125,8 @@ class SealedBallotRow(SQLModel, table=True):
     question_id: str = Field(primary_key=True, max_length=24)
     id: str = Field(primary_key=True, max_length=36)  # random, drawn at close
     answer: str
+    # How many ballots gave this answer: a close writes one row per distinct answer (migration 0009).
+    tally: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class RespondedRow(SQLModel, table=True):

@@ -16,6 +16,7 @@ from sqlalchemy.types import Date, DateTime, Integer, Time
 from bot.delegations import DraftSaved
 from bot.domain import Answer, Participant, QuestionKind, QuestionSpec
 from bot.errors import InvalidInput
+from bot.results import ChoiceResult, TextResult
 from bot.service import Canvass, Receipt
 from bot.survey_file import parse_survey
 from storage.engine import sync_url
@@ -170,13 +171,14 @@ def test_ballot_tables_have_no_time_serial_or_person_columns(db_url: str) -> Non
         inspector = inspect(engine)
         expected = {
             "ballots": {"question_id", "slot", "answer"},
-            "sealed_ballots": {"id", "question_id", "answer"},
+            "sealed_ballots": {"id", "question_id", "answer", "tally"},
         }
         for table, allowed in expected.items():
             columns = inspector.get_columns(table)
             assert {c["name"] for c in columns} == allowed
             assert not any(isinstance(c["type"], (DateTime, Date, Time)) for c in columns)
-            assert not any(isinstance(c["type"], Integer) for c in columns)
+            # The one number is a sealed row's tally, how many gave its answer: no serial, no time.
+            assert not any(isinstance(c["type"], Integer) for c in columns if c["name"] != "tally")
             assert inspector.get_foreign_keys(table) == []
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
@@ -185,6 +187,35 @@ def test_ballot_tables_have_no_time_serial_or_person_columns(db_url: str) -> Non
                         conn.execute(text(f"SELECT rowid FROM {table}"))
     finally:
         engine.dispose()
+
+
+async def test_a_closed_question_keeps_only_its_tally(service: Canvass, db_url: str) -> None:
+    """After close a question's sealed rows are one per distinct answer with its count, under fresh
+    distinct ids: no row per voter is left to order or line up, and the results count every ballot."""
+    voters = [Participant("console", f"t{i}") for i in range(12)]
+    questions = (QuestionSpec(QuestionKind.SINGLE, "Pick", ("A", "B", "C")), QuestionSpec(QuestionKind.TEXT, "Why"))
+    survey = await service.create_survey(ORGANISER, survey_spec(questions=questions, k=3))
+    await service.open_survey(ORGANISER, survey.id, voters)
+    pick, why = (q.id for q in survey.questions)
+    for i, voter in enumerate(voters):  # 6 x A, 4 x B, 2 x C; one reason given twice
+        await service.submit(voter, survey.id, {pick: (0, 0, 0, 1, 1, 2)[i % 6], why: f"reason {min(i, 10)}"})
+    await service.close_survey(ORGANISER, survey.id)
+    engine = create_engine(sync_url(db_url))
+    try:
+        with engine.connect() as conn:
+            query = text("SELECT id, answer, tally FROM sealed_ballots WHERE question_id = :q")
+            picks = conn.execute(query, {"q": pick}).all()
+            reasons = conn.execute(query, {"q": why}).all()
+    finally:
+        engine.dispose()
+    assert sorted(tally for _id, _answer, tally in picks) == [2, 4, 6]
+    assert sorted(tally for _id, _answer, tally in reasons) == [1] * 10 + [2]
+    ids = [row[0] for row in picks + reasons]
+    assert len(set(ids)) == len(ids) and all(len(i) >= 32 for i in ids)
+    chosen, reasoned = (await service.results(ORGANISER, survey.id)).questions
+    assert isinstance(chosen, ChoiceResult) and isinstance(reasoned, TextResult)
+    assert [option.count for option in chosen.options] == [6, 4, 2]
+    assert sorted(reasoned.answers) == sorted(f"reason {min(i, 10)}" for i in range(12))
 
 
 def test_anonymity_cannot_be_switched_off() -> None:

@@ -190,3 +190,33 @@ def test_0008_downgrade_refuses_an_answer_too_long_for_0007s_index(fresh_url: st
             assert conn.execute(text("SELECT count(*) FROM ballots")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_0009_downgrade_writes_each_tally_out_as_ballots_of_one(fresh_url: str) -> None:
+    """Revision 0008 counts one sealed row per ballot: a tally of 3 becomes three rows, each under a
+    fresh id, and the results' sums are the same both ways."""
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    upgrade(fresh_url)
+    engine = create_engine(sync_url(fresh_url))
+    try:
+        with engine.begin() as conn:
+            for answer, tally in (("yes", 3), ("no", 1)):
+                conn.execute(
+                    text("INSERT INTO sealed_ballots (question_id, id, answer, tally) VALUES ('s1.1', :i, :a, :t)"),
+                    {"i": secrets.token_hex(16), "a": answer, "t": tally},
+                )
+        command.downgrade(alembic_config(fresh_url), "0008")
+        with engine.connect() as conn:
+            assert "tally" not in {c["name"] for c in inspect(conn).get_columns("sealed_ballots")}
+            got = conn.execute(text("SELECT id, answer FROM sealed_ballots")).all()
+        assert sorted(answer for _id, answer in got) == ["no", "yes", "yes", "yes"]
+        assert len({i for i, _answer in got}) == 4
+        upgrade(fresh_url)
+        with engine.connect() as conn:
+            sums = conn.execute(text("SELECT answer, sum(tally) FROM sealed_ballots GROUP BY answer ORDER BY answer"))
+            assert sums.all() == [("no", 1), ("yes", 3)]
+    finally:
+        engine.dispose()
