@@ -193,7 +193,8 @@ async def freeze_at_close(
 ) -> None:
     """Inside the close: mark the questions (and the respondents count) whose final state would differ
     from some published snapshot by fewer than k ballots; their final output is the last snapshot.
-    Then erase the per-ballot history (it holds slots)."""
+    Then, on PostgreSQL, erase the per-ballot history (it holds slots); SQLite's staged close deletes
+    it after this transaction, in short ones (storage/staged_seal.py), as it does the ballots."""
     row = (await conn.execute(_locked(select(snapshots).where(snapshots.c.survey_id == survey_id), postgres))).first()
     if row is not None and row.version > 0 and row.frozen is None:
         history: dict[str, list[int]] = json.loads(row.history)
@@ -212,5 +213,5 @@ async def freeze_at_close(
         )
     elif row is not None and row.frozen is None:
         await conn.execute(update(snapshots).where(snapshots.c.survey_id == survey_id).values(frozen="{}"))
-    if question_ids:
+    if question_ids and postgres:
         await conn.execute(delete(published).where(published.c.question_id.in_(list(question_ids))))

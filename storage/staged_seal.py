@@ -9,8 +9,9 @@ so its ballots no longer change. Then, on two connections of its own, each in it
 1. At once, side by side on the machine's cores:
    - the tally: in a read transaction, which takes no write lock, the ballots are counted per
      (question, answer) into a TEMP table held in memory (temp_store=MEMORY): never in a database file;
-   - the markers, drafts and roster are deleted in ranges of at most CHUNK_ROWS rows of the primary
-     key, one transaction each, with a pause between them in which a waiting vote takes the lock.
+   - the markers, drafts, roster and a live survey's per-ballot publication history are deleted in
+     ranges of at most CHUNK_ROWS rows of the primary key, one transaction each, with a pause between
+     them in which a waiting vote takes the lock.
 2. One transaction writes the tallies to `sealed_ballots`, one row per answer under a fresh random id
    (migration 0009), and sets `seal_stage = 2`, only if it is still 1: of two processes finishing the
    same close, one writes them. While the stage is 1, results count the ballots themselves, which are
@@ -38,14 +39,16 @@ from typing import Any
 from storage.base import ballots, drafts, responded, roster
 from storage.delegations import members as delegation_members
 from storage.eligibility import eligible
+from storage.live_store import published
 from storage.write_thread import WriteThread
 
 CHUNK_ROWS = 25_000  # about 15-20 ms of deleting with foreign keys off, measured on the benchmark machine
 PAUSE_SECONDS = 0.002  # the ballot writer polls the lock every millisecond (storage/write_thread.py)
 COPYING, DELETING, DONE = 1, 2, 0
 
-# Deleted in stage 1, each by its primary key after `survey_id`; the ballots, per question by slot, in
-# stage 3 (stage 3 deletes these too, in case a close stopped by an earlier version left some).
+# Deleted in stage 1, each by its primary key after `survey_id`, and the live history per question;
+# the ballots, per question by slot, in stage 3 (stage 3 deletes these too, in case a close stopped
+# by an earlier version left some).
 SURVEY_TABLES = (responded, drafts, roster, eligible, delegation_members)
 
 _TALLY = (
@@ -101,6 +104,8 @@ class StagedSeal:
     async def _delete_survey_rows(self, survey_id: str) -> None:
         for table in SURVEY_TABLES:
             await self._delete(table, "survey_id", survey_id)
+        for question_id in await self._deleter.read(_question_ids, survey_id):
+            await self._delete(published, "question_id", question_id)
 
     async def _delete(self, table: Any, scope: str, value: str) -> None:
         rest = tuple(c.name for c in table.primary_key.columns if c.name != scope)

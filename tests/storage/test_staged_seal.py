@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 import storage.sealing as sealing
 import storage.staged_seal as staged
 from bot.clock import ManualClock
-from bot.domain import Participant, QuestionKind, QuestionSpec, Status
+from bot.domain import Participant, QuestionKind, QuestionSpec, ResultsMode, Status
 from bot.results import ChoiceResult
 from bot.service import Canvass
 from storage.engine import create_engine
@@ -226,3 +226,38 @@ async def test_a_close_that_fails_in_a_running_process_is_finished_there(
             await asyncio.sleep(0.01)
         assert holding(raw_bytes(sqlite_url), ids) == []
         assert await tally(service, survey_id) == EXPECTED
+
+
+async def test_a_live_surveys_publication_history_is_deleted_by_the_stages(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The per-ballot history of a live survey holds slots. SQLite deletes it in the short transactions
+    after the first one (which holds the write lock), and a close stopped before that finishes it."""
+    monkeypatch.setattr(staged, "CHUNK_ROWS", 4)
+    real = staged._delete_chunk
+
+    def stops_before_any_delete(_conn: sqlite3.Connection, _job: tuple[str, str, tuple[str, ...], str]) -> bool:
+        raise ProcessStopped
+
+    of_survey = "question_id IN (SELECT id FROM questions WHERE survey_id = ?)"
+    async with core(sqlite_url) as (service, _repository):
+        service.live_refresh_seconds = 0
+        survey = await service.create_survey(ORGANISER, survey_spec(questions=QUESTIONS, k=3, mode=ResultsMode.LIVE))
+        await service.open_survey(ORGANISER, survey.id, VOTERS)
+        yes, why = (q.id for q in survey.questions)
+        for i, voter in enumerate(VOTERS[:12]):
+            await service.submit(voter, survey.id, {yes: i % 2, why: f"reason {i}"})
+            if i % 4 == 3:
+                await service.settle()
+        history = rows(sqlite_url, f"SELECT count(*) FROM published_ballots WHERE {of_survey}", survey.id)[0][0]
+        assert history >= 12  # every ballot, at each publication where it changed
+        monkeypatch.setattr(staged, "_delete_chunk", stops_before_any_delete)
+        with pytest.raises(ProcessStopped):
+            await service.close_survey(ORGANISER, survey.id)
+        monkeypatch.setattr(staged, "_delete_chunk", real)
+        left = rows(sqlite_url, f"SELECT count(*) FROM published_ballots WHERE {of_survey}", survey.id)[0][0]
+        assert left == history  # the first transaction no longer deletes it
+    async with core(sqlite_url) as (_service, repository):
+        assert await repository.finish_interrupted_seals() == [survey.id]
+    assert rows(sqlite_url, f"SELECT count(*) FROM published_ballots WHERE {of_survey}", survey.id)[0][0] == 0
+    assert left_of(sqlite_url, survey.id) == {}
