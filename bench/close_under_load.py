@@ -12,9 +12,10 @@ Measured, in the same run and on each database:
   an open-loop load of 300 votes/s goes to the other surveys through `Canvass.submit`, in the same
   process and event loop (as in production). A vote's latency counts from its scheduled moment
   until its commit returns, so a stalled loop or a held lock cannot hide;
-- what the close rewrites: rows moved (ballots sealed) and rows in the tables rewritten to scrub the
-  files, and bytes written (SQLite: this process's write_bytes; PostgreSQL: WAL bytes plus the size
-  of the tables VACUUM FULL writes anew).
+- what the close rewrites: the ballots it seals and the tally rows it writes for them (one per
+  distinct answer, migration 0009), rows in the tables rewritten to scrub the files, and bytes
+  written (SQLite: this process's write_bytes; PostgreSQL: WAL bytes plus the size of the tables
+  VACUUM FULL writes anew).
 
 Targets: the others' p99 during the close < 100 ms; the close <= 3x the raw copy.
 
@@ -197,6 +198,13 @@ async def measure(name: str, url: str, count: int, rate: float) -> None:
     await loader
     await repo.checkpointed()
     after_pg = await pg_counters(engine) if pg else (0, 0, 0)
+    async with engine.connect() as conn:
+        tallies = int(
+            await conn.scalar(
+                text("SELECT count(*) FROM sealed_ballots WHERE question_id = :q"), {"q": big.questions[0].id}
+            )
+            or 0
+        )
     await engine.dispose()
 
     close_s = close_end - close_start
@@ -227,13 +235,22 @@ async def measure(name: str, url: str, count: int, rate: float) -> None:
             f"{name}_close_rewrites",
             count + after_pg[2],
             "rows",
-            sealed_rows=count,
+            sealed_ballots=count,
+            tally_rows=tallies,
             vacuum_full_rows=after_pg[2],
             vacuum_full_bytes=after_pg[1],
             wal_bytes=after_pg[0] - before_pg[0],
         )
     else:
-        emit(BENCH, f"{name}_close_rewrites", count, "rows", sealed_rows=count, process_write_bytes=written)
+        emit(
+            BENCH,
+            f"{name}_close_rewrites",
+            count,
+            "rows",
+            sealed_ballots=count,
+            tally_rows=tallies,
+            process_write_bytes=written,
+        )
 
 
 async def run(count: int, rate: float) -> None:

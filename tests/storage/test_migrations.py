@@ -220,3 +220,26 @@ def test_0009_downgrade_writes_each_tally_out_as_ballots_of_one(fresh_url: str) 
             assert sums.all() == [("no", 1), ("yes", 3)]
     finally:
         engine.dispose()
+
+
+def test_a_0009_downgrade_that_fails_part_way_changes_nothing(fresh_url: str) -> None:
+    """Each tally is written out as rows before the column is dropped: if the drop fails (here a view
+    depends on the column), those rows must go with it, or every tally would count twice."""
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    upgrade(fresh_url)
+    engine = create_engine(sync_url(fresh_url))
+    try:
+        with engine.begin() as conn:
+            row = "INSERT INTO sealed_ballots (question_id, id, answer, tally) VALUES ('s1.1', 'x', 'yes', 3)"
+            conn.execute(text(row))
+            conn.execute(text("CREATE VIEW tallies AS SELECT answer, tally FROM sealed_ballots"))
+        with pytest.raises(Exception, match=r"tally|depend"):
+            command.downgrade(alembic_config(fresh_url), "0008")
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*), sum(tally) FROM sealed_ballots")).one() == (1, 3)
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0009"
+    finally:
+        engine.dispose()

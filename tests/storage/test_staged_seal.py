@@ -126,7 +126,7 @@ async def test_a_close_stopped_while_deleting_goes_on_deleting_and_seals_once(
     real = staged._delete_chunk
     calls = 0
 
-    def stops_at_the_second_of_the_ballots(conn: sqlite3.Connection, job: tuple[str, str, tuple[str, ...], str]) -> bool:
+    def stops_in_the_ballots(conn: sqlite3.Connection, job: tuple[str, str, tuple[str, ...], str]) -> bool:
         nonlocal calls
         if job[0] == "ballots":
             calls += 1
@@ -136,7 +136,7 @@ async def test_a_close_stopped_while_deleting_goes_on_deleting_and_seals_once(
 
     async with core(sqlite_url) as (service, _repository):
         survey_id = await voted_survey(service)
-        monkeypatch.setattr(staged, "_delete_chunk", stops_at_the_second_of_the_ballots)
+        monkeypatch.setattr(staged, "_delete_chunk", stops_in_the_ballots)
         with pytest.raises(ProcessStopped):
             await service.close_survey(ORGANISER, survey_id)
         monkeypatch.setattr(staged, "_delete_chunk", real)
@@ -261,3 +261,34 @@ async def test_a_live_surveys_publication_history_is_deleted_by_the_stages(
         assert await repository.finish_interrupted_seals() == [survey.id]
     assert rows(sqlite_url, f"SELECT count(*) FROM published_ballots WHERE {of_survey}", survey.id)[0][0] == 0
     assert left_of(sqlite_url, survey.id) == {}
+
+
+async def test_a_tally_that_fails_in_a_running_process_is_taken_again_there(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stage 1 fails (its count, beside the deletes): nothing is sealed, the results count the ballots,
+    and the retry counts again, seals once and deletes the rest."""
+    monkeypatch.setattr(sealing, "RETRY_FIRST_SECONDS", 0.01)
+    real = staged._tally
+    failures = 0
+
+    def fails_once(conn: sqlite3.Connection, survey_id: str) -> None:
+        nonlocal failures
+        if failures == 0:
+            failures += 1
+            raise sqlite3.OperationalError("disk I/O error")
+        real(conn, survey_id)
+
+    async with core(sqlite_url) as (service, _repository):
+        survey_id = await voted_survey(service)
+        monkeypatch.setattr(staged, "_tally", fails_once)
+        await service.close_survey(ORGANISER, survey_id)
+        assert await tally(service, survey_id) == EXPECTED
+        for _ in range(500):
+            if stage(sqlite_url, survey_id) == staged.DONE:
+                break
+            await asyncio.sleep(0.01)
+        assert stage(sqlite_url, survey_id) == staged.DONE and failures == 1
+        assert left_of(sqlite_url, survey_id) == {}
+        assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
+        assert await tally(service, survey_id) == EXPECTED

@@ -30,11 +30,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
     fresh = "CAST(gen_random_uuid() AS TEXT)" if postgres else "lower(hex(randomblob(16)))"
+    # INSERT first, then WITH: pysqlite opens its own transaction only before a statement starting with
+    # INSERT, and a WITH ... INSERT committed on its own (env.py now begins one anyway).
     op.execute(
-        "WITH RECURSIVE copies (question_id, answer, remaining) AS ("
+        "INSERT INTO sealed_ballots (question_id, id, answer, tally)"
+        " WITH RECURSIVE copies (question_id, answer, remaining) AS ("
         " SELECT question_id, answer, tally - 1 FROM sealed_ballots WHERE tally > 1"
         " UNION ALL SELECT question_id, answer, remaining - 1 FROM copies WHERE remaining > 1)"
-        f" INSERT INTO sealed_ballots (question_id, id, answer, tally) SELECT question_id, {fresh}, answer, 1 FROM copies"
+        f" SELECT question_id, {fresh}, answer, 1 FROM copies"
     )
     op.execute("UPDATE sealed_ballots SET tally = 1 WHERE tally > 1")
     op.execute("ALTER TABLE sealed_ballots DROP COLUMN tally")
