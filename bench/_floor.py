@@ -7,7 +7,7 @@ libraries and the leanest way Canvass knows of using each, and nothing to spare:
    to a writer thread on a plain sqlite3 connection with Canvass's writer settings
    (storage/write_thread.py);
 4. send one chat.postEphemeral to the fake Web API after the ack (at most 4 in flight, like Canvass):
-   one JSON POST on a pooled aiohttp session, its `ok` checked;
+   one JSON POST on a pooled aiohttp session, encoded and its `ok` checked with orjson, as Canvass's;
 5. ack (the 200 leaves after the commit).
 
 Until issue 15's fourth pass the floor committed through SQLAlchemy on aiosqlite and confirmed
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
 from aiohttp import ClientSession, web
 from sqlalchemy import text
 
@@ -86,9 +87,9 @@ async def floor_server(api_url: str, folder: str, secret: str) -> AsyncIterator[
     pending: set[asyncio.Task[Any]] = set()
 
     async def confirm(channel: str, user: str) -> None:
-        body = json.dumps({"channel": channel, "user": user, "text": "✓ Your answer is recorded."})
+        body = orjson.dumps({"channel": channel, "user": user, "text": "✓ Your answer is recorded."})
         async with slots, session.post(api_url + "chat.postEphemeral", data=body, headers=headers) as response:
-            if response.status != 200 or json.loads(await response.read()).get("ok") is not True:
+            if response.status != 200 or orjson.loads(await response.read()).get("ok") is not True:
                 raise RuntimeError(f"chat.postEphemeral failed: {response.status}")
 
     async def events(request: web.Request) -> web.Response:

@@ -221,6 +221,12 @@ def validate_answer(question: Question, raw: object, *, draft: bool = False) -> 
     return text
 
 
+# json.dumps with any argument builds a new encoder each call (most of its cost on a small answer);
+# these are the same encoders, built once, so the strings are the same.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_CANONICAL_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
 def encode_answer(answer: Answer) -> str:
     """Canonical JSON, so equal answers are equal strings and can be grouped in SQL. Lessons are objects
     with sorted keys; every older kind keeps the encoding it always had, so stored ballots still decode."""
@@ -230,8 +236,8 @@ def encode_answer(answer: Answer) -> str:
             for e in answer
             if isinstance(e, Lesson)
         ]
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return json.dumps(list(answer) if isinstance(answer, tuple) else answer, ensure_ascii=False, separators=(",", ":"))
+        return _CANONICAL_SORTED.encode(value)
+    return _CANONICAL.encode(list(answer) if isinstance(answer, tuple) else answer)
 
 
 def decode_answer(payload: str) -> Answer:

@@ -30,8 +30,15 @@ SAFE_MESSAGE: dict[str, Any] = {
 }
 
 
+# Every character the steps below change; text without any is returned as it is. (str.translate
+# with a mapping costs about 10 µs on a confirmation's sentence, and most texts have none of them.)
+_TOUCHED = re.compile(r"[&<>*_~`@]")
+
+
 def mrkdwn(text: str) -> str:
     """`text` made inert for a mrkdwn field: it can never ping, link, format or close a code block."""
+    if _TOUCHED.search(text) is None:
+        return text
     for raw, entity in _CONTROL:
         text = text.replace(raw, entity)
     return _BROADCAST.sub("\uff20", text).translate(_FORMAT)

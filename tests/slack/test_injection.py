@@ -127,6 +127,18 @@ def test_escaped_text_is_inert_and_reads_the_same(text: str) -> None:
     assert undone == text
 
 
+def test_the_fast_path_of_the_escape_skips_only_text_it_would_not_change() -> None:
+    """mrkdwn returns text as it is when none of the characters it changes is in it: each character
+    any of its steps changes must be in that set, or such a text would go out live."""
+    from adapters.slack import escape
+
+    changed = {raw for raw, _entity in escape._CONTROL} | {chr(c) for c in escape._FORMAT} | {"@"}
+    assert all(escape._TOUCHED.search(c) for c in changed)
+    for c in changed:
+        assert mrkdwn(f"x{c}here x") != f"x{c}here x"
+    assert mrkdwn("Which one? → B") == "Which one? → B"
+
+
 def test_tables_in_code_blocks_stay_one_block_whatever_the_answers() -> None:
     rng = random.Random(11)
     for _ in range(200):
