@@ -21,9 +21,10 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.domain import Status
 from bot.ports import LiveStep, LiveView
 from storage.live_views import State, differing, grid_rows, held
-from storage.tables import BallotRow, LiveResultRow, LiveSnapshotRow, PublishedBallotRow, RespondedRow
+from storage.tables import BallotRow, LiveResultRow, LiveSnapshotRow, PublishedBallotRow, RespondedRow, SurveyRow
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ responded = RespondedRow.__table__  # type: ignore[attr-defined]
 snapshots = LiveSnapshotRow.__table__  # type: ignore[attr-defined]
 published = PublishedBallotRow.__table__  # type: ignore[attr-defined]
 hints = LiveResultRow.__table__  # type: ignore[attr-defined]  # the refresh counter (a hint only)
+surveys = SurveyRow.__table__  # type: ignore[attr-defined]
 
 class _LostRace(Exception):
     pass
@@ -152,6 +154,12 @@ class LiveStore:
         ).first()
         if row is None or row.frozen is not None:
             return None  # closed meanwhile
+        # A survey that closed before its first snapshot has no row for the close to freeze: without
+        # this, a refresh that read its hint before the close would publish after it, and write
+        # per-ballot history (slots) while SQLite's staged close is still deleting.
+        status = select(surveys.c.status).where(surveys.c.id == survey_id)
+        if await conn.scalar(status.with_for_update(read=True) if self._postgres else status) != str(Status.OPEN):
+            return None
         history: dict[str, list[int]] = json.loads(row.history)
         version = int(row.version) + 1
         counts: dict[str, list[tuple[str, int]]] = {}

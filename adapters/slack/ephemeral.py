@@ -37,8 +37,11 @@ class EphemeralSender:
             "Content-Type": "application/json;charset=utf-8",
         }
         try:
-            # The session's own timeout applies ([slack] api_timeout_seconds).
             body = orjson.dumps(args)
+        except TypeError:  # text orjson will not encode (a lone surrogate): the SDK's encoder escapes it
+            return False
+        try:
+            # The session's own timeout applies ([slack] api_timeout_seconds).
             async with session.post(self.client.base_url + METHOD, data=body, headers=headers) as response:
                 if response.status != 200:
                     return False

@@ -15,7 +15,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # The driver would BEGIN only before INSERT/UPDATE/DELETE, so DDL (ALTER TABLE, CREATE, DROP) and
     # a statement that starts with WITH would commit on their own: a migration stopped part way would
     # leave its first steps without its version stamp. We BEGIN ourselves (SQLAlchemy's documented
-    # pysqlite recipe), so each run of migrations commits whole or not at all.
+    # pysqlite recipe), so each revision commits whole, with its stamp, or not at all (Alembic commits
+    # per revision on SQLite, and 0003's autocommit block commits part way through that one).
     dbapi_connection.isolation_level = None
 
 

@@ -292,3 +292,33 @@ async def test_a_tally_that_fails_in_a_running_process_is_taken_again_there(
         assert left_of(sqlite_url, survey_id) == {}
         assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
         assert await tally(service, survey_id) == EXPECTED
+
+
+async def test_a_live_survey_closed_before_its_first_snapshot_publishes_nothing_after(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh that read its hint before the close runs after it, while the stages still hold the
+    ballots: it must not publish, nor write per-ballot history (slots) for a closed survey."""
+
+    def stopped(_conn: sqlite3.Connection, _survey_id: str) -> None:
+        raise ProcessStopped
+
+    of_survey = "question_id IN (SELECT id FROM questions WHERE survey_id = ?)"
+    async with core(sqlite_url) as (service, repository):
+        service.live_refresh_seconds = 3600  # no background refresh: the test publishes by hand
+        survey = await service.create_survey(ORGANISER, survey_spec(questions=QUESTIONS, k=3, mode=ResultsMode.LIVE))
+        await service.open_survey(ORGANISER, survey.id, VOTERS)
+        yes, why = (q.id for q in survey.questions)
+        for i, voter in enumerate(VOTERS[:9]):
+            await service.submit(voter, survey.id, {yes: i % 2, why: f"reason {i}"})
+        await service.settle()
+        # As if its first refresh had not run yet: the survey has no snapshot row for the close to freeze.
+        with sqlite3.connect(str(make_url(sqlite_url).database)) as conn:
+            conn.execute("DELETE FROM live_snapshots WHERE survey_id = ?", (survey.id,))
+        monkeypatch.setattr(staged, "_copy", stopped)
+        with pytest.raises(ProcessStopped):
+            await service.close_survey(ORGANISER, survey.id)
+        monkeypatch.undo()
+        published = await repository.publish_live(survey.id, [yes, why], 3, lambda step: "{}")
+        assert published is None
+        assert rows(sqlite_url, f"SELECT count(*) FROM published_ballots WHERE {of_survey}", survey.id)[0][0] == 0
