@@ -77,7 +77,7 @@ class FileScrubber:
         if not report.physically_clean:
             log.error(
                 "close: the database files may still hold deleted slots and participant ids (%s); "
-                "end the session holding them and the next close or sweep scrubs again",
+                "end the session holding them; the scrub is retried in the background",
                 report.detail,
             )
         return report

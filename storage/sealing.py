@@ -28,7 +28,7 @@ from storage.delegations import members as delegation_members
 from storage.eligibility import eligible
 from storage.live_store import freeze_at_close
 from storage.scrub import FileScrubber
-from storage.staged_seal import COPYING, StagedSeal
+from storage.staged_seal import COPYING, SCRUBBING, StagedSeal
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +93,9 @@ class Sealing(RepositoryBase):
                 .values(
                     respondents_at_close=await count_rows(conn, responded, survey_id),
                     invited_at_close=await _invited(conn, survey_id),
-                    # SQLite: the rest of the close is staged (storage/staged_seal.py).
-                    seal_stage=0 if postgres else COPYING,
+                    # SQLite: the rest of the close is staged (storage/staged_seal.py). PostgreSQL
+                    # seals here, and the scrub it owes is recorded until one completes.
+                    seal_stage=SCRUBBING if postgres else COPYING,
                 )
             )
             # -- core (issue 10, break 4): before the ballots lose their slots, settle what the final
@@ -122,20 +123,37 @@ class Sealing(RepositoryBase):
                 )
                 self._finish_later()
                 return SealReport(False, "the close's deletes are not finished yet; retrying")
-        report = await self._scrubber.scrub(int(seal_xid) if seal_xid is not None else None)
+        return await self._scrub([survey_id], int(seal_xid) if seal_xid is not None else None)
+
+    async def _scrub(self, owed: list[str], seal_xid: int | None = None) -> SealReport:
+        """Scrub the files; a clean scrub clears the scrub these closes owed, any other is retried in
+        the background (rule 4: until the files are clean, not only until the next close)."""
+        report = await self._scrubber.scrub(seal_xid)
         self._scrub_pending = not report.physically_clean
+        if report.physically_clean:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    update(surveys)
+                    .where(surveys.c.id.in_(owed), surveys.c.seal_stage == SCRUBBING)
+                    .values(seal_stage=0)
+                )
+        else:
+            self._finish_later()
         return report
 
     async def finish_interrupted_seals(self) -> list[str]:
-        """SQLite: take up the staged closes a stopped process left part way (at start-up); the ids."""
-        if self._staged is None:
+        """Take up the closes an earlier run (or a failure in this one) left unfinished: on SQLite the
+        staged deletes, then on both databases the scrub they owe. Called at start-up and by the
+        background retry; returns the ids."""
+        unfinished = select(surveys.c.id).where(surveys.c.seal_stage != 0).order_by(surveys.c.id)
+        async with self.reader.connect() as conn:
+            left = list(await conn.scalars(unfinished))
+        if not left:
             return []
-        left = await self._staged.interrupted()
-        for survey_id in left:
-            await self._staged.finish(survey_id)
-        if left:
-            report = await self._scrubber.scrub()
-            self._scrub_pending = not report.physically_clean
+        if self._staged is not None:
+            for survey_id in left:
+                await self._staged.finish(survey_id)  # a close owing only its scrub returns at once
+        await self._scrub(left)
         return left
 
     def _finish_later(self) -> None:
@@ -143,13 +161,15 @@ class Sealing(RepositoryBase):
             self._seal_retry = asyncio.create_task(self._retry_seals(), name="finish-interrupted-seals")
 
     async def _retry_seals(self) -> None:
-        """Finish the staged closes left part way, with backoff, until none is left (or dispose)."""
+        """Finish the closes left unfinished, with backoff, until none is left and the files are clean
+        (or dispose)."""
         delay = RETRY_FIRST_SECONDS
         while True:
             await asyncio.sleep(delay)
             try:
                 await self.finish_interrupted_seals()
-                return
+                if not self._scrub_pending:
+                    return
             except Exception as error:  # a lasting fault (a full disk) must not end the retries
                 log.error("close: finishing an interrupted close failed again (%s)", type(error).__name__)
             delay = min(delay * 2, RETRY_MAX_SECONDS)
@@ -160,12 +180,13 @@ class Sealing(RepositoryBase):
             await asyncio.gather(self._seal_retry, return_exceptions=True)
 
     async def scrub_pending(self) -> SealReport | None:
-        """Scrub again if the last close could not finish (for a periodic sweep); None if nothing waits."""
+        """Scrub again now if the last close's scrub did not complete (the background retry does it
+        too, with backoff); None if nothing waits."""
         if not self._scrub_pending:
             return None
-        report = await self._scrubber.scrub()
-        self._scrub_pending = not report.physically_clean
-        return report
+        async with self.reader.connect() as conn:
+            owed = list(await conn.scalars(select(surveys.c.id).where(surveys.c.seal_stage == SCRUBBING)))
+        return await self._scrub(owed)
 
     async def checkpointed(self) -> None:
         """Wait until the CHECKPOINT that follows a PostgreSQL close has run."""

@@ -17,9 +17,10 @@ so its ballots no longer change. Then, on two connections of its own, each in it
    same close, one writes them. While the stage is 1, results count the ballots themselves, which are
    complete and unchanging (storage/answers.py).
 3. The ballots (the slots) are deleted in ranges as above.
-4. `seal_stage = 0`; then the files are scrubbed (storage/scrub.py).
+4. `seal_stage = 3`; then the files are scrubbed (storage/scrub.py), and only a scrub that completed
+   sets it to 0 (storage/sealing.py), so a scrub that failed or never ran is taken up again.
 
-A process that stops part way leaves the stage set, and `finish_interrupted` (called at start-up by
+A process that stops part way leaves the stage set, and `finish_interrupted_seals` (called at start-up by
 bot/bootstrap.py) takes it up again: stage 1 counts and deletes again (nothing was sealed), stage 2
 goes on deleting. What is left meanwhile is what the one-transaction close left until it committed,
 minus the key salt: slots and ballots without any way to tie them to a person.
@@ -48,7 +49,9 @@ log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 25_000  # 20-50 ms a chunk on the benchmark machine, under the others' votes
 PAUSE_SECONDS = 0.002  # the ballot writer polls the lock every millisecond (storage/write_thread.py)
-COPYING, DELETING, DONE = 1, 2, 0
+# Where a close stands, in `surveys.seal_stage`. SCRUBBING (both databases): everything is deleted
+# but the files are not known to be scrubbed yet; storage/sealing.py clears it after a clean scrub.
+COPYING, DELETING, SCRUBBING, DONE = 1, 2, 3, 0
 
 # Deleted in stage 1, each by its primary key after `survey_id`, and the live history per question;
 # the ballots, per question by slot, in stage 3 (stage 3 deletes these too, in case a close stopped
@@ -100,9 +103,6 @@ class StagedSeal:
             await self._delete_survey_rows(survey_id)
             await self._deleter.transaction(_done, survey_id)
 
-    async def interrupted(self) -> list[str]:
-        return await self._deleter.read(_interrupted, None)
-
     async def dispose(self) -> None:
         try:
             await self._deleter.dispose()
@@ -129,10 +129,6 @@ def _stage(conn: sqlite3.Connection, survey_id: str) -> int:
     return DONE if row is None else int(row[0])
 
 
-def _interrupted(conn: sqlite3.Connection, _arg: None) -> list[str]:
-    return [sid for (sid,) in conn.execute("SELECT id FROM surveys WHERE seal_stage <> 0 ORDER BY id")]
-
-
 def _question_ids(conn: sqlite3.Connection, survey_id: str) -> list[str]:
     return [qid for (qid,) in conn.execute("SELECT id FROM questions WHERE survey_id = ? ORDER BY id", (survey_id,))]
 
@@ -155,7 +151,7 @@ def _copy(conn: sqlite3.Connection, survey_id: str) -> None:
 
 
 def _done(conn: sqlite3.Connection, survey_id: str) -> None:
-    conn.execute("UPDATE surveys SET seal_stage = ? WHERE id = ?", (DONE, survey_id))
+    conn.execute("UPDATE surveys SET seal_stage = ? WHERE id = ?", (SCRUBBING, survey_id))
 
 
 def _delete_chunk(conn: sqlite3.Connection, job: tuple[str, str, tuple[str, ...], str]) -> bool:

@@ -208,3 +208,83 @@ async def test_postgresql_keeps_no_old_ballot_row_whose_xmin_links_answers_or_or
             "SELECT count(DISTINCT xmin::text), count(*) FROM sealed_ballots WHERE question_id IN (%s, %s)", (q1, q2)
         ).fetchone()
     assert sealed_xmins == (1, 16)  # one transaction wrote them all: xmin tells nothing apart
+
+
+class ProcessStopped(BaseException):
+    """Stands for the process ending at that point (a kill, a power cut): nothing in it is caught."""
+
+
+async def test_a_close_stopped_before_its_scrub_is_scrubbed_at_the_next_start(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Everything is deleted, but the process ends before the scrub: the files still hold the ids
+    (the WAL, the old row versions). The close records the scrub it owes, and the next start does it."""
+    import shutil
+
+    from storage.scrub import FileScrubber
+
+    async def stopped(*_args: object, **_kwargs: object) -> None:
+        raise ProcessStopped
+
+    repository = SqlRepository(create_engine(db_url))
+    who = people()
+    try:
+        service = Canvass(repository, ManualClock(START), SECRET, frozenset({"console:organiser"}))
+        survey_id = await voted_survey(service, who)
+        monkeypatch.setattr(FileScrubber, "scrub", stopped)
+        with pytest.raises(ProcessStopped):
+            await repository.seal(survey_id)
+        monkeypatch.undo()
+        assert holding(raw_bytes(db_url), needles(who))  # what a scrub is for
+        if db_url.startswith("sqlite"):
+            # What a killed process leaves on disk: SQLite's last connection to close would checkpoint
+            # the WAL on its way out (dispose, below), which a kill never does.
+            crashed = tmp_path / "crashed.db"
+            for source, target in zip(sqlite_files(db_url)[:2], sqlite_files(f"sqlite:///{crashed}")[:2], strict=True):
+                shutil.copyfile(source, target)
+            db_url = f"sqlite:///{crashed}"
+    finally:
+        await repository.dispose()
+    assert holding(raw_bytes(db_url), needles(who))
+
+    repository = SqlRepository(create_engine(db_url))
+    try:
+        assert await repository.finish_interrupted_seals() == [survey_id]
+        assert holding(raw_bytes(db_url), needles(who)) == []
+        assert await repository.finish_interrupted_seals() == []  # owed once, scrubbed once
+    finally:
+        await repository.dispose()
+
+
+async def test_a_scrub_held_back_by_a_reader_is_retried_in_the_background_until_clean(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bot runs for weeks between closes: a scrub that a backup's snapshot held back must not wait
+    for the next close (rule 4)."""
+    import storage.sealing as sealing
+
+    monkeypatch.setattr(sealing, "RETRY_FIRST_SECONDS", 0.05)
+    repository = SqlRepository(create_engine(db_url), ScrubPolicy(attempts=2, first_delay=0.05, lock_timeout_ms=200))
+    try:
+        service = Canvass(repository, ManualClock(START), SECRET, frozenset({"console:organiser"}))
+        who = people()
+        survey_id = await voted_survey(service, who)
+        release = hold_old_snapshot(db_url)
+        try:
+            report = await repository.seal(survey_id)
+            assert report is not None and not report.physically_clean
+        finally:
+            release()
+        for _ in range(200):
+            if not holding(raw_bytes(db_url), needles(who)):
+                break
+            await asyncio.sleep(0.05)
+        assert holding(raw_bytes(db_url), needles(who)) == []
+        for _ in range(100):  # the stage is cleared just after the clean scrub
+            if await repository.finish_interrupted_seals() == []:
+                break
+            await asyncio.sleep(0.02)
+        assert await repository.finish_interrupted_seals() == []
+        assert await repository.scrub_pending() is None
+    finally:
+        await repository.dispose()

@@ -305,7 +305,7 @@ async def test_a_live_survey_closed_before_its_first_snapshot_publishes_nothing_
 
     of_survey = "question_id IN (SELECT id FROM questions WHERE survey_id = ?)"
     async with core(sqlite_url) as (service, repository):
-        service.live_refresh_seconds = 3600  # no background refresh: the test publishes by hand
+        service.live_refresh_seconds = 0  # refreshes run at once, so that settle() below ends
         survey = await service.create_survey(ORGANISER, survey_spec(questions=QUESTIONS, k=3, mode=ResultsMode.LIVE))
         await service.open_survey(ORGANISER, survey.id, VOTERS)
         yes, why = (q.id for q in survey.questions)
