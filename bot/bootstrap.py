@@ -98,7 +98,7 @@ async def build_core(
     repository = repository_module.SqlRepository(engine)
     # A close that a stopped process left part way (SQLite) is finished before anything is served.
     for survey_id in await repository.finish_interrupted_seals():
-        log.warning("close: finished the close of survey %s that an earlier run left part way", survey_id)
+        log.warning("close: took up the close of survey %s that an earlier run left unfinished", survey_id)
     clock = clock or SystemClock()
     service = Canvass(repository, clock, secret.value, config.organisers)
     if renderer is None and with_charts:

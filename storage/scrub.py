@@ -68,25 +68,26 @@ class FileScrubber:
         self._checkpointing: asyncio.Task[None] | None = None
         self._checkpoint_again = False
 
-    async def scrub(self, seal_xid: int | None = None) -> SealReport:
-        """seal_xid (PostgreSQL): the transaction that deleted the rows; by default, the present."""
+    async def scrub(self, seal_xid: int | None = None, patient: bool = True) -> SealReport:
+        """seal_xid (PostgreSQL): the transaction that deleted the rows; by default, the present.
+        patient=False: one attempt, and on PostgreSQL no rewrite while a session holds old rows."""
         if self.engine.dialect.name == "postgresql":
-            report = await self._scrub_postgres(seal_xid)
+            report = await self._scrub_postgres(seal_xid, patient)
         else:
-            report = await self._scrub_sqlite()
+            report = await self._scrub_sqlite(patient)
         if not report.physically_clean:
             log.error(
                 "close: the database files may still hold deleted slots and participant ids (%s); "
-                "end the session holding them; the scrub is retried in the background",
+                "end the session holding them; the next close or start scrubs again",
                 report.detail,
             )
         return report
 
     # -- SQLite ----------------------------------------------------------------------------------
 
-    async def _scrub_sqlite(self) -> SealReport:
+    async def _scrub_sqlite(self, patient: bool) -> SealReport:
         reason = ""
-        for delay in (0.0, *self.policy.delays()):
+        for delay in (0.0, *(self.policy.delays() if patient else ())):
             await asyncio.sleep(delay)  # the writer connection is free for others while we wait
             reason = await self._sqlite_checkpoint()
             if not reason:
@@ -114,14 +115,14 @@ class FileScrubber:
 
     # -- PostgreSQL ------------------------------------------------------------------------------
 
-    async def _scrub_postgres(self, seal_xid: int | None) -> SealReport:
+    async def _scrub_postgres(self, seal_xid: int | None, patient: bool) -> SealReport:
         async with self.engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
             if seal_xid is None:
                 seal_xid = int(await autocommit.scalar(text("SELECT txid_current()")) or 0)
             xid = str(seal_xid % 2**32)  # txid_current() carries the epoch; xid is its low 32 bits
             reason = ""
-            for delay in (0.0, *self.policy.delays()):
+            for delay in (0.0, *(self.policy.delays() if patient else ())):
                 await asyncio.sleep(delay)
                 reason = await self._pg_blocker(autocommit, xid)
                 if not reason:
@@ -129,7 +130,8 @@ class FileScrubber:
                     if not reason:
                         break
             if reason:
-                await self._vacuum_full(autocommit)  # still drop whatever it can
+                if patient:
+                    await self._vacuum_full(autocommit)  # still drop whatever it can
                 return SealReport(False, reason)
         self._checkpoint_soon()
         return SealReport(True)

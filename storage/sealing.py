@@ -123,28 +123,36 @@ class Sealing(RepositoryBase):
                 )
                 self._finish_later()
                 return SealReport(False, "the close's deletes are not finished yet; retrying")
-        return await self._scrub([survey_id], int(seal_xid) if seal_xid is not None else None)
+        return await self._scrub(int(seal_xid) if seal_xid is not None else None)
 
-    async def _scrub(self, owed: list[str], seal_xid: int | None = None) -> SealReport:
-        """Scrub the files; a clean scrub clears the scrub these closes owed, any other is retried in
-        the background (rule 4: until the files are clean, not only until the next close)."""
-        report = await self._scrubber.scrub(seal_xid)
+    async def _scrub(self, seal_xid: int | None = None, patient: bool = True) -> SealReport:
+        """Scrub the files, then clear the scrub that every close recorded before it began: a scrub
+        that completed leaves nothing that any earlier close deleted (SQLite: the WAL is empty and
+        freed cells were zeroed; PostgreSQL: no session older than this close, so none older than
+        the earlier ones). One that did not complete is reported loudly by the scrubber and stays
+        recorded, for the next close or the next start. `patient=False` (at start-up): one attempt,
+        and no table rewrite while a session still holds the old rows, which would only copy them
+        into the new files and the WAL again."""
+        async with self.reader.connect() as conn:
+            owed = list(await conn.scalars(select(surveys.c.id).where(surveys.c.seal_stage == SCRUBBING)))
+        report = await self._scrubber.scrub(seal_xid, patient=patient)
         self._scrub_pending = not report.physically_clean
-        if report.physically_clean:
-            async with self.engine.begin() as conn:
-                await conn.execute(
-                    update(surveys)
-                    .where(surveys.c.id.in_(owed), surveys.c.seal_stage == SCRUBBING)
-                    .values(seal_stage=0)
-                )
-        else:
-            self._finish_later()
+        if report.physically_clean and owed:
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.execute(
+                        update(surveys)
+                        .where(surveys.c.id.in_(owed), surveys.c.seal_stage == SCRUBBING)
+                        .values(seal_stage=0)
+                    )
+            except Exception as error:  # the close stands; the mark only makes the next start scrub again
+                log.warning("close: the completed scrub could not be recorded (%s)", type(error).__name__)
         return report
 
     async def finish_interrupted_seals(self) -> list[str]:
         """Take up the closes an earlier run (or a failure in this one) left unfinished: on SQLite the
         staged deletes, then on both databases the scrub they owe. Called at start-up and by the
-        background retry; returns the ids."""
+        retry of a failed staged close; returns the ids taken up."""
         unfinished = select(surveys.c.id).where(surveys.c.seal_stage != 0).order_by(surveys.c.id)
         async with self.reader.connect() as conn:
             left = list(await conn.scalars(unfinished))
@@ -153,7 +161,7 @@ class Sealing(RepositoryBase):
         if self._staged is not None:
             for survey_id in left:
                 await self._staged.finish(survey_id)  # a close owing only its scrub returns at once
-        await self._scrub(left)
+        await self._scrub(patient=False)
         return left
 
     def _finish_later(self) -> None:
@@ -161,15 +169,13 @@ class Sealing(RepositoryBase):
             self._seal_retry = asyncio.create_task(self._retry_seals(), name="finish-interrupted-seals")
 
     async def _retry_seals(self) -> None:
-        """Finish the closes left unfinished, with backoff, until none is left and the files are clean
-        (or dispose)."""
+        """Finish the staged closes left part way, with backoff, until none is left (or dispose)."""
         delay = RETRY_FIRST_SECONDS
         while True:
             await asyncio.sleep(delay)
             try:
                 await self.finish_interrupted_seals()
-                if not self._scrub_pending:
-                    return
+                return
             except Exception as error:  # a lasting fault (a full disk) must not end the retries
                 log.error("close: finishing an interrupted close failed again (%s)", type(error).__name__)
             delay = min(delay * 2, RETRY_MAX_SECONDS)
@@ -180,13 +186,10 @@ class Sealing(RepositoryBase):
             await asyncio.gather(self._seal_retry, return_exceptions=True)
 
     async def scrub_pending(self) -> SealReport | None:
-        """Scrub again now if the last close's scrub did not complete (the background retry does it
-        too, with backoff); None if nothing waits."""
+        """Scrub again if the last close's scrub did not complete; None if nothing waits."""
         if not self._scrub_pending:
             return None
-        async with self.reader.connect() as conn:
-            owed = list(await conn.scalars(select(surveys.c.id).where(surveys.c.seal_stage == SCRUBBING)))
-        return await self._scrub(owed)
+        return await self._scrub()
 
     async def checkpointed(self) -> None:
         """Wait until the CHECKPOINT that follows a PostgreSQL close has run."""
