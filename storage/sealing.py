@@ -139,12 +139,15 @@ class Sealing(RepositoryBase):
         self._scrub_pending = not report.physically_clean
         if report.physically_clean and owed:
             try:
-                async with self.engine.begin() as conn:
-                    await conn.execute(
-                        update(surveys)
-                        .where(surveys.c.id.in_(owed), surveys.c.seal_stage == SCRUBBING)
-                        .values(seal_stage=0)
-                    )
+                if self._staged is not None:
+                    await self._staged.scrubbed(owed)
+                else:
+                    async with self.engine.begin() as conn:
+                        await conn.execute(
+                            update(surveys)
+                            .where(surveys.c.id.in_(owed), surveys.c.seal_stage == SCRUBBING)
+                            .values(seal_stage=0)
+                        )
             except Exception as error:  # the close stands; the mark only makes the next start scrub again
                 log.warning("close: the completed scrub could not be recorded (%s)", type(error).__name__)
         return report

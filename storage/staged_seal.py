@@ -103,6 +103,11 @@ class StagedSeal:
             await self._delete_survey_rows(survey_id)
             await self._deleter.transaction(_done, survey_id)
 
+    async def scrubbed(self, survey_ids: list[str]) -> None:
+        """Clear the scrub these closes owed, on the close's own connection: its thread polls the lock
+        every millisecond, where the engine's busy handler sleeps up to 100 ms behind the votes."""
+        await self._deleter.transaction(_scrubbed, survey_ids)
+
     async def dispose(self) -> None:
         try:
             await self._deleter.dispose()
@@ -152,6 +157,12 @@ def _copy(conn: sqlite3.Connection, survey_id: str) -> None:
 
 def _done(conn: sqlite3.Connection, survey_id: str) -> None:
     conn.execute("UPDATE surveys SET seal_stage = ? WHERE id = ?", (SCRUBBING, survey_id))
+
+
+def _scrubbed(conn: sqlite3.Connection, survey_ids: list[str]) -> None:
+    conn.executemany(
+        "UPDATE surveys SET seal_stage = ? WHERE id = ? AND seal_stage = ?", [(DONE, i, SCRUBBING) for i in survey_ids]
+    )
 
 
 def _delete_chunk(conn: sqlite3.Connection, job: tuple[str, str, tuple[str, ...], str]) -> bool:
