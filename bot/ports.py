@@ -132,8 +132,8 @@ class SurveyRepository(Protocol):
 
     async def seal(self, survey_id: str) -> SealReport | None:
         """Close for good: erase the key salt, count and drop the markers, drop roster and drafts,
-        and rewrite the ballots without slots in random order; then scrub the files. None if it was
-        already closed."""
+        and replace the ballots by their tallies (one row per answer, no slot); then scrub the files.
+        None if it was already closed."""
         ...
 
     async def live_view(self, survey_id: str) -> LiveView | None: ...

@@ -48,7 +48,6 @@ class SqlRepository(SurveyRows, Answering, Sealing, DelegationRows):
         self._read_engine = create_read_engine(url)
         self.reader = self._read_engine or engine
         self._scrubber = FileScrubber(engine, SCRUBBED_TABLES, scrub_policy or ScrubPolicy())
-        self._scrub_pending = False
         self._eligibility = EligibilityStore(engine, self._insert)
         self._live = LiveStore(engine, self._insert, self.reader)
 

@@ -72,7 +72,6 @@ class Sealing(RepositoryBase):
     _staged: StagedSeal | None  # SQLite only
     _seal_retry: asyncio.Task[None] | None
     _scrubber: FileScrubber
-    _scrub_pending: bool
     _writer: BallotWriter
 
     async def seal(self, survey_id: str) -> SealReport | None:
@@ -133,10 +132,8 @@ class Sealing(RepositoryBase):
         recorded, for the next close or the next start. `patient=False` (at start-up): one attempt,
         and no table rewrite while a session still holds the old rows, which would only copy them
         into the new files and the WAL again."""
-        async with self.reader.connect() as conn:
-            owed = list(await conn.scalars(select(surveys.c.id).where(surveys.c.seal_stage == SCRUBBING)))
+        owed = await self._owed_scrubs()
         report = await self._scrubber.scrub(seal_xid, patient=patient)
-        self._scrub_pending = not report.physically_clean
         if report.physically_clean and owed:
             try:
                 if self._staged is not None:
@@ -188,9 +185,14 @@ class Sealing(RepositoryBase):
             self._seal_retry.cancel()
             await asyncio.gather(self._seal_retry, return_exceptions=True)
 
+    async def _owed_scrubs(self) -> list[str]:
+        """The closes whose scrub has not completed yet (seal_stage 3), as recorded in the database."""
+        async with self.reader.connect() as conn:
+            return list(await conn.scalars(select(surveys.c.id).where(surveys.c.seal_stage == SCRUBBING)))
+
     async def scrub_pending(self) -> SealReport | None:
-        """Scrub again if the last close's scrub did not complete; None if nothing waits."""
-        if not self._scrub_pending:
+        """Scrub again if a close's scrub did not complete; None if nothing waits."""
+        if not await self._owed_scrubs():
             return None
         return await self._scrub()
 

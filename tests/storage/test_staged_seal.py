@@ -76,6 +76,13 @@ def stage(url: str, survey_id: str) -> int:
 EXPECTED = (10, 20)  # Yes, No: every third voter says yes
 
 
+async def assert_sealed_whole(url: str, service: Canvass, survey_id: str) -> None:
+    """Nothing of the survey's slots, roster or key is left, and its tallies count every ballot."""
+    assert left_of(url, survey_id) == {}
+    assert sealed_count(url, survey_id) == 2 * len(VOTERS)
+    assert await tally(service, survey_id) == EXPECTED
+
+
 class ProcessStopped(BaseException):
     """Stands for the process ending at that point (a kill, a power cut): nothing in it is caught."""
 
@@ -146,9 +153,7 @@ async def test_a_close_stopped_while_deleting_goes_on_deleting_and_seals_once(
         assert await tally(service, survey_id) == EXPECTED
     async with core(sqlite_url) as (service, repository):
         assert await repository.finish_interrupted_seals() == [survey_id]
-        assert left_of(sqlite_url, survey_id) == {}
-        assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
-        assert await tally(service, survey_id) == EXPECTED
+        await assert_sealed_whole(sqlite_url, service, survey_id)
 
 
 async def test_two_processes_finishing_one_close_copy_its_ballots_once(
@@ -289,9 +294,7 @@ async def test_a_tally_that_fails_in_a_running_process_is_taken_again_there(
                 break
             await asyncio.sleep(0.01)
         assert stage(sqlite_url, survey_id) == staged.DONE and failures == 1
-        assert left_of(sqlite_url, survey_id) == {}
-        assert sealed_count(sqlite_url, survey_id) == 2 * len(VOTERS)
-        assert await tally(service, survey_id) == EXPECTED
+        await assert_sealed_whole(sqlite_url, service, survey_id)
 
 
 async def test_a_live_survey_closed_before_its_first_snapshot_publishes_nothing_after(
