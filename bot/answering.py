@@ -6,6 +6,8 @@ pass the id no further (DESIGN.md rule 1).
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +60,15 @@ class Answering:
         # Open surveys' definitions and keys, so a vote costs one transaction. Whether the survey is
         # still open is re-checked inside that transaction, so a close elsewhere is never missed.
         self.open_cache: dict[str, tuple[Survey, bytes]] = {}
+        self._loading: dict[str, asyncio.Future[tuple[Survey, bytes]]] = {}  # reloads under way
+        self._forgotten: dict[str, int] = {}  # per survey, how often its cached state was dropped
+
+    def forget_open(self, survey_id: str) -> None:
+        """Drop what is cached of a survey (it closed, its deadline or roster changed). A reload under
+        way then stores nothing: what it read may be from before the change."""
+        self.open_cache.pop(survey_id, None)
+        self._loading.pop(survey_id, None)
+        self._forgotten[survey_id] = self._forgotten.get(survey_id, 0) + 1
 
     @property
     def repository(self) -> SurveyRepository:
@@ -69,22 +80,41 @@ class Answering:
         cached = self.open_cache.get(survey_id)
         now = self._clock.now()
         if cached is None or (cached[0].closes_at is not None and cached[0].closes_at <= now):
-            # Missing or past its deadline in the cache: reload, as the deadline may have moved.
-            survey = await self._repo.get_survey(survey_id)
-            salt = await self._repo.key_salt(survey.id) if survey.status is Status.OPEN else None
-            if salt is None:
-                self.open_cache.pop(survey_id, None)
-                self.draft_versions.forget(survey_id)  # closed elsewhere (the CLI, a replica)
-                raise SurveyNotOpen(not_open_message(survey))
-            cached = (survey, anonymity.survey_key(self.secret, salt))
-            self.open_cache[survey_id] = cached
+            # Missing or past its deadline in the cache: reload, as the deadline may have moved. The
+            # answers that arrive together (a plenary's first burst, the first after a restart) share
+            # one reload: each loading its own queued hundreds of reads behind each other.
+            loading = self._loading.get(survey_id)
+            if loading is None:
+                loading = asyncio.ensure_future(self._load_open(survey_id))
+                self._loading[survey_id] = loading
+                loading.add_done_callback(functools.partial(self._loaded, survey_id))
+            cached = await asyncio.shield(loading)  # one caller cancelled must not cancel the others' load
         survey, key = cached
         if survey.closes_at is not None and survey.closes_at <= now:
             raise SurveyNotOpen(f"“{survey.title}” closed at {format_local(survey.closes_at, survey.timezone)}.")
         return survey, key
 
+    def _loaded(self, survey_id: str, done: asyncio.Future[tuple[Survey, bytes]]) -> None:
+        if self._loading.get(survey_id) is done:
+            del self._loading[survey_id]
+        if not done.cancelled():
+            done.exception()  # its waiters have it; a load whose only caller was cancelled logs nothing
+
+    async def _load_open(self, survey_id: str) -> tuple[Survey, bytes]:
+        forgotten = self._forgotten.get(survey_id, 0)
+        survey = await self._repo.get_survey(survey_id)
+        salt = await self._repo.key_salt(survey.id) if survey.status is Status.OPEN else None
+        if salt is None:
+            self.open_cache.pop(survey_id, None)
+            self.draft_versions.forget(survey_id)  # closed elsewhere (the CLI, a replica)
+            raise SurveyNotOpen(not_open_message(survey))
+        loaded = (survey, anonymity.survey_key(self.secret, salt))
+        if self._forgotten.get(survey_id, 0) == forgotten:  # else it was dropped while this read
+            self.open_cache[survey_id] = loaded
+        return loaded
+
     async def _refused(self, survey_id: str) -> SurveyNotOpen:
-        self.open_cache.pop(survey_id, None)
+        self.forget_open(survey_id)
         self.draft_versions.forget(survey_id)
         return SurveyNotOpen(not_open_message(await self._repo.get_survey(survey_id)))
 

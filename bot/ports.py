@@ -223,6 +223,11 @@ class StateStore(Protocol):
         after they are handled, because handling them twice is harmless but losing them is not)."""
         ...
 
+    async def seen_among(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these event ids were recorded, in one read (a sync batch's check, where one read
+        per event queued hundreds of reads behind each other during a plenary's burst)."""
+        ...
+
 
 class ReplicaLock(Protocol):
     """Keeps a piece of work on one replica of several sharing a database (e.g. the Matrix sync loop)."""

@@ -236,7 +236,7 @@ class Canvass:
                 raise SurveyNotOpen(f"Survey {survey.id} closed meanwhile; its roster is gone.")
         else:  # the eligibility set is taken from the whole roster at open
             await self._repo.set_roster(survey.id, [*before, *people])
-        self.answering.open_cache.pop(survey.id, None)
+        self.answering.forget_open(survey.id)
         return people
 
     async def extend(self, actor: Actor | None, survey_id: str, closes_at: datetime) -> Survey:
@@ -249,7 +249,7 @@ class Canvass:
         if survey.opens_at and closes_at <= survey.opens_at:
             raise InvalidInput("the survey must close after it opens", "closes_at")
         await self._repo.set_times(survey.id, survey.opens_at, closes_at)
-        self.answering.open_cache.pop(survey.id, None)
+        self.answering.forget_open(survey.id)
         await self.events.publish(DeadlineChanged(survey.id, closes_at))
         return await self.get(survey.id)
 
@@ -261,11 +261,11 @@ class Canvass:
             if actor is None:
                 return survey
             raise SurveyNotOpen(f"Survey {survey.id} is already closed.")
-        self.answering.open_cache.pop(survey.id, None)
+        self.answering.forget_open(survey.id)
         self.answering.draft_versions.forget(survey.id)
         sealed = await self._repo.seal(survey.id)
         # Again: an answerable() during the seal read it still open (from a reader) and cached it.
-        self.answering.open_cache.pop(survey.id, None)
+        self.answering.forget_open(survey.id)
         if not sealed:
             return await self.get(survey.id)
         if survey.closes_at is None or survey.closes_at > self._clock.now():

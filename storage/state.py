@@ -14,7 +14,7 @@ per-survey key is not written once its survey is closed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -29,6 +29,7 @@ CLEANUP_ROOT = "cleanup:"
 
 KEEP_SEEN = timedelta(days=7)
 PURGE_EVERY = timedelta(hours=1)
+SEEN_LOOKUP_CHUNK = 500  # bound parameters a statement (SQLite allows 32,766)
 
 
 def _utc_now() -> datetime:
@@ -85,6 +86,15 @@ class SqlStateStore:
     async def has_seen(self, event_id: str) -> bool:
         async with self.engine.connect() as conn:
             return await conn.scalar(select(seen.c.event_id).where(seen.c.event_id == event_id)) is not None
+
+    async def seen_among(self, event_ids: Sequence[str]) -> set[str]:
+        wanted = list(dict.fromkeys(event_ids))
+        found: set[str] = set()
+        async with self.engine.connect() as conn:
+            for start in range(0, len(wanted), SEEN_LOOKUP_CHUNK):
+                chunk = wanted[start : start + SEEN_LOOKUP_CHUNK]
+                found.update(await conn.scalars(select(seen.c.event_id).where(seen.c.event_id.in_(chunk))))
+        return found
 
     async def purge_seen(self) -> int:
         """Forget event ids handled more than `keep_seen` ago; the next close scrubs them from the files."""

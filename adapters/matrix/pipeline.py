@@ -22,6 +22,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from nio import Event, MegolmEvent
 
@@ -56,25 +57,39 @@ class EventPipeline:
         self._gate = asyncio.Semaphore(concurrency)  # bounds database and homeserver load
         self._tails: dict[str, asyncio.Task[None]] = {}  # room -> the last event queued in its lane
         self._pending: asyncio.Queue[_Pending] = asyncio.Queue()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._in_flight: set[str] = set()  # ids of events queued and not yet handled
 
     def submit(self, token: str, events: list[tuple[str, Event]]) -> None:
         """Queue a sync's events (oldest first); `token` is saved once they and all before are handled."""
         pending = _Pending(token)
+        fresh: list[tuple[str, Event, str]] = []
         for room_id, event in events:
             event_id = getattr(event, "event_id", None)
-            if not event_id or event.sender == self.me:
+            # An event still in flight here (redelivered by an overlapping sync or backfill) is handled once.
+            if not event_id or event.sender == self.me or event_id in self._in_flight:
                 continue
+            self._in_flight.add(event_id)
+            fresh.append((room_id, event, event_id))
+        # One read for the batch's replay-safe events: one per event queued hundreds of reads behind each
+        # other on the database during a plenary's burst (issue 15). Their lane awaits it.
+        safe = [event_id for _, event, event_id in fresh if self.replay_safe(event)]
+        lookup = asyncio.create_task(self.state.seen_among(safe)) if safe else None
+        if lookup is not None:
+            self._tasks.add(lookup)
+            lookup.add_done_callback(self._tasks.discard)
+        for room_id, event, event_id in fresh:
             before = self._tails.get(room_id)
-            task = asyncio.create_task(self._lane_step(before, room_id, event, event_id))
+            task = asyncio.create_task(self._lane_step(before, room_id, event, event_id, lookup))
             self._tails[room_id] = task
             self._tasks.add(task)
-            task.add_done_callback(functools.partial(self._finished, room_id))
+            task.add_done_callback(functools.partial(self._finished, room_id, event_id))
             pending.tasks.append(task)
         self._pending.put_nowait(pending)
 
-    def _finished(self, room_id: str, task: asyncio.Task[None]) -> None:
+    def _finished(self, room_id: str, event_id: str, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
+        self._in_flight.discard(event_id)  # handled, and marked seen in the database
         if self._tails.get(room_id) is task:
             del self._tails[room_id]
 
@@ -102,12 +117,19 @@ class EventPipeline:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _lane_step(self, before: asyncio.Task[None] | None, room_id: str, event: Event, event_id: str) -> None:
+    async def _lane_step(
+        self,
+        before: asyncio.Task[None] | None,
+        room_id: str,
+        event: Event,
+        event_id: str,
+        lookup: asyncio.Task[set[str]] | None,
+    ) -> None:
         if before is not None:
             await asyncio.gather(before, return_exceptions=True)  # the room's earlier events first
         async with self._gate:
             if self.replay_safe(event):
-                if await self.state.has_seen(event_id):
+                if await self._seen(lookup, event_id):
                     return
                 await self._guard(room_id, event)
                 await self.state.first_sighting(event_id)
@@ -115,6 +137,17 @@ class EventPipeline:
                 if not await self.state.first_sighting(event_id):
                     return
                 await self._guard(room_id, event)
+
+    async def _seen(self, lookup: asyncio.Task[set[str]] | None, event_id: str) -> bool:
+        if lookup is not None:
+            try:
+                # Shielded: a lane cancelled while waiting must not cancel the batch's read for the others.
+                return event_id in await asyncio.shield(lookup)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the batch's read failed: this event's own read decides
+                log.warning("matrix: the batch's seen-event read failed; reading one by one")
+        return await self.state.has_seen(event_id)
 
     async def _guard(self, room_id: str, event: Event) -> None:
         # One bad event must not stop the loop; the log names the kind of failure only.

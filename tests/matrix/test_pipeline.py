@@ -149,3 +149,70 @@ async def test_the_same_events_delivered_twice_are_handled_once(state: SqlStateS
     await run_batch(pipeline, "s1", events)
     await run_batch(pipeline, "s2", events)
     assert recorder.handled == ["$v", "$t"]
+
+
+class CountingState:
+    """The real store, counting the seen-event reads the pipeline makes."""
+
+    def __init__(self, state: SqlStateStore, batch_read_fails: bool = False) -> None:
+        self._state = state
+        self.batch_read_fails = batch_read_fails
+        self.single_reads = 0
+        self.batch_reads = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._state, name)
+
+    async def has_seen(self, event_id: str) -> bool:
+        self.single_reads += 1
+        return await self._state.has_seen(event_id)
+
+    async def seen_among(self, event_ids: Any) -> set[str]:
+        self.batch_reads += 1
+        if self.batch_read_fails:
+            raise RuntimeError("the database is away")
+        return await self._state.seen_among(event_ids)
+
+
+async def test_a_burst_of_answers_is_checked_against_the_seen_events_in_one_read(state: SqlStateStore) -> None:
+    for i in range(10):  # handled before a restart, redelivered now
+        await state.first_sighting(f"$v{i}")
+    counting = CountingState(state)
+    recorder = Recorder()
+    events = [(f"!dm{i}", vote(f"$v{i}", f"@p{i}:localhost")) for i in range(30)]
+    await run_batch(EventPipeline(counting, BOT, recorder, replay_safe, TOKEN), "s1", events)  # type: ignore[arg-type]
+    assert sorted(recorder.handled) == sorted(f"$v{i}" for i in range(10, 30))
+    assert (counting.batch_reads, counting.single_reads) == (1, 0)
+    assert await state.seen_among([f"$v{i}" for i in range(30)]) == {f"$v{i}" for i in range(30)}
+
+
+async def test_when_the_batch_read_fails_each_answer_is_checked_on_its_own(state: SqlStateStore) -> None:
+    await state.first_sighting("$old")
+    counting = CountingState(state, batch_read_fails=True)
+    recorder = Recorder()
+    events = [("!a", vote("$old", "@a:localhost")), ("!b", vote("$new", "@b:localhost"))]
+    await run_batch(EventPipeline(counting, BOT, recorder, replay_safe, TOKEN), "s1", events)  # type: ignore[arg-type]
+    assert recorder.handled == ["$new"]
+    assert counting.single_reads == 2
+
+
+async def test_an_answer_redelivered_while_it_is_still_being_handled_counts_once(state: SqlStateStore) -> None:
+    recorder = Recorder(block_on="$v")
+    pipeline = EventPipeline(state, BOT, recorder, replay_safe, TOKEN)
+    committer = asyncio.create_task(pipeline.commit_tokens())
+    try:
+        pipeline.submit("s1", [("!dm", vote("$v", "@a:localhost"))])
+        await asyncio.wait_for(recorder.blocked.wait(), timeout=10)
+        # An overlapping sync delivers it again (and one new event) while the first is in flight.
+        pipeline.submit("s2", [("!dm", vote("$v", "@a:localhost")), ("!dm2", vote("$w", "@b:localhost"))])
+        for _ in range(500):
+            if recorder.handled == ["$w"]:
+                break
+            await asyncio.sleep(0.01)
+        recorder.block_on = None
+        recorder.handled.clear()
+        await pipeline.cancel(grace=0)  # the stuck handler goes; nothing else was queued for $v
+        assert recorder.handled == []
+    finally:
+        committer.cancel()
+        await asyncio.gather(committer, return_exceptions=True)

@@ -160,3 +160,12 @@ async def test_a_per_survey_write_queued_before_the_close_does_not_outlive_the_s
     assert await state.get_state(key) is None
     await state.set_state(f"cleanup:{survey.id}:dms", "kept")  # what adapters clean up after a close
     assert await state.get_state(f"cleanup:{survey.id}:dms") == "kept"
+
+
+async def test_seen_among_answers_for_many_ids_at_once(repository: SqlRepository) -> None:
+    store = SqlStateStore(repository.engine)  # both databases
+    ids = [f"$many{i}" for i in range(1200)]  # more than one statement's worth of parameters
+    for event_id in ids[::2]:
+        await store.first_sighting(event_id)
+    assert await store.seen_among([*ids, *ids[:10]]) == set(ids[::2])
+    assert await store.seen_among([]) == set()
