@@ -60,15 +60,16 @@ class Answering:
         # Open surveys' definitions and keys, so a vote costs one transaction. Whether the survey is
         # still open is re-checked inside that transaction, so a close elsewhere is never missed.
         self.open_cache: dict[str, tuple[Survey, bytes]] = {}
-        self._loading: dict[str, asyncio.Future[tuple[Survey, bytes]]] = {}  # reloads under way
-        self._forgotten: dict[str, int] = {}  # per survey, how often its cached state was dropped
+        self._loading: dict[str, asyncio.Task[tuple[Survey, bytes]]] = {}  # reloads under way, by survey
+        self._reloads: set[asyncio.Task[tuple[Survey, bytes]]] = set()  # and every one still running
+        self._forgets = 0  # how often anything cached was dropped (one count for all surveys: simpler)
 
     def forget_open(self, survey_id: str) -> None:
         """Drop what is cached of a survey (it closed, its deadline or roster changed). A reload under
         way then stores nothing: what it read may be from before the change."""
         self.open_cache.pop(survey_id, None)
         self._loading.pop(survey_id, None)
-        self._forgotten[survey_id] = self._forgotten.get(survey_id, 0) + 1
+        self._forgets += 1
 
     @property
     def repository(self) -> SurveyRepository:
@@ -85,8 +86,9 @@ class Answering:
             # one reload: each loading its own queued hundreds of reads behind each other.
             loading = self._loading.get(survey_id)
             if loading is None:
-                loading = asyncio.ensure_future(self._load_open(survey_id))
+                loading = asyncio.create_task(self._load_open(survey_id))
                 self._loading[survey_id] = loading
+                self._reloads.add(loading)
                 loading.add_done_callback(functools.partial(self._loaded, survey_id))
             cached = await asyncio.shield(loading)  # one caller cancelled must not cancel the others' load
         survey, key = cached
@@ -94,14 +96,15 @@ class Answering:
             raise SurveyNotOpen(f"“{survey.title}” closed at {format_local(survey.closes_at, survey.timezone)}.")
         return survey, key
 
-    def _loaded(self, survey_id: str, done: asyncio.Future[tuple[Survey, bytes]]) -> None:
+    def _loaded(self, survey_id: str, done: asyncio.Task[tuple[Survey, bytes]]) -> None:
+        self._reloads.discard(done)
         if self._loading.get(survey_id) is done:
             del self._loading[survey_id]
         if not done.cancelled():
             done.exception()  # its waiters have it; a load whose only caller was cancelled logs nothing
 
     async def _load_open(self, survey_id: str) -> tuple[Survey, bytes]:
-        forgotten = self._forgotten.get(survey_id, 0)
+        forgets = self._forgets
         survey = await self._repo.get_survey(survey_id)
         salt = await self._repo.key_salt(survey.id) if survey.status is Status.OPEN else None
         if salt is None:
@@ -109,7 +112,7 @@ class Answering:
             self.draft_versions.forget(survey_id)  # closed elsewhere (the CLI, a replica)
             raise SurveyNotOpen(not_open_message(survey))
         loaded = (survey, anonymity.survey_key(self.secret, salt))
-        if self._forgotten.get(survey_id, 0) == forgotten:  # else it was dropped while this read
+        if self._forgets == forgets:  # else something was dropped while this read: it may be from before
             self.open_cache[survey_id] = loaded
         return loaded
 

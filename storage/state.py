@@ -29,7 +29,7 @@ CLEANUP_ROOT = "cleanup:"
 
 KEEP_SEEN = timedelta(days=7)
 PURGE_EVERY = timedelta(hours=1)
-SEEN_LOOKUP_CHUNK = 500  # bound parameters a statement (SQLite allows 32,766)
+SEEN_LOOKUP_CHUNK = 500  # bound parameters a statement, under every SQLite build's limit (999 before 3.32)
 
 
 def _utc_now() -> datetime:
@@ -90,6 +90,8 @@ class SqlStateStore:
     async def seen_among(self, event_ids: Sequence[str]) -> set[str]:
         wanted = list(dict.fromkeys(event_ids))
         found: set[str] = set()
+        if not wanted:
+            return found
         async with self.engine.connect() as conn:
             for start in range(0, len(wanted), SEEN_LOOKUP_CHUNK):
                 chunk = wanted[start : start + SEEN_LOOKUP_CHUNK]

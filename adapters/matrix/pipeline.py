@@ -13,6 +13,10 @@ When an event counts as handled (deduplication by event_id):
 - everything else (commands, text replies whose meaning depends on where the conversation stood) is
   marked seen *before* handling, so a crash can never replay it; one in flight at a crash is lost,
   and the person is asked nothing new until they write again.
+
+Which of a batch's replay-safe events were handled before is read once, when the batch is queued (one
+read per event queued hundreds of reads behind each other during a plenary's burst). An event still
+in flight from an earlier batch is skipped in memory, since that read cannot see it yet.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from nio import Event, MegolmEvent
 
@@ -57,39 +60,56 @@ class EventPipeline:
         self._gate = asyncio.Semaphore(concurrency)  # bounds database and homeserver load
         self._tails: dict[str, asyncio.Task[None]] = {}  # room -> the last event queued in its lane
         self._pending: asyncio.Queue[_Pending] = asyncio.Queue()
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._in_flight: set[str] = set()  # ids of events queued and not yet handled
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._lookups: set[asyncio.Task[set[str]]] = set()
+        self._in_flight: set[str] = set()  # ids of events queued and not yet finished
 
     def submit(self, token: str, events: list[tuple[str, Event]]) -> None:
         """Queue a sync's events (oldest first); `token` is saved once they and all before are handled."""
         pending = _Pending(token)
-        fresh: list[tuple[str, Event, str]] = []
+        fresh: list[tuple[str, Event, str, bool]] = []
         for room_id, event in events:
             event_id = getattr(event, "event_id", None)
             # An event still in flight here (redelivered by an overlapping sync or backfill) is handled once.
             if not event_id or event.sender == self.me or event_id in self._in_flight:
                 continue
             self._in_flight.add(event_id)
-            fresh.append((room_id, event, event_id))
-        # One read for the batch's replay-safe events: one per event queued hundreds of reads behind each
-        # other on the database during a plenary's burst (issue 15). Their lane awaits it.
-        safe = [event_id for _, event, event_id in fresh if self.replay_safe(event)]
-        lookup = asyncio.create_task(self.state.seen_among(safe)) if safe else None
-        if lookup is not None:
-            self._tasks.add(lookup)
-            lookup.add_done_callback(self._tasks.discard)
-        for room_id, event, event_id in fresh:
+            fresh.append((room_id, event, event_id, self._is_replay_safe(event)))
+        safe = [event_id for _, _, event_id, replay_safe in fresh if replay_safe]
+        lookup = self._look_up(safe) if safe else None
+        for room_id, event, event_id, replay_safe in fresh:
             before = self._tails.get(room_id)
-            task = asyncio.create_task(self._lane_step(before, room_id, event, event_id, lookup))
+            task = asyncio.create_task(self._lane_step(before, room_id, event, event_id, replay_safe, lookup))
             self._tails[room_id] = task
             self._tasks.add(task)
             task.add_done_callback(functools.partial(self._finished, room_id, event_id))
             pending.tasks.append(task)
         self._pending.put_nowait(pending)
 
+    def _is_replay_safe(self, event: Event) -> bool:
+        try:
+            return self.replay_safe(event)
+        except Exception:  # unsure: marked seen before handling, so it can never be replayed
+            return False
+
+    def _look_up(self, event_ids: list[str]) -> asyncio.Task[set[str]]:
+        """One read of which of the batch's replay-safe events were handled before; their lanes await it."""
+        lookup = asyncio.create_task(self.state.seen_among(event_ids))
+        self._lookups.add(lookup)
+        lookup.add_done_callback(self._looked_up)
+        return lookup
+
+    def _looked_up(self, lookup: asyncio.Task[set[str]]) -> None:
+        self._lookups.discard(lookup)
+        if not lookup.cancelled() and lookup.exception() is not None:  # said once, not by every lane
+            log.warning(
+                "matrix: reading which events were handled failed (%s); reading them one by one",
+                type(lookup.exception()).__name__,
+            )
+
     def _finished(self, room_id: str, event_id: str, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
-        self._in_flight.discard(event_id)  # handled, and marked seen in the database
+        self._in_flight.discard(event_id)  # finished: marked seen, or never to be (cancelled, failed)
         if self._tails.get(room_id) is task:
             del self._tails[room_id]
 
@@ -100,6 +120,14 @@ class EventPipeline:
             pending = await self._pending.get()
             if pending.tasks:
                 await asyncio.wait(pending.tasks)
+            if any(task.cancelled() for task in pending.tasks):
+                # Torn down with some of the batch unhandled: saving its token would mean the homeserver
+                # never delivers those events again. The next start syncs from the last saved token.
+                self._pending.task_done()
+                return
+            for task in pending.tasks:
+                if task.exception() is not None:  # the handler's own errors are caught in _guard
+                    log.error("matrix: an event could not be checked or marked (%s)", type(task.exception()).__name__)
             # Shielded: cancelled mid-write, the connection would be torn down rather than returned.
             await asyncio.shield(self.state.set_state(self.token_key, pending.token))
             self._pending.task_done()
@@ -113,9 +141,9 @@ class EventPipeline:
         # connection to be torn down behind our back.
         if self._tasks and grace > 0:
             await asyncio.wait(list(self._tasks), timeout=grace)
-        for task in list(self._tasks):
+        for task in [*self._tasks, *self._lookups]:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._lookups, return_exceptions=True)
 
     async def _lane_step(
         self,
@@ -123,13 +151,17 @@ class EventPipeline:
         room_id: str,
         event: Event,
         event_id: str,
+        replay_safe: bool,
         lookup: asyncio.Task[set[str]] | None,
     ) -> None:
         if before is not None:
             await asyncio.gather(before, return_exceptions=True)  # the room's earlier events first
+        seen = await self._seen_in(lookup, event_id) if replay_safe else None  # outside the gate: a wait
         async with self._gate:
-            if self.replay_safe(event):
-                if await self._seen(lookup, event_id):
+            if replay_safe:
+                if seen is None:  # the batch's read failed: this event's own read decides
+                    seen = await self.state.has_seen(event_id)
+                if seen:
                     return
                 await self._guard(room_id, event)
                 await self.state.first_sighting(event_id)
@@ -138,16 +170,18 @@ class EventPipeline:
                     return
                 await self._guard(room_id, event)
 
-    async def _seen(self, lookup: asyncio.Task[set[str]] | None, event_id: str) -> bool:
-        if lookup is not None:
-            try:
-                # Shielded: a lane cancelled while waiting must not cancel the batch's read for the others.
-                return event_id in await asyncio.shield(lookup)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the batch's read failed: this event's own read decides
-                log.warning("matrix: the batch's seen-event read failed; reading one by one")
-        return await self.state.has_seen(event_id)
+    @staticmethod
+    async def _seen_in(lookup: asyncio.Task[set[str]] | None, event_id: str) -> bool | None:
+        """Whether the batch's read found the event handled; None if there is no such read or it failed."""
+        if lookup is None:
+            return None
+        try:
+            # Shielded: a lane cancelled while waiting must not cancel the batch's read for the others.
+            return event_id in await asyncio.shield(lookup)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            return None
 
     async def _guard(self, room_id: str, event: Event) -> None:
         # One bad event must not stop the loop; the log names the kind of failure only.

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.domain import Participant, QuestionKind, QuestionSpec
+from bot.errors import SurveyNotOpen
 from bot.service import Canvass
 from storage.repository import SqlRepository
 from tests.factories import ORGANISER, survey_spec
@@ -64,3 +65,37 @@ async def test_a_reload_that_read_before_a_deadline_change_does_not_cache_the_ol
     release.set()
     await answering
     assert (await service.answerable(survey_id)).closes_at == later
+
+
+async def test_the_first_answer_giving_up_does_not_cancel_the_reload_the_others_wait_for(
+    service: Canvass, repository: SqlRepository
+) -> None:
+    survey_id = await open_poll(service)
+    service.answering.forget_open(survey_id)
+    reading, release = asyncio.Event(), asyncio.Event()
+    real_get = repository.get_survey
+
+    async def slow(survey_id: str) -> Any:
+        reading.set()
+        await release.wait()
+        return await real_get(survey_id)
+
+    repository.get_survey = slow  # type: ignore[method-assign]
+    first = asyncio.create_task(service.answerable(survey_id))  # starts the reload
+    await reading.wait()
+    others = [asyncio.create_task(service.answerable(survey_id)) for _ in range(5)]
+    await asyncio.sleep(0)
+    first.cancel()  # its request was dropped
+    release.set()
+    assert {s.id for s in await asyncio.gather(*others)} == {survey_id}
+    assert first.cancelled()
+
+
+async def test_answers_sharing_the_reload_of_a_closed_survey_are_all_refused(
+    service: Canvass, repository: SqlRepository
+) -> None:
+    survey_id = await open_poll(service)
+    await service.close_survey(ORGANISER, survey_id)
+    outcomes = await asyncio.gather(*(service.answerable(survey_id) for _ in range(10)), return_exceptions=True)
+    assert all(isinstance(outcome, SurveyNotOpen) for outcome in outcomes)
+    assert survey_id not in service.answering.open_cache
