@@ -34,6 +34,9 @@ from bot.ports import StateStore
 log = logging.getLogger(__name__)
 OnEvent = Callable[[str, Event], Awaitable[None]]
 DEFAULT_CONCURRENCY = 64
+# A failed read or write of the seen events (a locked or briefly unreachable database) is tried again
+# after these pauses before the event is given up, and logged: its batch's token is saved after it.
+RETRY_SECONDS = (0.2, 1.0, 5.0)
 
 
 @dataclass
@@ -157,18 +160,33 @@ class EventPipeline:
         if before is not None:
             await asyncio.gather(before, return_exceptions=True)  # the room's earlier events first
         seen = await self._seen_in(lookup, event_id) if replay_safe else None  # outside the gate: a wait
-        async with self._gate:
-            if replay_safe:
-                if seen is None:  # the batch's read failed: this event's own read decides
-                    seen = await self.state.has_seen(event_id)
-                if seen:
-                    return
-                await self._guard(room_id, event)
-                await self.state.first_sighting(event_id)
-            else:
-                if not await self.state.first_sighting(event_id):
-                    return
-                await self._guard(room_id, event)
+        for delay in (*RETRY_SECONDS, None):
+            try:
+                async with self._gate:
+                    await self._step(room_id, event, event_id, replay_safe, seen)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the database's, not the handler's (_guard keeps those)
+                if delay is None:
+                    raise
+                # Again from the start: nothing was handled yet, or it was replay-safe.
+                log.warning("matrix: checking or marking an event failed (%s); retrying", type(error).__name__)
+                seen = None
+                await asyncio.sleep(delay)
+
+    async def _step(self, room_id: str, event: Event, event_id: str, replay_safe: bool, seen: bool | None) -> None:
+        if replay_safe:
+            if seen is None:  # no answer from the batch's read: this event's own read decides
+                seen = await self.state.has_seen(event_id)
+            if seen:
+                return
+            await self._guard(room_id, event)
+            await self.state.first_sighting(event_id)
+        else:
+            if not await self.state.first_sighting(event_id):
+                return
+            await self._guard(room_id, event)
 
     @staticmethod
     async def _seen_in(lookup: asyncio.Task[set[str]] | None, event_id: str) -> bool | None:

@@ -154,9 +154,10 @@ async def test_the_same_events_delivered_twice_are_handled_once(state: SqlStateS
 class CountingState:
     """The real store, counting the seen-event reads the pipeline makes."""
 
-    def __init__(self, state: SqlStateStore, batch_read_fails: bool = False) -> None:
+    def __init__(self, state: SqlStateStore, batch_read_fails: bool = False, single_reads_failing: int = 0) -> None:
         self._state = state
         self.batch_read_fails = batch_read_fails
+        self.single_reads_failing = single_reads_failing
         self.single_reads = 0
         self.batch_reads = 0
 
@@ -165,6 +166,8 @@ class CountingState:
 
     async def has_seen(self, event_id: str) -> bool:
         self.single_reads += 1
+        if self.single_reads <= self.single_reads_failing:
+            raise RuntimeError("the database is locked")
         return await self._state.has_seen(event_id)
 
     async def seen_among(self, event_ids: Sequence[str]) -> set[str]:
@@ -194,6 +197,15 @@ async def test_when_the_batch_read_fails_each_answer_is_checked_on_its_own(state
     await run_batch(EventPipeline(counting, BOT, recorder, replay_safe, TOKEN), "s1", events)  # type: ignore[arg-type]
     assert recorder.handled == ["$new"]
     assert (counting.batch_reads, counting.single_reads) == (1, 2)
+
+
+async def test_an_answer_whose_check_fails_once_is_still_counted(state: SqlStateStore) -> None:
+    counting = CountingState(state, batch_read_fails=True, single_reads_failing=1)
+    recorder = Recorder()
+    events = [("!a", vote("$v", "@a:localhost"))]
+    await run_batch(EventPipeline(counting, BOT, recorder, replay_safe, TOKEN), "s1", events)  # type: ignore[arg-type]
+    assert recorder.handled == ["$v"]  # tried again, not lost behind a saved token
+    assert await state.has_seen("$v")
 
 
 async def test_an_answer_redelivered_while_it_is_still_being_handled_counts_once(state: SqlStateStore) -> None:
