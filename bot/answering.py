@@ -62,14 +62,16 @@ class Answering:
         self.open_cache: dict[str, tuple[Survey, bytes]] = {}
         self._loading: dict[str, asyncio.Task[tuple[Survey, bytes]]] = {}  # reloads under way, by survey
         self._reloads: set[asyncio.Task[tuple[Survey, bytes]]] = set()  # and every one still running
-        self._forgets = 0  # how often anything cached was dropped (one count for all surveys: simpler)
+        # Per survey, how often its cached state was dropped. Per survey, not one count: refusals of a
+        # survey closed elsewhere would otherwise keep every other survey's reload from being cached.
+        self._forgets: dict[str, int] = {}
 
     def forget_open(self, survey_id: str) -> None:
         """Drop what is cached of a survey (it closed, its deadline or roster changed). A reload under
         way then stores nothing: what it read may be from before the change."""
         self.open_cache.pop(survey_id, None)
         self._loading.pop(survey_id, None)
-        self._forgets += 1
+        self._forgets[survey_id] = self._forgets.get(survey_id, 0) + 1
 
     @property
     def repository(self) -> SurveyRepository:
@@ -104,7 +106,7 @@ class Answering:
             done.exception()  # its waiters have it; a load whose only caller was cancelled logs nothing
 
     async def _load_open(self, survey_id: str) -> tuple[Survey, bytes]:
-        forgets = self._forgets
+        forgets = self._forgets.get(survey_id, 0)
         survey = await self._repo.get_survey(survey_id)
         salt = await self._repo.key_salt(survey.id) if survey.status is Status.OPEN else None
         if salt is None:
@@ -112,7 +114,7 @@ class Answering:
             self.draft_versions.forget(survey_id)  # closed elsewhere (the CLI, a replica)
             raise SurveyNotOpen(not_open_message(survey))
         loaded = (survey, anonymity.survey_key(self.secret, salt))
-        if self._forgets == forgets:  # else something was dropped while this read: it may be from before
+        if self._forgets.get(survey_id, 0) == forgets:  # else dropped while this read: it may be from before
             self.open_cache[survey_id] = loaded
         return loaded
 

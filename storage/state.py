@@ -14,6 +14,7 @@ per-survey key is not written once its survey is closed."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -24,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.base import seen, state, to_db_time
 from storage.scrub import FileScrubber, ScrubPolicy
 from storage.state_writes import Delete, Set, Sighting, StateWrites
+
+log = logging.getLogger(__name__)
 
 CLEANUP_ROOT = "cleanup:"
 
@@ -80,7 +83,11 @@ class SqlStateStore:
         first = await self._writes.submit(Sighting(event_id, now))
         if self._next_purge is None or now >= self._next_purge:
             self._next_purge = now + PURGE_EVERY
-            await self.purge_seen()
+            try:
+                await self.purge_seen()
+            except Exception as error:  # the sighting is stored: saying it failed would drop a command
+                self._next_purge = None  # the next sighting tries again
+                log.warning("state: purging old event ids failed (%s); trying again later", type(error).__name__)
         return first
 
     async def has_seen(self, event_id: str) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -34,9 +35,13 @@ from bot.ports import StateStore
 log = logging.getLogger(__name__)
 OnEvent = Callable[[str, Event], Awaitable[None]]
 DEFAULT_CONCURRENCY = 64
-# A failed read or write of the seen events (a locked or briefly unreachable database) is tried again
-# after these pauses before the event is given up, and logged: its batch's token is saved after it.
-RETRY_SECONDS = (0.2, 1.0, 5.0)
+# A failed read or write of the seen events or the sync token (a locked or briefly unreachable database)
+# is tried again after a pause that doubles up to RETRY_MAX_SECONDS. A replay-safe answer, and the token,
+# are retried until they succeed: the answer holds its room's later events and the token meanwhile, so
+# nothing is lost. Anything else is given up after COMMAND_ATTEMPTS, and logged.
+RETRY_FIRST_SECONDS = 0.2
+RETRY_MAX_SECONDS = 30.0
+COMMAND_ATTEMPTS = 4
 
 
 @dataclass
@@ -66,9 +71,12 @@ class EventPipeline:
         self._tasks: set[asyncio.Task[None]] = set()
         self._lookups: set[asyncio.Task[set[str]]] = set()
         self._in_flight: set[str] = set()  # ids of events queued and not yet finished
+        self._closing = False  # cancel() was called: a cancelled lane is the teardown, not a failure
 
     def submit(self, token: str, events: list[tuple[str, Event]]) -> None:
         """Queue a sync's events (oldest first); `token` is saved once they and all before are handled."""
+        if self._closing:  # too late: its token is never saved, so the next start gets these again
+            return
         pending = _Pending(token)
         fresh: list[tuple[str, Event, str, bool]] = []
         for room_id, event in events:
@@ -123,17 +131,33 @@ class EventPipeline:
             pending = await self._pending.get()
             if pending.tasks:
                 await asyncio.wait(pending.tasks)
-            if any(task.cancelled() for task in pending.tasks):
+            if self._closing and any(task.cancelled() for task in pending.tasks):
                 # Torn down with some of the batch unhandled: saving its token would mean the homeserver
                 # never delivers those events again. The next start syncs from the last saved token.
                 self._pending.task_done()
                 return
             for task in pending.tasks:
-                if task.exception() is not None:  # the handler's own errors are caught in _guard
-                    log.error("matrix: an event could not be checked or marked (%s)", type(task.exception()).__name__)
-            # Shielded: cancelled mid-write, the connection would be torn down rather than returned.
-            await asyncio.shield(self.state.set_state(self.token_key, pending.token))
+                failure = (
+                    "cancelled" if task.cancelled() else type(task.exception()).__name__ if task.exception() else ""
+                )
+                if failure:  # the handler's own errors are caught in _guard
+                    log.error("matrix: an event was given up (%s)", failure)
+            await self._save_token(pending.token)
             self._pending.task_done()
+
+    async def _save_token(self, token: str) -> None:
+        delay = RETRY_FIRST_SECONDS
+        while True:
+            try:
+                # Shielded: cancelled mid-write, the connection would be torn down rather than returned.
+                await asyncio.shield(self.state.set_state(self.token_key, token))
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # a writer that died here would never save a token again
+                log.warning("matrix: saving the sync token failed (%s); retrying", type(error).__name__)
+            await asyncio.sleep(_jittered(delay))
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
 
     async def settle(self) -> None:
         """Until every batch submitted so far is handled and its token saved (a clean stop)."""
@@ -142,6 +166,7 @@ class EventPipeline:
     async def cancel(self, grace: float = 5.0) -> None:
         # Let events in flight finish first: a task cancelled inside a database call leaves its
         # connection to be torn down behind our back.
+        self._closing = True
         if self._tasks and grace > 0:
             await asyncio.wait(list(self._tasks), timeout=grace)
         for task in [*self._tasks, *self._lookups]:
@@ -160,33 +185,35 @@ class EventPipeline:
         if before is not None:
             await asyncio.gather(before, return_exceptions=True)  # the room's earlier events first
         seen = await self._seen_in(lookup, event_id) if replay_safe else None  # outside the gate: a wait
-        for delay in (*RETRY_SECONDS, None):
+        handled = False
+        attempts = 0
+        delay = RETRY_FIRST_SECONDS
+        while True:
             try:
                 async with self._gate:
-                    await self._step(room_id, event, event_id, replay_safe, seen)
-                return
+                    if not replay_safe:
+                        if await self.state.first_sighting(event_id):
+                            await self._guard(room_id, event)
+                        return
+                    if not handled:
+                        if seen is None:  # no answer from the batch's read: this event's own read decides
+                            seen = await self.state.has_seen(event_id)
+                        if seen:
+                            return
+                        await self._guard(room_id, event)
+                        handled = True  # a retry only marks it: no second confirmation
+                    await self.state.first_sighting(event_id)
+                    return
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the database's, not the handler's (_guard keeps those)
-                if delay is None:
+                attempts += 1
+                if not replay_safe and attempts >= COMMAND_ATTEMPTS:
                     raise
-                # Again from the start: nothing was handled yet, or it was replay-safe.
                 log.warning("matrix: checking or marking an event failed (%s); retrying", type(error).__name__)
                 seen = None
-                await asyncio.sleep(delay)
-
-    async def _step(self, room_id: str, event: Event, event_id: str, replay_safe: bool, seen: bool | None) -> None:
-        if replay_safe:
-            if seen is None:  # no answer from the batch's read: this event's own read decides
-                seen = await self.state.has_seen(event_id)
-            if seen:
-                return
-            await self._guard(room_id, event)
-            await self.state.first_sighting(event_id)
-        else:
-            if not await self.state.first_sighting(event_id):
-                return
-            await self._guard(room_id, event)
+            await asyncio.sleep(_jittered(delay))
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
 
     @staticmethod
     async def _seen_in(lookup: asyncio.Task[set[str]] | None, event_id: str) -> bool | None:
@@ -211,3 +238,8 @@ class EventPipeline:
             raise
         except Exception:
             log.exception("matrix: handling an event failed")
+
+
+def _jittered(delay: float) -> float:
+    """Spread the retries of events that failed together (one group commit) over time."""
+    return delay * random.uniform(0.5, 1.5)

@@ -154,10 +154,20 @@ async def test_the_same_events_delivered_twice_are_handled_once(state: SqlStateS
 class CountingState:
     """The real store, counting the seen-event reads the pipeline makes."""
 
-    def __init__(self, state: SqlStateStore, batch_read_fails: bool = False, single_reads_failing: int = 0) -> None:
+    def __init__(
+        self,
+        state: SqlStateStore,
+        batch_read_fails: bool = False,
+        single_reads_failing: int = 0,
+        marks_failing: int = 0,
+        token_saves_failing: int = 0,
+    ) -> None:
         self._state = state
         self.batch_read_fails = batch_read_fails
         self.single_reads_failing = single_reads_failing
+        self.marks_failing = marks_failing
+        self.token_saves_failing = token_saves_failing
+        self.batch_reads_done = 0
         self.single_reads = 0
         self.batch_reads = 0
 
@@ -174,7 +184,21 @@ class CountingState:
         self.batch_reads += 1
         if self.batch_read_fails:
             raise RuntimeError("the database is away")
-        return await self._state.seen_among(event_ids)
+        found = await self._state.seen_among(event_ids)
+        self.batch_reads_done += 1
+        return found
+
+    async def first_sighting(self, event_id: str) -> bool:
+        if self.marks_failing > 0:
+            self.marks_failing -= 1
+            raise RuntimeError("the database is locked")
+        return await self._state.first_sighting(event_id)
+
+    async def set_state(self, key: str, value: str) -> None:
+        if key == TOKEN and self.token_saves_failing > 0:
+            self.token_saves_failing -= 1
+            raise RuntimeError("the database is locked")
+        await self._state.set_state(key, value)
 
 
 async def test_a_burst_of_answers_is_checked_against_the_seen_events_in_one_read(state: SqlStateStore) -> None:
@@ -217,25 +241,36 @@ async def test_an_answer_redelivered_while_it_is_still_being_handled_counts_once
             await release.wait()  # the first delivery is still being handled...
         handled.append(e.event_id)
 
-    pipeline = EventPipeline(state, BOT, slow_first, replay_safe, TOKEN)
+    counting = CountingState(state)
+    pipeline = EventPipeline(counting, BOT, slow_first, replay_safe, TOKEN)  # type: ignore[arg-type]
     committer = asyncio.create_task(pipeline.commit_tokens())
     try:
         pipeline.submit("s1", [("!dm", vote("$v", "@a:localhost"))])
-        await asyncio.sleep(0.05)
         # ...when an overlapping sync delivers it again, with a new answer from someone else.
         pipeline.submit("s2", [("!dm", vote("$v", "@a:localhost")), ("!dm2", vote("$w", "@b:localhost"))])
-        await asyncio.sleep(0.05)
+        await wait_until(lambda: counting.batch_reads_done == 2)  # both reads found $v not yet marked
         release.set()
-        for _ in range(500):
-            if await state.get_state(TOKEN) == "s2":
-                break
-            await asyncio.sleep(0.01)
-        else:
-            raise AssertionError("the second batch's token was never saved")
+        await wait_until_saved(state, "s2")
         assert sorted(handled) == ["$v", "$w"]  # $v once
     finally:
         committer.cancel()
         await asyncio.gather(committer, return_exceptions=True)
+
+
+async def wait_until(condition: Any, seconds: float = 10.0) -> None:
+    for _ in range(int(seconds * 100)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")
+
+
+async def wait_until_saved(state: SqlStateStore, token: str) -> None:
+    for _ in range(1000):
+        if await state.get_state(TOKEN) == token:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the token {token} was never saved")
 
 
 async def test_a_batch_cut_short_by_a_stop_does_not_save_its_token(state: SqlStateStore) -> None:
@@ -245,11 +280,33 @@ async def test_a_batch_cut_short_by_a_stop_does_not_save_its_token(state: SqlSta
     events = [("!dm1", vote("$v1", "@a:localhost")), ("!dm2", vote("$v2", "@b:localhost"))]
     pipeline.submit("s1", events)
     await asyncio.wait_for(recorder.blocked.wait(), timeout=10)
+    await wait_until(lambda: "$v2" in recorder.handled)
+    for _ in range(1000):  # the other room's answer is marked before the stop
+        if await state.has_seen("$v2"):
+            break
+        await asyncio.sleep(0.01)
     await pipeline.cancel(grace=0)  # a stop whose grace ran out: $v1 is not handled
-    await asyncio.sleep(0.1)  # the token writer has seen the batch end
-    committer.cancel()
-    await asyncio.gather(committer, return_exceptions=True)
+    await asyncio.wait_for(committer, 5)  # the token writer stops, without saving this batch's token
     assert await state.get_state(TOKEN) is None  # so the homeserver delivers $v1 again after the restart
     second = Recorder()
     await run_batch(EventPipeline(state, BOT, second, replay_safe, TOKEN), "s1", events)
     assert second.handled == ["$v1"]
+
+
+async def test_an_answer_whose_marking_fails_once_is_handled_once(state: SqlStateStore) -> None:
+    counting = CountingState(state, marks_failing=1)
+    recorder = Recorder()
+    await run_batch(
+        EventPipeline(counting, BOT, recorder, replay_safe, TOKEN), "s1", [("!a", vote("$v", "@a:localhost"))]
+    )  # type: ignore[arg-type]
+    assert recorder.handled == ["$v"]  # marked on the retry, not handled (and confirmed) a second time
+    assert await state.has_seen("$v")
+
+
+async def test_a_failed_save_of_the_sync_token_is_tried_again(state: SqlStateStore) -> None:
+    counting = CountingState(state, token_saves_failing=1)
+    recorder = Recorder()
+    pipeline = EventPipeline(counting, BOT, recorder, replay_safe, TOKEN)  # type: ignore[arg-type]
+    await run_batch(pipeline, "s1", [("!a", vote("$v", "@a:localhost"))])
+    await run_batch(pipeline, "s2", [("!b", vote("$w", "@b:localhost"))])  # the writer kept going
+    assert recorder.handled == ["$v", "$w"]

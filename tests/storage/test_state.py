@@ -169,3 +169,14 @@ async def test_seen_among_answers_for_many_ids_at_once(repository: SqlRepository
         await store.first_sighting(event_id)
     assert await store.seen_among([*ids, *ids[:10]]) == set(ids[::2])
     assert await store.seen_among([]) == set()
+
+
+async def test_a_sighting_stands_when_the_purge_after_it_fails(repository: SqlRepository) -> None:
+    store = SqlStateStore(repository.engine)
+
+    async def failing_purge() -> int:
+        raise RuntimeError("database is locked")
+
+    store.purge_seen = failing_purge  # type: ignore[method-assign]
+    assert await store.first_sighting("$purge-fails")  # stored: a command is then handled, not dropped
+    assert await store.has_seen("$purge-fails")
