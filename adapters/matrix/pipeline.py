@@ -25,7 +25,7 @@ import asyncio
 import functools
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 from nio import Event, MegolmEvent
@@ -136,17 +136,16 @@ class EventPipeline:
                 # never delivers those events again. The next start syncs from the last saved token.
                 self._pending.task_done()
                 return
-            for task in pending.tasks:
-                failure = (
-                    "cancelled" if task.cancelled() else type(task.exception()).__name__ if task.exception() else ""
-                )
-                if failure:  # the handler's own errors are caught in _guard
-                    log.error("matrix: an event was given up (%s)", failure)
+            for task in pending.tasks:  # the handler's own errors are caught in _guard
+                if task.cancelled():
+                    log.error("matrix: an event was given up (cancelled)")
+                elif (error := task.exception()) is not None:
+                    log.error("matrix: an event was given up (%s)", type(error).__name__)
             await self._save_token(pending.token)
             self._pending.task_done()
 
     async def _save_token(self, token: str) -> None:
-        delay = RETRY_FIRST_SECONDS
+        pauses = _pauses()
         while True:
             try:
                 # Shielded: cancelled mid-write, the connection would be torn down rather than returned.
@@ -156,8 +155,7 @@ class EventPipeline:
                 raise
             except Exception as error:  # a writer that died here would never save a token again
                 log.warning("matrix: saving the sync token failed (%s); retrying", type(error).__name__)
-            await asyncio.sleep(_jittered(delay))
-            delay = min(delay * 2, RETRY_MAX_SECONDS)
+            await asyncio.sleep(next(pauses))
 
     async def settle(self) -> None:
         """Until every batch submitted so far is handled and its token saved (a clean stop)."""
@@ -187,7 +185,7 @@ class EventPipeline:
         seen = await self._seen_in(lookup, event_id) if replay_safe else None  # outside the gate: a wait
         handled = False
         attempts = 0
-        delay = RETRY_FIRST_SECONDS
+        pauses = _pauses()
         while True:
             try:
                 async with self._gate:
@@ -212,8 +210,7 @@ class EventPipeline:
                     raise
                 log.warning("matrix: checking or marking an event failed (%s); retrying", type(error).__name__)
                 seen = None
-            await asyncio.sleep(_jittered(delay))
-            delay = min(delay * 2, RETRY_MAX_SECONDS)
+            await asyncio.sleep(next(pauses))
 
     @staticmethod
     async def _seen_in(lookup: asyncio.Task[set[str]] | None, event_id: str) -> bool | None:
@@ -240,6 +237,10 @@ class EventPipeline:
             log.exception("matrix: handling an event failed")
 
 
-def _jittered(delay: float) -> float:
-    """Spread the retries of events that failed together (one group commit) over time."""
-    return delay * random.uniform(0.5, 1.5)
+def _pauses() -> Iterator[float]:
+    """The pauses between retries: doubling up to RETRY_MAX_SECONDS, each jittered so that the events
+    of one failed group commit do not all retry at the same moment."""
+    delay = RETRY_FIRST_SECONDS
+    while True:
+        yield delay * random.uniform(0.5, 1.5)
+        delay = min(delay * 2, RETRY_MAX_SECONDS)

@@ -21,6 +21,23 @@ async def open_poll(service: Canvass) -> str:
     return survey.id
 
 
+def hold_reads(repository: SqlRepository, read_first: bool) -> tuple[asyncio.Event, asyncio.Event]:
+    """Hold the next survey read until `release` is set; `reached` is set once it has begun (or, with
+    read_first, once it has read). Later reads go straight through."""
+    reached, release = asyncio.Event(), asyncio.Event()
+    real_get = repository.get_survey
+
+    async def held(survey_id: str) -> Any:
+        repository.get_survey = real_get  # type: ignore[method-assign]
+        survey = await real_get(survey_id) if read_first else None
+        reached.set()
+        await release.wait()
+        return survey if read_first else await real_get(survey_id)
+
+    repository.get_survey = held  # type: ignore[method-assign]
+    return reached, release
+
+
 async def test_answers_arriving_together_share_one_reload(service: Canvass, repository: SqlRepository) -> None:
     survey_id = await open_poll(service)
     service.answering.forget_open(survey_id)  # as after a restart: nothing cached
@@ -45,19 +62,9 @@ async def test_a_reload_that_read_before_a_deadline_change_does_not_cache_the_ol
 ) -> None:
     survey_id = await open_poll(service)
     service.answering.forget_open(survey_id)
-    read_done, release = asyncio.Event(), asyncio.Event()
-    real_get = repository.get_survey
-
-    async def slow(survey_id: str) -> Any:
-        survey = await real_get(survey_id)  # read before the change...
-        read_done.set()
-        await release.wait()  # ...and returned after it
-        return survey
-
-    repository.get_survey = slow  # type: ignore[method-assign]
+    read_done, release = hold_reads(repository, read_first=True)  # read before the change, returned after it
     answering = asyncio.create_task(service.answerable(survey_id))
     await read_done.wait()
-    repository.get_survey = real_get  # type: ignore[method-assign]
     old = await service.get(survey_id)
     assert old.closes_at is not None
     later = old.closes_at + timedelta(days=2)
@@ -72,15 +79,7 @@ async def test_the_first_answer_giving_up_does_not_cancel_the_reload_the_others_
 ) -> None:
     survey_id = await open_poll(service)
     service.answering.forget_open(survey_id)
-    reading, release = asyncio.Event(), asyncio.Event()
-    real_get = repository.get_survey
-
-    async def slow(survey_id: str) -> Any:
-        reading.set()
-        await release.wait()
-        return await real_get(survey_id)
-
-    repository.get_survey = slow  # type: ignore[method-assign]
+    reading, release = hold_reads(repository, read_first=False)
     first = asyncio.create_task(service.answerable(survey_id))  # starts the reload
     await reading.wait()
     others = [asyncio.create_task(service.answerable(survey_id)) for _ in range(5)]
