@@ -175,3 +175,12 @@ async def test_builder_poll_is_posted_with_buttons_in_the_channel(slack: SlackHa
     assert "canvass_vote:0" in json.dumps(message.args["blocks"])
     survey = (await slack.core.service.list_surveys())[0]
     assert survey.status is Status.OPEN and survey.invited_count == 30  # minus the bot and the organiser
+
+
+async def test_a_home_opened_event_without_a_user_is_acknowledged_and_ignored(
+    slack: SlackHarness, caplog: Any
+) -> None:
+    status, _ = await slack.home_opened("", "EvNoUser")  # found by the signed-body fuzz test
+    assert status == 200
+    assert slack.calls("views.publish") == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

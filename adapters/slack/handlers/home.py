@@ -85,9 +85,10 @@ def register(app: AsyncApp, ctx: SlackContext) -> None:
     async def on_home_opened(ack: Any, body: dict[str, Any]) -> None:
         await ack()
         event = body.get("event") or {}
-        if event.get("tab", "home") != "home":
-            return
-        ctx.background.spawn(publish_home(ctx, str(event.get("user") or "")), "home")
+        user = event.get("user")
+        if event.get("tab", "home") != "home" or not isinstance(user, str) or not user:
+            return  # no one to publish for: views.publish would only fail, with a traceback in the log
+        ctx.background.spawn(publish_home(ctx, user), "home")
 
     @safe
     async def on_manage(ack: Any, body: dict[str, Any]) -> None:
